@@ -1,0 +1,67 @@
+// From planned kiln IR to a self-contained folder of C++ sources, and from
+// those sources to an object, library or executable.
+#ifndef KILN_TARGET_CPPTARGET_H
+#define KILN_TARGET_CPPTARGET_H
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace kiln {
+
+/// A model input or output as the generated API exposes it.
+struct TensorInterface {
+  std::string name;
+  std::vector<int64_t> sampleShape; // without the batch axis
+  int64_t sampleSize = 1;
+};
+
+/// What the generated header promises; read off the planned module.
+struct ModelInterface {
+  std::string name; // C++ namespace of the generated API
+  int64_t batch = 1;
+  std::vector<TensorInterface> inputs, outputs;
+  int64_t planBytes = 0;  // intermediate tensors (from -kiln-plan-memory)
+  int64_t arenaBytes = 0; // plan + staging for partial batches
+  int64_t livenessLowerBound = 0;
+  int64_t weightBytes = 0;
+};
+
+/// Relative path -> contents of every generated file.
+using SourceFiles = std::map<std::string, std::string>;
+
+/// Reads the interface of a planned module (after the inference pipeline).
+mlir::FailureOr<ModelInterface> readModelInterface(mlir::ModuleOp module,
+                                                   const std::string &name,
+                                                   std::string &error);
+
+/// Lowers a planned module (it is modified) through EmitC and returns the
+/// folder's files: NAME.h, NAME.cpp, NAME.weights.bin, NAME_main.cpp,
+/// CMakeLists.txt and the runtime headers under kiln/rt/.
+mlir::FailureOr<SourceFiles> generateCpp(mlir::ModuleOp module,
+                                         const ModelInterface &model,
+                                         const std::string &modelPath,
+                                         std::string &error);
+
+/// Runs the EmitC lowering and the C++ emitter only (for --emit=emitc|cpp).
+mlir::LogicalResult lowerToEmitC(mlir::ModuleOp module, const std::string &weightsSymbol);
+
+enum class Artifact { Object, Library, Executable };
+
+struct ToolchainOptions {
+  std::string cxx;                   // compiler command; may hold a launcher
+  std::vector<std::string> cxxFlags; // e.g. -O3 -march=native
+};
+
+/// Default: $CXX or c++, with -O3 -march=native.
+ToolchainOptions defaultToolchain();
+
+/// Builds `kind` from the sources in `dir` with the system compiler.
+bool buildArtifact(const std::string &dir, const ModelInterface &model, Artifact kind,
+                   const ToolchainOptions &toolchain, std::string &error);
+
+} // namespace kiln
+
+#endif

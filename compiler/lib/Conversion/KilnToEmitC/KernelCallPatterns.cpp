@@ -1,0 +1,146 @@
+// kiln ops → calls of their kiln::rt kernels on planned buffers.
+#include "PopulatePatterns.h"
+
+#include "kiln/Dialect/Kiln/IR/KilnOps.h"
+
+using namespace mlir;
+
+namespace {
+Attribute opaque(MLIRContext *ctx, const Twine &text) {
+  return emitc::OpaqueAttr::get(ctx, text.str());
+}
+Attribute actTemplate(MLIRContext *ctx, kiln::ActivationKind kind) {
+  return opaque(ctx, "kiln::rt::Act::" + kiln::stringifyActivationKind(kind));
+}
+
+/// (outer, axis, inner) extents of a row-major shape around `axis`.
+struct AxisView {
+  int64_t outer = 1, axis = 1, inner = 1;
+};
+AxisView viewAround(RankedTensorType type, int64_t axis) {
+  if (axis < 0)
+    axis += type.getRank();
+  AxisView view;
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    if (d < axis)
+      view.outer *= type.getDimSize(d);
+    else if (d == axis)
+      view.axis = type.getDimSize(d);
+    else
+      view.inner *= type.getDimSize(d);
+  }
+  return view;
+}
+
+template <typename Op>
+struct KernelCallPattern : OpConversionPattern<Op> {
+  using OpConversionPattern<Op>::OpConversionPattern;
+  using OpAdaptor = typename Op::Adaptor;
+
+  LogicalResult matchAndRewrite(Op op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    FailureOr<Value> out = kiln::getResultBuffer(op, 0, rewriter);
+    if (failed(out))
+      return failure();
+    if (failed(emitCall(op, adaptor, *out, rewriter)))
+      return failure();
+    rewriter.replaceOp(op, *out);
+    return success();
+  }
+
+  /// Emits the kernel call writing the op's result to `out`.
+  virtual LogicalResult emitCall(Op op, OpAdaptor adaptor, Value out,
+                                 ConversionPatternRewriter &rewriter) const = 0;
+};
+
+struct DenseLowering : KernelCallPattern<kiln::DenseOp> {
+  using KernelCallPattern::KernelCallPattern;
+  LogicalResult emitCall(kiln::DenseOp op, OpAdaptor adaptor, Value out,
+                         ConversionPatternRewriter &rewriter) const override {
+    auto inputType = op.getInput().getType();
+    auto kernelType = op.getKernel().getType();
+    int64_t in = kernelType.getDimSize(0), units = kernelType.getDimSize(1);
+    int64_t rows = inputType.getNumElements() / in;
+    SmallVector<Value> operands{adaptor.getInput(), adaptor.getKernel()};
+    SmallVector<Attribute> args{rewriter.getIndexAttr(0), rewriter.getIndexAttr(1)};
+    if (adaptor.getBias()) {
+      operands.push_back(adaptor.getBias());
+      args.push_back(rewriter.getIndexAttr(2));
+    } else {
+      args.push_back(opaque(op.getContext(), "nullptr"));
+    }
+    args.push_back(rewriter.getIndexAttr(operands.size()));
+    operands.push_back(out);
+    args.append({rewriter.getI64IntegerAttr(rows), rewriter.getI64IntegerAttr(in),
+                 rewriter.getI64IntegerAttr(units)});
+    kiln::emitKernelCall(rewriter, op.getLoc(), "kiln::rt::dense_f32", operands,
+                         args, {actTemplate(op.getContext(), op.getActivation())});
+    return success();
+  }
+};
+
+struct ActivationLowering : KernelCallPattern<kiln::ActivationOp> {
+  using KernelCallPattern::KernelCallPattern;
+  LogicalResult emitCall(kiln::ActivationOp op, OpAdaptor adaptor, Value out,
+                         ConversionPatternRewriter &rewriter) const override {
+    kiln::emitKernelCall(
+        rewriter, op.getLoc(), "kiln::rt::activation_f32", {adaptor.getInput(), out},
+        {rewriter.getIndexAttr(0), rewriter.getIndexAttr(1),
+         rewriter.getI64IntegerAttr(op.getType().getNumElements())},
+        {actTemplate(op.getContext(), op.getKind())});
+    return success();
+  }
+};
+
+struct SoftmaxLowering : KernelCallPattern<kiln::SoftmaxOp> {
+  using KernelCallPattern::KernelCallPattern;
+  LogicalResult emitCall(kiln::SoftmaxOp op, OpAdaptor adaptor, Value out,
+                         ConversionPatternRewriter &rewriter) const override {
+    AxisView v = viewAround(op.getType(), op.getAxis());
+    kiln::emitKernelCall(
+        rewriter, op.getLoc(), "kiln::rt::softmax_f32", {adaptor.getInput(), out},
+        {rewriter.getIndexAttr(0), rewriter.getIndexAttr(1),
+         rewriter.getI64IntegerAttr(v.outer), rewriter.getI64IntegerAttr(v.axis),
+         rewriter.getI64IntegerAttr(v.inner),
+         opaque(op.getContext(), op.getLog() ? "true" : "false")});
+    return success();
+  }
+};
+
+struct SparsemaxLowering : KernelCallPattern<kiln::SparsemaxOp> {
+  using KernelCallPattern::KernelCallPattern;
+  LogicalResult emitCall(kiln::SparsemaxOp op, OpAdaptor adaptor, Value out,
+                         ConversionPatternRewriter &rewriter) const override {
+    FailureOr<Value> scratch = kiln::getScratchBuffer(op, rewriter);
+    if (failed(scratch))
+      return failure();
+    AxisView v = viewAround(op.getType(), op.getAxis());
+    kiln::emitKernelCall(
+        rewriter, op.getLoc(), "kiln::rt::sparsemax_f32",
+        {adaptor.getInput(), out, *scratch},
+        {rewriter.getIndexAttr(0), rewriter.getIndexAttr(1),
+         rewriter.getI64IntegerAttr(v.outer), rewriter.getI64IntegerAttr(v.axis),
+         rewriter.getI64IntegerAttr(v.inner), rewriter.getIndexAttr(2)});
+    return success();
+  }
+};
+
+struct GluLowering : KernelCallPattern<kiln::GluOp> {
+  using KernelCallPattern::KernelCallPattern;
+  LogicalResult emitCall(kiln::GluOp op, OpAdaptor adaptor, Value out,
+                         ConversionPatternRewriter &rewriter) const override {
+    AxisView v = viewAround(op.getType(), op.getAxis());
+    kiln::emitKernelCall(
+        rewriter, op.getLoc(), "kiln::rt::glu_f32", {adaptor.getInput(), out},
+        {rewriter.getIndexAttr(0), rewriter.getIndexAttr(1),
+         rewriter.getI64IntegerAttr(v.outer), rewriter.getI64IntegerAttr(v.axis),
+         rewriter.getI64IntegerAttr(v.inner)});
+    return success();
+  }
+};
+} // namespace
+
+void kiln::populateKernelCallPatterns(RewritePatternSet &patterns) {
+  patterns.add<DenseLowering, ActivationLowering, SoftmaxLowering,
+               SparsemaxLowering, GluLowering>(patterns.getContext());
+}

@@ -1,0 +1,64 @@
+#include "Archive.h"
+#include "ImportError.h"
+
+#include <zip.h>
+
+#include <fstream>
+#include <memory>
+
+namespace kiln::keras {
+namespace {
+struct ZipCloser {
+  void operator()(zip_t *z) const { zip_discard(z); }
+};
+
+std::string readMember(zip_t *zip, const char *name, bool required) {
+  zip_stat_t stat;
+  zip_stat_init(&stat);
+  if (zip_stat(zip, name, 0, &stat) != 0) {
+    if (required)
+      throw ImportError("", std::string("the archive has no ") + name +
+                                "; expected a Keras 3 .keras file (a zip with "
+                                "config.json and model.weights.h5)");
+    return "";
+  }
+  std::unique_ptr<zip_file_t, int (*)(zip_file_t *)> file(zip_fopen_index(zip, stat.index, 0),
+                                                          zip_fclose);
+  if (!file)
+    throw ImportError("", std::string("cannot read ") + name + " from the archive: " +
+                              zip_strerror(zip));
+  std::string data(stat.size, '\0');
+  zip_int64_t n = zip_fread(file.get(), data.data(), stat.size);
+  if (n < 0 || zip_uint64_t(n) != stat.size)
+    throw ImportError("", std::string(name) + " in the archive is truncated or corrupt");
+  return data;
+}
+} // namespace
+
+KerasArchive readKerasArchive(const std::string &path) {
+  int err = 0;
+  std::unique_ptr<zip_t, ZipCloser> zip(zip_open(path.c_str(), ZIP_RDONLY, &err));
+  if (!zip) {
+    zip_error_t error;
+    zip_error_init_with_code(&error, err);
+    std::string why = zip_error_strerror(&error);
+    zip_error_fini(&error);
+    if (err == ZIP_ER_NOZIP)
+      throw ImportError("", "not a zip archive; expected a .keras file (zip) or a legacy .h5 file");
+    throw ImportError("", "cannot open the archive: " + why);
+  }
+  KerasArchive archive;
+  archive.configJson = readMember(zip.get(), "config.json", true);
+  archive.metadataJson = readMember(zip.get(), "metadata.json", false);
+  archive.weightsH5 = readMember(zip.get(), "model.weights.h5", false);
+  return archive;
+}
+
+bool isHdf5File(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  char magic[8] = {};
+  in.read(magic, 8);
+  return in.gcount() == 8 && std::string(magic, 8) == "\x89HDF\r\n\x1a\n";
+}
+
+} // namespace kiln::keras

@@ -1,0 +1,24 @@
+#ifndef KILN_IMPORT_KERAS_ARCHIVE_H
+#define KILN_IMPORT_KERAS_ARCHIVE_H
+
+#include <string>
+
+namespace kiln::keras {
+
+/// The members of a `.keras` zip that the importer reads.
+struct KerasArchive {
+  std::string configJson;
+  std::string metadataJson; // empty when absent
+  std::string weightsH5;    // bytes of model.weights.h5, empty when absent
+};
+
+/// Reads the archive; throws ImportError when it is not a readable zip or
+/// lacks config.json.
+KerasArchive readKerasArchive(const std::string &path);
+
+/// True when the file starts with the HDF5 signature (a legacy .h5 model).
+bool isHdf5File(const std::string &path);
+
+} // namespace kiln::keras
+
+#endif

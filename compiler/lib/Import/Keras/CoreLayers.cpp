@@ -1,0 +1,138 @@
+// Dense, Activation, and the layers that are the identity at inference.
+#include "LayerRegistry.h"
+
+#include "kiln/Dialect/Kiln/IR/KilnOps.h"
+
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+
+namespace kiln::keras {
+namespace {
+
+/// What a Keras activation name lowers to.
+struct Activation {
+  enum Form { Elementwise, Softmax, LogSoftmax, Glu, Sparsemax } form = Elementwise;
+  ActivationKind kind = ActivationKind::linear;
+};
+
+Activation parseActivation(const LayerContext &ctx, const llvm::json::Value *value) {
+  if (!value)
+    return {};
+  std::optional<llvm::StringRef> name = value->getAsString();
+  if (!name) {
+    std::string s;
+    llvm::raw_string_ostream(s) << *value;
+    ctx.fail("activation " + s +
+             " is not a built-in Keras activation name; kiln never runs code from a "
+             "model file, so custom activations cannot be compiled");
+  }
+  if (*name == "softmax")
+    return {Activation::Softmax};
+  if (*name == "log_softmax")
+    return {Activation::LogSoftmax};
+  if (*name == "glu")
+    return {Activation::Glu};
+  if (*name == "sparsemax")
+    return {Activation::Sparsemax};
+  llvm::StringRef canonical = llvm::StringSwitch<llvm::StringRef>(*name)
+                                  .Case("swish", "silu")
+                                  .Case("hard_swish", "hard_silu")
+                                  .Default(*name);
+  // Keras 2 defines hard_sigmoid as 0.2x + 0.5, Keras 3 as relu6(x + 3) / 6.
+  if (canonical == "hard_sigmoid" && ctx.model.kerasMajor < 3)
+    return {Activation::Elementwise, ActivationKind::hard_sigmoid_keras2};
+  std::optional<ActivationKind> kind = symbolizeActivationKind(canonical);
+  // Internal variants are not Keras names; `threshold` needs arguments.
+  if (!kind || *kind == ActivationKind::gelu_tanh || *kind == ActivationKind::threshold ||
+      *kind == ActivationKind::hard_sigmoid_keras2)
+    ctx.fail("unknown activation '" + name->str() + "'");
+  return {Activation::Elementwise, *kind};
+}
+
+/// Applies a parsed activation as a separate op (or not at all when linear).
+Value applyActivation(LayerContext &ctx, Value x, const Activation &act) {
+  switch (act.form) {
+  case Activation::Elementwise:
+    if (act.kind == ActivationKind::linear)
+      return x;
+    return ActivationOp::create(ctx.b, ctx.loc, x,
+                                ActivationKindAttr::get(ctx.b.getContext(), act.kind));
+  case Activation::Softmax:
+  case Activation::LogSoftmax: {
+    auto op = SoftmaxOp::create(ctx.b, ctx.loc, x, /*axis=*/-1);
+    op.setLog(act.form == Activation::LogSoftmax);
+    return op;
+  }
+  case Activation::Glu:
+    return GluOp::create(ctx.b, ctx.loc, x, /*axis=*/-1);
+  case Activation::Sparsemax:
+    return SparsemaxOp::create(ctx.b, ctx.loc, x, /*axis=*/-1);
+  }
+  llvm_unreachable("activation form");
+}
+
+Value singleInput(const LayerContext &ctx, ArrayRef<Value> inputs) {
+  if (inputs.size() != 1)
+    ctx.fail("expected 1 input tensor, found " + std::to_string(inputs.size()));
+  return inputs.front();
+}
+
+SmallVector<Value> buildDense(LayerContext &ctx, ArrayRef<Value> inputs) {
+  Value x = singleInput(ctx, inputs);
+  int64_t units = ctx.getInt("units");
+  if (units <= 0)
+    ctx.fail("units must be positive, found " + std::to_string(units));
+  auto type = cast<RankedTensorType>(x.getType());
+  if (type.getRank() < 2)
+    ctx.fail("expected an input of rank >= 2, found shape " + LayerContext::shapeString(x));
+  if (ctx.get("lora_rank") && ctx.getInt("lora_rank", 0) > 0)
+    ctx.fail("LoRA-enabled Dense layers are not supported");
+  if (ctx.get("quantization_config"))
+    ctx.fail("quantized Dense layers are not supported");
+  int64_t in = type.getShape().back();
+  Value kernel = ctx.weight(0, "kernel", {in, units});
+  Value bias = ctx.getBool("use_bias", true) ? ctx.weight(1, "bias", {units}) : Value();
+  Activation act = parseActivation(ctx, ctx.get("activation"));
+  auto dense = DenseOp::create(ctx.b, ctx.loc, x, kernel, bias);
+  if (act.form == Activation::Elementwise) {
+    dense.setActivation(act.kind);
+    return {dense};
+  }
+  return {applyActivation(ctx, dense, act)};
+}
+
+SmallVector<Value> buildActivation(LayerContext &ctx, ArrayRef<Value> inputs) {
+  Value x = singleInput(ctx, inputs);
+  Activation act = parseActivation(ctx, ctx.get("activation"));
+  if (act.form == Activation::Elementwise && act.kind == ActivationKind::linear)
+    return {IdentityOp::create(ctx.b, ctx.loc, x)};
+  return {applyActivation(ctx, x, act)};
+}
+
+SmallVector<Value> buildDropout(LayerContext &ctx, ArrayRef<Value> inputs) {
+  Value x = singleInput(ctx, inputs);
+  double rate = ctx.getFloat("rate", 0.0);
+  if (rate < 0.0 || rate >= 1.0)
+    ctx.fail("rate must be in [0, 1), found " + std::to_string(rate));
+  return {DropoutOp::create(ctx.b, ctx.loc, x, ctx.b.getF32FloatAttr(rate))};
+}
+
+SmallVector<Value> buildIdentity(LayerContext &ctx, ArrayRef<Value> inputs) {
+  return {IdentityOp::create(ctx.b, ctx.loc, singleInput(ctx, inputs))};
+}
+
+} // namespace
+
+void registerCoreLayers(LayerRegistry &registry) {
+  registry.add("Dense", buildDense);
+  registry.add("Activation", buildActivation);
+  registry.add("Dropout", buildDropout);
+  for (const char *name : {"SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
+                           "GaussianDropout", "AlphaDropout"})
+    registry.add(name, buildDropout);
+  for (const char *name : {"Identity", "GaussianNoise", "ActivityRegularization"})
+    registry.add(name, buildIdentity);
+}
+
+} // namespace kiln::keras

@@ -1,0 +1,150 @@
+#include "LayerRegistry.h"
+
+#include "mlir/Dialect/MLProgram/IR/MLProgram.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/SymbolTable.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+
+namespace kiln::keras {
+namespace {
+std::string shapeOf(llvm::ArrayRef<int64_t> shape) {
+  std::string s = "(";
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + (shape.size() == 1 ? ",)" : ")");
+}
+
+/// A symbol name kiln can print without quotes: the layer name with
+/// anything but [A-Za-z0-9_] replaced.
+std::string symbolFor(const std::string &layer, const std::string &role) {
+  std::string s;
+  for (char c : layer + "." + role)
+    s += (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.') ? c : '_';
+  if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0])))
+    s = "w_" + s;
+  return s;
+}
+} // namespace
+
+Value WeightCache::load(OpBuilder &b, Location loc, const LayerSpec &layer, int index,
+                        const std::string &role, llvm::ArrayRef<int64_t> expectedShape) {
+  auto key = std::make_pair(layer.name, index);
+  auto type = RankedTensorType::get(expectedShape, b.getF32Type());
+  auto it = symbols.find(key);
+  if (it == symbols.end()) {
+    Hdf5Dataset data = store.read(layer, index, role);
+    if (data.shape != std::vector<int64_t>(expectedShape.begin(), expectedShape.end()))
+      throw ImportError(layer.label(), "weight '" + role + "' has shape " +
+                                           shapeOf(data.shape) + ", expected " +
+                                           shapeOf(expectedShape));
+    // Globals go before the function, in the order layers first use them.
+    OpBuilder mb(module.getContext());
+    if (lastGlobal)
+      mb.setInsertionPointAfter(lastGlobal);
+    else
+      mb.setInsertionPointToStart(module.getBody());
+    std::string name = symbolFor(layer.name, role);
+    auto blob = HeapAsmResourceBlob::allocateAndCopyInferAlign(
+        llvm::ArrayRef<float>(data.values));
+    auto value = DenseResourceElementsAttr::get(type, name, std::move(blob));
+    auto global = ml_program::GlobalOp::create(mb, loc, name, type,
+                                               /*is_mutable=*/false, value,
+                                               mb.getStringAttr("private"));
+    // Layer names are unique, but a sanitized name may clash: let the
+    // symbol table make it unique.
+    SymbolTable(module).insert(global, Block::iterator(global));
+    lastGlobal = global;
+    it = symbols.emplace(key, global.getSymName().str()).first;
+  }
+  return ml_program::GlobalLoadConstOp::create(
+      b, loc, type, FlatSymbolRefAttr::get(b.getContext(), it->second));
+}
+
+LayerContext::LayerContext(const ModelSpec &model, const LayerSpec &layer,
+                           const LayerCall &call, OpBuilder &builder, WeightCache &weights)
+    : model(model), layer(layer), call(call), b(builder),
+      loc(NameLoc::get(builder.getStringAttr(layer.label()))), weights(weights) {}
+
+const llvm::json::Value *LayerContext::get(llvm::StringRef key) const {
+  const llvm::json::Value *v = layer.config->get(key);
+  return v && v->kind() != llvm::json::Value::Null ? v : nullptr;
+}
+
+int64_t LayerContext::getInt(llvm::StringRef key) const {
+  const llvm::json::Value *v = get(key);
+  if (!v)
+    fail("config field '" + key.str() + "' is missing");
+  if (auto i = v->getAsInteger())
+    return *i;
+  if (auto d = v->getAsNumber(); d && *d == double(int64_t(*d)))
+    return int64_t(*d);
+  std::string s;
+  llvm::raw_string_ostream(s) << *v;
+  fail("config field '" + key.str() + "' must be an integer, found " + s);
+}
+
+int64_t LayerContext::getInt(llvm::StringRef key, int64_t fallback) const {
+  return get(key) ? getInt(key) : fallback;
+}
+
+double LayerContext::getFloat(llvm::StringRef key, double fallback) const {
+  const llvm::json::Value *v = get(key);
+  if (!v)
+    return fallback;
+  if (auto d = v->getAsNumber())
+    return *d;
+  fail("config field '" + key.str() + "' must be a number");
+}
+
+bool LayerContext::getBool(llvm::StringRef key, bool fallback) const {
+  const llvm::json::Value *v = get(key);
+  if (!v)
+    return fallback;
+  if (auto bv = v->getAsBoolean())
+    return *bv;
+  fail("config field '" + key.str() + "' must be true or false");
+}
+
+std::string LayerContext::getString(llvm::StringRef key, const std::string &fallback) const {
+  const llvm::json::Value *v = get(key);
+  if (!v)
+    return fallback;
+  if (auto s = v->getAsString())
+    return s->str();
+  fail("config field '" + key.str() + "' must be a string");
+}
+
+std::string LayerContext::shapeString(Value v, bool batchAsNone) {
+  auto shape = cast<RankedTensorType>(v.getType()).getShape();
+  std::string s = "(";
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i ? ", " : "") + (i == 0 && batchAsNone ? std::string("None") : std::to_string(shape[i]));
+  return s + (shape.size() == 1 ? ",)" : ")");
+}
+
+const LayerRegistry &LayerRegistry::get() {
+  static const LayerRegistry registry = [] {
+    LayerRegistry r;
+    registerCoreLayers(r);
+    return r;
+  }();
+  return registry;
+}
+
+const LayerBuildFn *LayerRegistry::lookup(llvm::StringRef className) const {
+  auto it = builders.find(className);
+  return it == builders.end() ? nullptr : &it->second;
+}
+
+std::vector<std::string> LayerRegistry::names() const {
+  std::vector<std::string> out;
+  for (const auto &entry : builders)
+    out.push_back(entry.getKey().str());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+} // namespace kiln::keras

@@ -1,0 +1,91 @@
+// How the importer turns one Keras layer call into kiln ops: each layer
+// class registers a builder; builders see their config, weights and inputs
+// through a LayerContext.
+#ifndef KILN_IMPORT_KERAS_LAYERREGISTRY_H
+#define KILN_IMPORT_KERAS_LAYERREGISTRY_H
+
+#include "ImportError.h"
+#include "ModelConfig.h"
+#include "WeightStore.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/StringMap.h"
+
+#include <functional>
+#include <map>
+
+namespace kiln::keras {
+
+/// Creates one immutable `ml_program.global` per layer variable, so a layer
+/// called at several sites (a shared layer) has a single copy of its weights.
+class WeightCache {
+public:
+  WeightCache(mlir::ModuleOp module, const WeightStore &store)
+      : module(module), store(store) {}
+  /// Loads variable `index` of `layer`, checking it has `expectedShape`.
+  mlir::Value load(mlir::OpBuilder &b, mlir::Location loc, const LayerSpec &layer,
+                   int index, const std::string &role,
+                   llvm::ArrayRef<int64_t> expectedShape);
+
+private:
+  mlir::ModuleOp module;
+  const WeightStore &store;
+  std::map<std::pair<std::string, int>, std::string> symbols;
+  mlir::Operation *lastGlobal = nullptr;
+};
+
+class LayerContext {
+public:
+  LayerContext(const ModelSpec &model, const LayerSpec &layer, const LayerCall &call,
+               mlir::OpBuilder &builder, WeightCache &weights);
+
+  const ModelSpec &model;
+  const LayerSpec &layer;
+  const LayerCall &call;
+  mlir::OpBuilder &b;
+  mlir::Location loc;
+
+  [[noreturn]] void fail(const std::string &message) const {
+    throw ImportError(layer.label(), message);
+  }
+
+  const llvm::json::Value *get(llvm::StringRef key) const;
+  int64_t getInt(llvm::StringRef key) const;
+  int64_t getInt(llvm::StringRef key, int64_t fallback) const;
+  double getFloat(llvm::StringRef key, double fallback) const;
+  bool getBool(llvm::StringRef key, bool fallback) const;
+  std::string getString(llvm::StringRef key, const std::string &fallback) const;
+
+  mlir::Value weight(int index, const std::string &role, llvm::ArrayRef<int64_t> shape) {
+    return weights.load(b, loc, layer, index, role, shape);
+  }
+
+  /// "(None, 4, 5)"-style rendering of a value's shape for messages.
+  static std::string shapeString(mlir::Value v, bool batchAsNone = true);
+
+private:
+  WeightCache &weights;
+};
+
+using LayerBuildFn = std::function<llvm::SmallVector<mlir::Value>(
+    LayerContext &, llvm::ArrayRef<mlir::Value>)>;
+
+class LayerRegistry {
+public:
+  /// The registry holding every layer class kiln compiles.
+  static const LayerRegistry &get();
+  const LayerBuildFn *lookup(llvm::StringRef className) const;
+  void add(llvm::StringRef className, LayerBuildFn fn) { builders[className] = std::move(fn); }
+  std::vector<std::string> names() const;
+
+private:
+  llvm::StringMap<LayerBuildFn> builders;
+};
+
+/// Layers of this slice: Dense, Activation and the inference identities.
+void registerCoreLayers(LayerRegistry &registry);
+
+} // namespace kiln::keras
+
+#endif

@@ -1,0 +1,66 @@
+// The layer graph described by a Keras model config (config.json, or the
+// `model_config` attribute of a legacy .h5), before any MLIR is built.
+#ifndef KILN_IMPORT_KERAS_MODELCONFIG_H
+#define KILN_IMPORT_KERAS_MODELCONFIG_H
+
+#include "llvm/Support/JSON.h"
+
+#include <list>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace kiln::keras {
+
+/// `(layer, node_index, tensor_index)`: output `tensor` of call `node` of a layer.
+struct TensorRef {
+  std::string layer;
+  int64_t node = 0;
+  int64_t tensor = 0;
+};
+
+/// One call of a layer (one entry of its inbound_nodes).
+struct LayerCall {
+  /// Tensor arguments in the order they appear, flattened.
+  std::vector<TensorRef> inputs;
+  /// Keyword arguments as written (Keras 3: the `kwargs` object); may be null.
+  const llvm::json::Object *kwargs = nullptr;
+};
+
+struct LayerSpec {
+  std::string name;
+  std::string className;
+  std::string module;         // empty in legacy configs
+  std::string registeredName; // empty when null
+  const llvm::json::Object *config = nullptr;
+  std::vector<LayerCall> calls;
+
+  std::string label() const { return name + " (" + className + ")"; }
+};
+
+struct ModelSpec {
+  std::string name;
+  std::string className; // Functional, Model or Sequential
+  int kerasMajor = 3;
+  std::vector<LayerSpec> layers;
+  std::vector<TensorRef> inputs;
+  std::vector<TensorRef> outputs;
+
+  /// The JSON every `config` pointer refers into.
+  std::unique_ptr<llvm::json::Value> root;
+  /// Configs kiln made up (the InputLayer of a Sequential without one).
+  std::list<llvm::json::Object> synthesized;
+
+  const LayerSpec *find(const std::string &layerName) const;
+};
+
+/// Parses a model config. `kerasMajor` (2 or 3) selects the inbound_nodes
+/// format and version-specific semantics. Throws ImportError.
+ModelSpec parseModelConfig(const std::string &json, int kerasMajor);
+
+/// Keras's `to_snake_case`, which names weight groups: PReLU -> p_re_lu.
+std::string toSnakeCase(const std::string &className);
+
+} // namespace kiln::keras
+
+#endif

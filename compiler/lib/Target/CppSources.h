@@ -1,0 +1,24 @@
+// The hand-written parts of a generated folder: the API header, the predict
+// wrapper around the emitted forward function, the executable's main and the
+// CMake file.
+#ifndef KILN_TARGET_CPPSOURCES_H
+#define KILN_TARGET_CPPSOURCES_H
+
+#include "kiln/Target/CppTarget.h"
+
+namespace kiln {
+
+std::string weightsSymbol(const ModelInterface &model);
+std::string headerSource(const ModelInterface &model, const std::string &modelPath);
+/// `forwardCode` is the C++ that EmitC produced for `kiln_forward`.
+std::string implementationSource(const ModelInterface &model, const std::string &modelPath,
+                                 const std::string &forwardCode);
+std::string mainSource(const ModelInterface &model);
+std::string cmakeSource(const ModelInterface &model);
+
+/// The runtime headers, as {relative path, contents}.
+const std::vector<std::pair<std::string, std::string>> &runtimeHeaders();
+
+} // namespace kiln
+
+#endif

@@ -1,0 +1,149 @@
+#include "CppSources.h"
+
+#include "kiln/Conversion/Passes.h"
+#include "kiln/Dialect/Kiln/Transforms/Passes.h"
+
+#include "mlir/Dialect/EmitC/IR/EmitC.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MLProgram/IR/MLProgram.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/Cpp/CppEmitter.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+
+namespace kiln {
+namespace {
+func::FuncOp entryFunction(ModuleOp module) {
+  auto funcs = module.getOps<func::FuncOp>();
+  return std::distance(funcs.begin(), funcs.end()) == 1 ? *funcs.begin() : func::FuncOp();
+}
+
+TensorInterface describeTensor(Type type, StringAttr name, const std::string &fallback) {
+  auto tensor = cast<RankedTensorType>(type);
+  TensorInterface t;
+  t.name = name ? name.str() : fallback;
+  t.sampleShape.assign(tensor.getShape().begin() + 1, tensor.getShape().end());
+  for (int64_t d : t.sampleShape)
+    t.sampleSize *= d;
+  return t;
+}
+
+/// Raw little-endian bytes of a weight's initial value.
+FailureOr<ArrayRef<char>> weightBytes(ml_program::GlobalOp global, std::string &storage) {
+  Attribute value = global.getValueAttr();
+  if (auto resource = dyn_cast_or_null<DenseResourceElementsAttr>(value)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob)
+      return failure();
+    return blob->getData();
+  }
+  if (auto dense = dyn_cast_or_null<DenseElementsAttr>(value)) {
+    auto type = cast<ShapedType>(dense.getType());
+    size_t elementBytes = type.getElementTypeBitWidth() / 8;
+    if (!dense.isSplat())
+      return dense.getRawData();
+    storage.clear();
+    for (int64_t i = 0; i < type.getNumElements(); ++i)
+      storage.append(dense.getRawData().data(), elementBytes);
+    return ArrayRef<char>(storage.data(), storage.size());
+  }
+  return failure();
+}
+} // namespace
+
+FailureOr<ModelInterface> readModelInterface(ModuleOp module, const std::string &name,
+                                             std::string &error) {
+  func::FuncOp func = entryFunction(module);
+  if (!func) {
+    error = "expected exactly one function in the module";
+    return failure();
+  }
+  auto arena = func->getAttrOfType<IntegerAttr>(attr::kArenaBytes);
+  auto bound = func->getAttrOfType<IntegerAttr>(attr::kLivenessLowerBound);
+  auto weights = module->getAttrOfType<IntegerAttr>(attr::kWeightBytes);
+  if (!arena || !bound || !weights) {
+    error = "the module has no memory plan; run the inference pipeline first";
+    return failure();
+  }
+  ModelInterface model;
+  model.name = name;
+  FunctionType type = func.getFunctionType();
+  for (unsigned i = 0; i < type.getNumInputs(); ++i)
+    model.inputs.push_back(describeTensor(type.getInput(i),
+                                          func.getArgAttrOfType<StringAttr>(i, attr::kName),
+                                          "input_" + std::to_string(i)));
+  for (unsigned k = 0; k < type.getNumResults(); ++k)
+    model.outputs.push_back(describeTensor(
+        type.getResult(k), func.getResultAttrOfType<StringAttr>(k, attr::kName),
+        "output_" + std::to_string(k)));
+  if (model.inputs.empty() || model.outputs.empty()) {
+    error = "the model needs at least one input and one output";
+    return failure();
+  }
+  model.batch = cast<RankedTensorType>(type.getInput(0)).getDimSize(0);
+  model.planBytes = arena.getInt();
+  model.arenaBytes = model.planBytes;
+  if (model.batch > 1)
+    for (const auto *list : {&model.inputs, &model.outputs})
+      for (const TensorInterface &t : *list)
+        model.arenaBytes += alignBuffer(model.batch * t.sampleSize * int64_t(sizeof(float)));
+  model.livenessLowerBound = bound.getInt();
+  model.weightBytes = weights.getInt();
+  return model;
+}
+
+LogicalResult lowerToEmitC(ModuleOp module, const std::string &symbol) {
+  // The entry point is file-local in the generated source; give it a name
+  // that cannot clash with the user's code.
+  if (func::FuncOp func = entryFunction(module))
+    func.setName("kiln_forward");
+  PassManager pm(module.getContext());
+  ConvertKilnToEmitCOptions options;
+  options.weightsSymbol = symbol;
+  pm.addPass(createConvertKilnToEmitC(options));
+  return pm.run(module);
+}
+
+FailureOr<SourceFiles> generateCpp(ModuleOp module, const ModelInterface &model,
+                                   const std::string &modelPath, std::string &error) {
+  // The weight blob: every planned global at its offset.
+  std::string blob(model.weightBytes, '\0');
+  std::string storage;
+  for (auto global : module.getOps<ml_program::GlobalOp>()) {
+    auto offset = global->getAttrOfType<IntegerAttr>(attr::kWeightOffset);
+    if (!offset)
+      continue;
+    FailureOr<ArrayRef<char>> bytes = weightBytes(global, storage);
+    if (failed(bytes) || offset.getInt() + int64_t(bytes->size()) > model.weightBytes) {
+      error = "weight '" + global.getSymName().str() + "' has no readable value";
+      return failure();
+    }
+    std::copy(bytes->begin(), bytes->end(), blob.begin() + offset.getInt());
+  }
+
+  if (failed(lowerToEmitC(module, weightsSymbol(model)))) {
+    error = "lowering to EmitC failed";
+    return failure();
+  }
+  std::string forward;
+  llvm::raw_string_ostream os(forward);
+  if (failed(emitc::translateToCpp(module, os))) {
+    error = "emitting C++ failed";
+    return failure();
+  }
+
+  SourceFiles files;
+  files[model.name + ".h"] = headerSource(model, modelPath);
+  files[model.name + ".cpp"] = implementationSource(model, modelPath, forward);
+  files[model.name + ".weights.bin"] = std::move(blob);
+  files[model.name + "_main.cpp"] = mainSource(model);
+  files["CMakeLists.txt"] = cmakeSource(model);
+  for (const auto &[path, contents] : runtimeHeaders())
+    files[path] = contents;
+  return files;
+}
+
+} // namespace kiln

@@ -1,0 +1,75 @@
+#include "kiln/Target/CppTarget.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+
+#include <cstdlib>
+
+namespace kiln {
+namespace {
+/// Runs a command; on failure, `error` holds the command line.
+bool run(std::vector<std::string> argv, std::string &error) {
+  std::string program = argv.front();
+  if (!llvm::sys::path::is_absolute(program)) {
+    auto found = llvm::sys::findProgramByName(program);
+    if (!found) {
+      error = "cannot find '" + program + "' on PATH";
+      return false;
+    }
+    program = *found;
+  }
+  std::vector<llvm::StringRef> refs(argv.begin(), argv.end());
+  std::string message;
+  int rc = llvm::sys::ExecuteAndWait(program, refs, std::nullopt, {}, 0, 0, &message);
+  if (rc != 0) {
+    error = "command failed (exit " + std::to_string(rc) + "): " + llvm::join(argv, " ") +
+            (message.empty() ? "" : ": " + message);
+    return false;
+  }
+  return true;
+}
+
+std::vector<std::string> splitCommand(const std::string &command) {
+  llvm::SmallVector<llvm::StringRef> parts;
+  llvm::StringRef(command).split(parts, ' ', -1, false);
+  return std::vector<std::string>(parts.begin(), parts.end());
+}
+} // namespace
+
+ToolchainOptions defaultToolchain() {
+  ToolchainOptions options;
+  const char *cxx = std::getenv("CXX");
+  options.cxx = cxx && *cxx ? cxx : "c++";
+  options.cxxFlags = {"-O3", "-march=native"};
+  return options;
+}
+
+bool buildArtifact(const std::string &dir, const ModelInterface &model, Artifact kind,
+                   const ToolchainOptions &toolchain, std::string &error) {
+  std::string base = dir + "/" + model.name;
+  std::vector<std::string> compile = splitCommand(toolchain.cxx);
+  compile.insert(compile.end(), toolchain.cxxFlags.begin(), toolchain.cxxFlags.end());
+  compile.insert(compile.end(), {"-std=c++17", "-I" + dir});
+
+  // The model itself: no exceptions or RTTI; the assembler needs the folder
+  // on its include path for the weights' .incbin.
+  std::vector<std::string> compileModel = compile;
+  compileModel.insert(compileModel.end(), {"-fno-exceptions", "-fno-rtti", "-Wa,-I" + dir,
+                                           "-c", base + ".cpp", "-o", base + ".o"});
+  if (!run(compileModel, error))
+    return false;
+  if (kind == Artifact::Object)
+    return true;
+  if (kind == Artifact::Library) {
+    std::string archive = dir + "/lib" + model.name + ".a";
+    llvm::sys::fs::remove(archive);
+    return run({"ar", "rcs", archive, base + ".o"}, error);
+  }
+  std::vector<std::string> link = compile;
+  link.insert(link.end(), {base + "_main.cpp", base + ".o", "-o", base, "-lm"});
+  return run(link, error);
+}
+
+} // namespace kiln

@@ -1,0 +1,40 @@
+// The kiln subcommands. Each parses its own arguments (argv[0] is
+// "kiln <command>") and returns the process exit code.
+#ifndef KILN_TOOLS_KILN_COMMANDS_H
+#define KILN_TOOLS_KILN_COMMANDS_H
+
+#include <string>
+
+#include "kiln/Target/CppTarget.h"
+
+#include <vector>
+
+namespace kiln::cli {
+
+/// The last stage `kiln compile` runs; stages are ordered.
+enum class Emit { Kiln, KilnOpt, EmitC, Cpp, Obj, Lib, Exe };
+
+struct CompileRequest {
+  std::string modelPath;
+  std::string outDir;
+  Emit emit = Emit::Cpp;
+  std::string name; // empty: derived from the model file name
+  int64_t batch = 1;
+  std::vector<std::string> extraOutputs;
+  ToolchainOptions toolchain = defaultToolchain();
+  bool stats = false;
+};
+
+/// Compiles a model as far as `request.emit`; returns the exit code. On
+/// success with emit >= Cpp, `nameOut` receives the generated name.
+int compileModel(const CompileRequest &request, std::string *nameOut = nullptr);
+
+int compileCommand(int argc, char **argv);
+int runCommand(int argc, char **argv);
+
+/// Prints `kiln: error: MESSAGE` to stderr and returns 1.
+int reportError(const std::string &message);
+
+} // namespace kiln::cli
+
+#endif

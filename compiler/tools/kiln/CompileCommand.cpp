@@ -1,0 +1,229 @@
+#include "Commands.h"
+
+#include "kiln/Import/KerasImporter.h"
+#include "kiln/Pipeline/Pipelines.h"
+
+#include "mlir/Dialect/EmitC/IR/EmitC.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/Cpp/CppEmitter.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cctype>
+#include <set>
+
+using namespace mlir;
+namespace cl = llvm::cl;
+
+namespace kiln::cli {
+
+int reportError(const std::string &message) {
+  llvm::errs() << "kiln: error: " << message << "\n";
+  return 1;
+}
+
+namespace {
+
+/// A C++ identifier for the generated namespace, from the model file name.
+std::string identifierFor(const std::string &path) {
+  std::string stem = llvm::sys::path::stem(path).str();
+  std::string id;
+  for (char c : stem)
+    id += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  static const std::set<std::string> reserved = {
+      "alignas", "and", "auto", "bool", "break", "case", "catch", "char", "class",
+      "const", "continue", "default", "delete", "do", "double", "else", "enum",
+      "explicit", "extern", "false", "float", "for", "friend", "goto", "if", "inline",
+      "int", "long", "namespace", "new", "not", "operator", "or", "private", "protected",
+      "public", "return", "short", "signed", "sizeof", "static", "std", "struct",
+      "switch", "template", "this", "throw", "true", "try", "typedef", "union",
+      "unsigned", "using", "virtual", "void", "volatile", "while", "kiln"};
+  if (id.empty() || std::isdigit(static_cast<unsigned char>(id[0])) || reserved.count(id))
+    id = "model_" + id;
+  return id;
+}
+
+bool isIdentifier(const std::string &s) {
+  if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0])))
+    return false;
+  return llvm::all_of(s, [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+}
+
+/// Writes every file, each through a temporary and a rename, so a reader
+/// never sees a half-written file.
+bool writeFiles(const std::string &dir, const SourceFiles &files, std::string &error) {
+  for (const auto &[path, contents] : files) {
+    std::string full = dir + "/" + path;
+    if (auto ec = llvm::sys::fs::create_directories(llvm::sys::path::parent_path(full))) {
+      error = "cannot create '" + llvm::sys::path::parent_path(full).str() + "': " + ec.message();
+      return false;
+    }
+    std::string temp = full + ".tmp";
+    {
+      std::error_code ec;
+      llvm::raw_fd_ostream os(temp, ec);
+      if (ec) {
+        error = "cannot write '" + temp + "': " + ec.message();
+        return false;
+      }
+      os << contents;
+    }
+    if (auto ec = llvm::sys::fs::rename(temp, full)) {
+      error = "cannot write '" + full + "': " + ec.message();
+      return false;
+    }
+  }
+  return true;
+}
+
+void printStats(const ModelInterface &model) {
+  llvm::outs() << "arena bytes: " << model.arenaBytes << "\n"
+               << "liveness lower bound bytes: " << model.livenessLowerBound << "\n"
+               << "weight bytes: " << model.weightBytes << "\n";
+}
+} // namespace
+
+int compileModel(const CompileRequest &request, std::string *nameOut) {
+  std::string name = request.name.empty() ? identifierFor(request.modelPath) : request.name;
+  if (!isIdentifier(name))
+    return reportError("--name '" + name + "' is not a C++ identifier");
+  if (request.batch < 1)
+    return reportError("--batch must be at least 1, got " + std::to_string(request.batch));
+
+  DialectRegistry registry;
+  registerImportDialects(registry);
+  registry.insert<emitc::EmitCDialect>();
+  MLIRContext context(registry);
+  // Errors from passes name the Keras layer through the op's location.
+  ScopedDiagnosticHandler handler(&context, [&](Diagnostic &diag) {
+    if (diag.getSeverity() != DiagnosticSeverity::Error)
+      return success();
+    std::string where;
+    if (auto loc = dyn_cast<NameLoc>(diag.getLocation()))
+      where = loc.getName().str() + ": ";
+    reportError(request.modelPath + ": " + where + diag.str());
+    return success();
+  });
+
+  std::string error;
+  ImportOptions options;
+  options.batch = request.batch;
+  options.extraOutputs = request.extraOutputs;
+  OwningOpRef<ModuleOp> module = importKerasModel(context, request.modelPath, options, error);
+  if (!module)
+    return reportError(error);
+  OpPrintingFlags flags;
+  flags.elideLargeResourceString(1024);
+  if (request.emit == Emit::Kiln) {
+    module->print(llvm::outs(), flags);
+    return 0;
+  }
+
+  PassManager pm(&context);
+  if (failed(applyPassManagerCLOptions(pm)))
+    return reportError("invalid pass manager options");
+  buildInferencePipeline(pm);
+  if (failed(pm.run(*module)))
+    return 1; // the diagnostic handler has reported why
+  if (request.emit == Emit::KilnOpt) {
+    module->print(llvm::outs(), flags);
+    return 0;
+  }
+
+  FailureOr<ModelInterface> model = readModelInterface(*module, name, error);
+  if (failed(model))
+    return reportError(request.modelPath + ": " + error);
+  if (request.stats)
+    printStats(*model);
+  if (request.emit == Emit::EmitC) {
+    if (failed(lowerToEmitC(*module, "kiln_" + name + "_weights")))
+      return 1;
+    module->print(llvm::outs(), flags);
+    return 0;
+  }
+  if (request.outDir.empty())
+    return reportError("-o DIR is required for --emit=cpp|obj|lib|exe");
+  FailureOr<SourceFiles> files = generateCpp(*module, *model, request.modelPath, error);
+  if (failed(files))
+    return reportError(request.modelPath + ": " + error);
+  if (!writeFiles(request.outDir, *files, error))
+    return reportError(error);
+  if (request.emit != Emit::Cpp) {
+    Artifact kind = request.emit == Emit::Obj   ? Artifact::Object
+                    : request.emit == Emit::Lib ? Artifact::Library
+                                                : Artifact::Executable;
+    if (!buildArtifact(request.outDir, *model, kind, request.toolchain, error))
+      return reportError("building the generated code failed: " + error);
+  }
+  if (nameOut)
+    *nameOut = name;
+  return 0;
+}
+
+int compileCommand(int argc, char **argv) {
+  cl::OptionCategory category("kiln compile options");
+  cl::opt<std::string> model(cl::Positional, cl::desc("MODEL (.keras)"), cl::Required,
+                             cl::cat(category));
+  cl::opt<std::string> outDir("o", cl::desc("output folder"), cl::value_desc("DIR"),
+                              cl::cat(category));
+  cl::opt<Emit> emit(
+      "emit", cl::desc("last stage to run"), cl::init(Emit::Cpp),
+      cl::values(clEnumValN(Emit::Kiln, "kiln", "print the imported kiln IR"),
+                 clEnumValN(Emit::KilnOpt, "kiln-opt", "print the optimized kiln IR"),
+                 clEnumValN(Emit::EmitC, "emitc", "print the EmitC IR"),
+                 clEnumValN(Emit::Cpp, "cpp", "write C++ sources and a CMakeLists.txt"),
+                 clEnumValN(Emit::Obj, "obj", "also build DIR/NAME.o"),
+                 clEnumValN(Emit::Lib, "lib", "also build DIR/libNAME.a"),
+                 clEnumValN(Emit::Exe, "exe", "also build the executable DIR/NAME")),
+      cl::cat(category));
+  cl::opt<std::string> name("name", cl::desc("C++ namespace and file names of the model"),
+                            cl::cat(category));
+  cl::opt<int64_t> batch("batch", cl::desc("samples per forward pass"), cl::init(1),
+                         cl::cat(category));
+  cl::list<std::string> outputs("outputs", cl::desc("expose these layers' outputs too"),
+                                cl::CommaSeparated, cl::value_desc("LAYER,..."),
+                                cl::cat(category));
+  cl::opt<std::string> cxxFlags("cxx-flags",
+                                cl::desc("flags for the C++ compiler (default: -O3 -march=native)"),
+                                cl::cat(category));
+  // --stats is read by hand: LLVM registers its own -stats option when
+  // parsing, and two options may not share a name.
+  bool stats = false;
+  std::vector<char *> args;
+  for (int i = 0; i < argc; ++i) {
+    llvm::StringRef arg = argv[i];
+    if (arg == "--stats" || arg == "-stats")
+      stats = true;
+    else
+      args.push_back(argv[i]);
+  }
+  registerAsmPrinterCLOptions();
+  registerMLIRContextCLOptions();
+  registerPassManagerCLOptions();
+  cl::ParseCommandLineOptions(int(args.size()), args.data(),
+                              "kiln compile: compile a Keras model to C++\n"
+                              "  --stats  print memory and weight statistics\n");
+
+  CompileRequest request;
+  request.modelPath = model;
+  request.outDir = outDir;
+  request.emit = emit;
+  request.name = name;
+  request.batch = batch;
+  request.extraOutputs.assign(outputs.begin(), outputs.end());
+  request.stats = stats;
+  if (cxxFlags.getNumOccurrences()) {
+    llvm::SmallVector<llvm::StringRef> parts;
+    llvm::StringRef(cxxFlags).split(parts, ' ', -1, false);
+    request.toolchain.cxxFlags.assign(parts.begin(), parts.end());
+  }
+  return compileModel(request);
+}
+
+} // namespace kiln::cli

@@ -1,0 +1,40 @@
+// kiln: the ahead-of-time compiler for Keras models.
+#include "Commands.h"
+
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace {
+constexpr const char kUsage[] = R"(usage: kiln <command> [options]
+
+commands:
+  compile MODEL -o DIR [--emit=kiln|kiln-opt|emitc|cpp|obj|lib|exe] [--name NAME]
+          [--batch N] [--outputs LAYER,...] [--cxx-flags FLAGS] [--stats]
+  run     MODEL --input NAME=FILE.npy ... --output-dir OUT [--batch N]
+
+`kiln <command> --help` lists a command's options.
+)";
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
+    llvm::outs() << kUsage;
+    return argc < 2 ? 1 : 0;
+  }
+  std::string command = argv[1];
+  // Each command sees "kiln <command>" as its program name.
+  std::string program = std::string("kiln ") + command;
+  std::vector<char *> args{program.data()};
+  args.insert(args.end(), argv + 2, argv + argc);
+  int n = int(args.size());
+  if (command == "compile")
+    return kiln::cli::compileCommand(n, args.data());
+  if (command == "run")
+    return kiln::cli::runCommand(n, args.data());
+  return kiln::cli::reportError("unknown command '" + command + "'; run `kiln --help`");
+}

@@ -1,0 +1,50 @@
+#ifndef KILN_ATTRS_TD
+#define KILN_ATTRS_TD
+
+include "kiln/Dialect/Kiln/IR/KilnDialect.td"
+include "mlir/IR/EnumAttr.td"
+
+// Elementwise activations, spelled as Keras 3 names them in a layer config.
+// Activations that are not elementwise (softmax, log_softmax, glu, sparsemax)
+// are ops of their own.
+def Kiln_ActivationKind : I32EnumAttr<"ActivationKind",
+    "elementwise activation function", [
+  I32EnumAttrCase<"linear", 0>,
+  I32EnumAttrCase<"relu", 1>,
+  I32EnumAttrCase<"relu6", 2>,
+  I32EnumAttrCase<"leaky_relu", 3>,
+  I32EnumAttrCase<"elu", 4>,
+  I32EnumAttrCase<"selu", 5>,
+  I32EnumAttrCase<"gelu", 6>,
+  I32EnumAttrCase<"gelu_tanh", 7>,
+  I32EnumAttrCase<"silu", 8>,
+  I32EnumAttrCase<"hard_sigmoid", 9>,
+  I32EnumAttrCase<"hard_silu", 10>,
+  I32EnumAttrCase<"sigmoid", 11>,
+  I32EnumAttrCase<"tanh", 12>,
+  I32EnumAttrCase<"softplus", 13>,
+  I32EnumAttrCase<"softsign", 14>,
+  I32EnumAttrCase<"exponential", 15>,
+  I32EnumAttrCase<"celu", 16>,
+  I32EnumAttrCase<"mish", 17>,
+  I32EnumAttrCase<"log_sigmoid", 18>,
+  I32EnumAttrCase<"squareplus", 19>,
+  I32EnumAttrCase<"soft_shrink", 20>,
+  I32EnumAttrCase<"hard_shrink", 21>,
+  I32EnumAttrCase<"hard_tanh", 22>,
+  I32EnumAttrCase<"tanh_shrink", 23>,
+  I32EnumAttrCase<"sparse_plus", 24>,
+  I32EnumAttrCase<"sparse_sigmoid", 25>,
+  I32EnumAttrCase<"threshold", 26>,
+  I32EnumAttrCase<"hard_sigmoid_keras2", 27>
+]> {
+  let cppNamespace = "::kiln";
+  let genSpecializedAttr = 0;
+}
+
+def Kiln_ActivationAttr : EnumAttr<Kiln_Dialect, Kiln_ActivationKind, "activation"> {
+  let summary = "elementwise activation applied by an op or fused into it";
+  let assemblyFormat = "`<` $value `>`";
+}
+
+#endif // KILN_ATTRS_TD

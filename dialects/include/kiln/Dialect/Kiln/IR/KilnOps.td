@@ -1,0 +1,144 @@
+#ifndef KILN_OPS_TD
+#define KILN_OPS_TD
+
+include "kiln/Dialect/Kiln/IR/KilnDialect.td"
+include "kiln/Dialect/Kiln/IR/KilnAttrs.td"
+include "kiln/Dialect/Kiln/IR/KilnInterfaces.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+def Kiln_F32Tensor : RankedTensorOf<[F32]>;
+
+//===----------------------------------------------------------------------===//
+// Dense
+//===----------------------------------------------------------------------===//
+
+def Kiln_DenseOp : Kiln_Op<"dense", [Pure,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>,
+    DeclareOpInterfaceMethods<Kiln_ActivationFusionOpInterface>]> {
+  let summary = "Keras Dense: act(x · kernel + bias) over the last axis";
+  let description = [{
+    Multiplies the last axis of `input` by `kernel` (shape `in × units`, as
+    Keras stores it), adds `bias` when present and applies the elementwise
+    `activation` as an epilogue. Leading axes are batch axes.
+
+    ```mlir
+    %y = kiln.dense %x, %k, %b {activation = #kiln.activation<relu>}
+        : (tensor<1x784xf32>, tensor<784x64xf32>, tensor<64xf32>) -> tensor<1x64xf32>
+    %z = kiln.dense %x, %k : (tensor<1x784xf32>, tensor<784x64xf32>) -> tensor<1x64xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$input, Kiln_F32Tensor:$kernel,
+                   Optional<Kiln_F32Tensor>:$bias,
+                   DefaultValuedAttr<Kiln_ActivationAttr,
+                       "::kiln::ActivationKind::linear">:$activation);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $kernel (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Activations
+//===----------------------------------------------------------------------===//
+
+def Kiln_ActivationOp : Kiln_Op<"activation", [Pure, SameOperandsAndResultType]> {
+  let summary = "elementwise activation (Keras Activation layer)";
+  let description = [{
+    Applies one of the elementwise Keras activations.
+
+    ```mlir
+    %y = kiln.activation %x {kind = #kiln.activation<gelu>} : tensor<1x64xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$input, Kiln_ActivationAttr:$kind);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+}
+
+def Kiln_SoftmaxOp : Kiln_Op<"softmax", [Pure, SameOperandsAndResultType]> {
+  let summary = "softmax or log-softmax along one axis";
+  let description = [{
+    `exp(x - max) / sum(exp(x - max))` along `axis` (negative counts from the
+    end); with `log`, the log-softmax `x - max - log(sum(exp(x - max)))`.
+
+    ```mlir
+    %y = kiln.softmax %x {axis = -1 : i64} : tensor<1x10xf32>
+    %z = kiln.softmax %x {axis = 1 : i64, log} : tensor<1x10xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$input,
+                   DefaultValuedAttr<I64Attr, "-1">:$axis, UnitAttr:$log);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def Kiln_SparsemaxOp : Kiln_Op<"sparsemax", [Pure, SameOperandsAndResultType,
+    DeclareOpInterfaceMethods<Kiln_ScratchOpInterface>]> {
+  let summary = "sparsemax along one axis (Euclidean projection onto the simplex)";
+  let description = [{
+    ```mlir
+    %y = kiln.sparsemax %x {axis = -1 : i64} : tensor<2x10xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$input, DefaultValuedAttr<I64Attr, "-1">:$axis);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def Kiln_GluOp : Kiln_Op<"glu", [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "gated linear unit: a · sigmoid(b) for the two halves of an axis";
+  let description = [{
+    Splits `axis` into halves `a` and `b` and returns `a * sigmoid(b)`; the
+    axis must have even length and the result has half of it.
+
+    ```mlir
+    %y = kiln.glu %x {axis = -1 : i64} : (tensor<1x8xf32>) -> tensor<1x4xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$input, DefaultValuedAttr<I64Attr, "-1">:$axis);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
+//===----------------------------------------------------------------------===//
+// Layers that are the identity at inference
+//===----------------------------------------------------------------------===//
+
+class Kiln_InferenceNoOp<string mnemonic> : Kiln_Op<mnemonic, [Pure,
+    SameOperandsAndResultType,
+    DeclareOpInterfaceMethods<Kiln_InferenceNoOpInterface>]> {
+  let results = (outs Kiln_F32Tensor:$result);
+  let extraClassDefinition = [{
+    ::mlir::Value $cppClass::getForwardedValue() { return getInput(); }
+  }];
+}
+
+def Kiln_DropoutOp : Kiln_InferenceNoOp<"dropout"> {
+  let summary = "Keras Dropout: the identity at inference";
+  let description = [{
+    Kept in the imported IR so training can use it; inference drops it.
+
+    ```mlir
+    %y = kiln.dropout %x {rate = 5.000000e-01 : f32} : tensor<1x64xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$input, F32Attr:$rate);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+}
+
+def Kiln_IdentityOp : Kiln_InferenceNoOp<"identity"> {
+  let summary = "identity (Keras Identity layer, linear Activation)";
+  let description = [{
+    ```mlir
+    %y = kiln.identity %x : tensor<1x64xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$input);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+}
+
+#endif // KILN_OPS_TD

@@ -1,0 +1,39 @@
+#ifndef KILN_DIALECT_KILN_TRANSFORMS_PASSES_H
+#define KILN_DIALECT_KILN_TRANSFORMS_PASSES_H
+
+#include "kiln/Dialect/Kiln/IR/KilnDialect.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MLProgram/IR/MLProgram.h"
+#include "mlir/Pass/Pass.h"
+
+namespace kiln {
+
+#define GEN_PASS_DECL
+#include "kiln/Dialect/Kiln/Transforms/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "kiln/Dialect/Kiln/Transforms/Passes.h.inc"
+
+/// Attribute names shared by the planning passes and the lowering.
+namespace attr {
+inline constexpr const char kArenaOffset[] = "kiln.arena_offset";
+inline constexpr const char kOutputIndex[] = "kiln.output_index";
+inline constexpr const char kScratchOffset[] = "kiln.scratch_offset";
+inline constexpr const char kArenaBytes[] = "kiln.arena_bytes";
+inline constexpr const char kLivenessLowerBound[] = "kiln.liveness_lower_bound_bytes";
+inline constexpr const char kWeightOffset[] = "kiln.weight_offset";
+inline constexpr const char kWeightBytes[] = "kiln.weight_bytes";
+/// Keras name of a model input (function argument) or output (result).
+inline constexpr const char kName[] = "kiln.name";
+} // namespace attr
+
+/// Buffers in the arena and the weight blob start on this boundary, so
+/// kernels may use aligned vector loads.
+inline constexpr int64_t kBufferAlignment = 64;
+inline int64_t alignBuffer(int64_t bytes) {
+  return (bytes + kBufferAlignment - 1) / kBufferAlignment * kBufferAlignment;
+}
+
+} // namespace kiln
+
+#endif

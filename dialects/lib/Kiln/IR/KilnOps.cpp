@@ -1,0 +1,115 @@
+#include "kiln/Dialect/Kiln/IR/KilnOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+
+using namespace mlir;
+using namespace kiln;
+
+#include "kiln/Dialect/Kiln/IR/KilnInterfaces.cpp.inc"
+
+namespace {
+/// Resolves a Keras-style axis (negative counts from the end) against a rank.
+std::optional<int64_t> normalizeAxis(int64_t axis, int64_t rank) {
+  if (axis < 0)
+    axis += rank;
+  if (axis < 0 || axis >= rank)
+    return std::nullopt;
+  return axis;
+}
+
+LogicalResult verifyAxis(Operation *op, int64_t axis) {
+  auto type = cast<RankedTensorType>(op->getOperand(0).getType());
+  if (!normalizeAxis(axis, type.getRank()))
+    return op->emitOpError() << "axis " << axis << " is out of range for rank "
+                             << type.getRank();
+  return success();
+}
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// DenseOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult DenseOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> location, ValueRange operands,
+    DictionaryAttr, OpaqueProperties, RegionRange,
+    SmallVectorImpl<Type> &inferredReturnTypes) {
+  auto input = dyn_cast<RankedTensorType>(operands[0].getType());
+  auto kernel = dyn_cast<RankedTensorType>(operands[1].getType());
+  if (!input || !kernel || kernel.getRank() != 2 || input.getRank() < 1)
+    return emitOptionalError(location,
+                             "dense expects a ranked input and a 2-D kernel");
+  SmallVector<int64_t> shape(input.getShape());
+  shape.back() = kernel.getDimSize(1);
+  inferredReturnTypes.push_back(
+      RankedTensorType::get(shape, input.getElementType()));
+  return success();
+}
+
+LogicalResult DenseOp::verify() {
+  auto input = getInput().getType();
+  auto kernel = getKernel().getType();
+  if (kernel.getRank() != 2)
+    return emitOpError() << "kernel must be 2-D (in, units), got rank "
+                         << kernel.getRank();
+  if (input.getRank() < 2)
+    return emitOpError() << "input must have a batch axis, got rank "
+                         << input.getRank();
+  if (input.getShape().back() != kernel.getDimSize(0))
+    return emitOpError() << "kernel expects " << kernel.getDimSize(0)
+                         << " input features, input has "
+                         << input.getShape().back();
+  if (Value bias = getBias()) {
+    auto biasType = cast<RankedTensorType>(bias.getType());
+    if (biasType.getRank() != 1 || biasType.getDimSize(0) != kernel.getDimSize(1))
+      return emitOpError() << "bias must have shape (" << kernel.getDimSize(1)
+                           << "), got " << biasType;
+  }
+  return success();
+}
+
+ActivationKind DenseOp::getFusedActivation() { return getActivation(); }
+
+void DenseOp::setFusedActivation(ActivationKind kind) {
+  setActivationAttr(ActivationKindAttr::get(getContext(), kind));
+}
+
+//===----------------------------------------------------------------------===//
+// Axis ops
+//===----------------------------------------------------------------------===//
+
+LogicalResult SoftmaxOp::verify() { return verifyAxis(*this, getAxis()); }
+LogicalResult SparsemaxOp::verify() { return verifyAxis(*this, getAxis()); }
+
+int64_t SparsemaxOp::getScratchBytes() {
+  // One sorted copy of the reduced axis.
+  auto type = getInput().getType();
+  return type.getDimSize(*normalizeAxis(getAxis(), type.getRank())) *
+         int64_t(sizeof(float));
+}
+
+LogicalResult GluOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> location, ValueRange operands,
+    DictionaryAttr attributes, OpaqueProperties properties, RegionRange,
+    SmallVectorImpl<Type> &inferredReturnTypes) {
+  auto input = dyn_cast<RankedTensorType>(operands[0].getType());
+  if (!input)
+    return emitOptionalError(location, "glu expects a ranked tensor");
+  GluOp::Adaptor adaptor(operands, attributes, properties);
+  auto axis = normalizeAxis(adaptor.getAxis(), input.getRank());
+  if (!axis)
+    return emitOptionalError(location, "glu axis ", adaptor.getAxis(),
+                             " is out of range for rank ", input.getRank());
+  SmallVector<int64_t> shape(input.getShape());
+  if (shape[*axis] % 2 != 0)
+    return emitOptionalError(location, "glu axis must have even length, got ",
+                             shape[*axis]);
+  shape[*axis] /= 2;
+  inferredReturnTypes.push_back(
+      RankedTensorType::get(shape, input.getElementType()));
+  return success();
+}
+
+#define GET_OP_CLASSES
+#include "kiln/Dialect/Kiln/IR/KilnOps.cpp.inc"

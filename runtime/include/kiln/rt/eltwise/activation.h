@@ -1,0 +1,85 @@
+// Elementwise activations with Keras 3 semantics (JAX backend formulas).
+#ifndef KILN_RT_ELTWISE_ACTIVATION_H
+#define KILN_RT_ELTWISE_ACTIVATION_H
+
+#include <cmath>
+#include <cstddef>
+
+namespace kiln {
+namespace rt {
+
+// The names match the `#kiln.activation<...>` enum one to one; the
+// compiler emits `kiln::rt::Act::<name>` as a template argument.
+enum class Act {
+  linear, relu, relu6, leaky_relu, elu, selu, gelu, gelu_tanh, silu,
+  hard_sigmoid, hard_silu, sigmoid, tanh, softplus, softsign, exponential,
+  celu, mish, log_sigmoid, squareplus, soft_shrink, hard_shrink, hard_tanh,
+  tanh_shrink, sparse_plus, sparse_sigmoid, threshold, hard_sigmoid_keras2
+};
+
+namespace detail {
+inline float softplus(float x) {
+  // log(1 + e^x) without overflow for large x or underflow for small x.
+  return x > 0.0f ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x));
+}
+inline float sigmoid(float x) {
+  if (x >= 0.0f)
+    return 1.0f / (1.0f + std::exp(-x));
+  float e = std::exp(x);
+  return e / (1.0f + e);
+}
+inline float clamp(float x, float lo, float hi) {
+  return x < lo ? lo : (x > hi ? hi : x);
+}
+} // namespace detail
+
+template <Act A> inline float activate(float x) {
+  using namespace detail;
+  if constexpr (A == Act::linear) return x;
+  else if constexpr (A == Act::relu) return x > 0.0f ? x : 0.0f;
+  else if constexpr (A == Act::relu6) return clamp(x, 0.0f, 6.0f);
+  else if constexpr (A == Act::leaky_relu) return x >= 0.0f ? x : 0.2f * x;
+  else if constexpr (A == Act::elu) return x > 0.0f ? x : std::expm1(x);
+  else if constexpr (A == Act::selu) {
+    constexpr float kAlpha = 1.6732632423543772f, kScale = 1.0507009873554805f;
+    return kScale * (x > 0.0f ? x : kAlpha * std::expm1(x));
+  } else if constexpr (A == Act::gelu)
+    return 0.5f * x * (1.0f + std::erf(x * 0.70710678118654752f));
+  else if constexpr (A == Act::gelu_tanh) {
+    constexpr float kC = 0.7978845608028654f; // sqrt(2/pi)
+    return 0.5f * x * (1.0f + std::tanh(kC * (x + 0.044715f * x * x * x)));
+  } else if constexpr (A == Act::silu) return x * sigmoid(x);
+  else if constexpr (A == Act::hard_sigmoid) return clamp(x + 3.0f, 0.0f, 6.0f) / 6.0f;
+  else if constexpr (A == Act::hard_silu) return x * (clamp(x + 3.0f, 0.0f, 6.0f) / 6.0f);
+  else if constexpr (A == Act::sigmoid) return sigmoid(x);
+  else if constexpr (A == Act::tanh) return std::tanh(x);
+  else if constexpr (A == Act::softplus) return softplus(x);
+  else if constexpr (A == Act::softsign) return x / (1.0f + std::fabs(x));
+  else if constexpr (A == Act::exponential) return std::exp(x);
+  else if constexpr (A == Act::celu) return x > 0.0f ? x : std::expm1(x);
+  else if constexpr (A == Act::mish) return x * std::tanh(softplus(x));
+  else if constexpr (A == Act::log_sigmoid) return -softplus(-x);
+  else if constexpr (A == Act::squareplus) return 0.5f * (x + std::sqrt(x * x + 4.0f));
+  else if constexpr (A == Act::soft_shrink)
+    return x > 0.5f ? x - 0.5f : (x < -0.5f ? x + 0.5f : 0.0f);
+  else if constexpr (A == Act::hard_shrink) return std::fabs(x) > 0.5f ? x : 0.0f;
+  else if constexpr (A == Act::hard_tanh) return clamp(x, -1.0f, 1.0f);
+  else if constexpr (A == Act::tanh_shrink) return x - std::tanh(x);
+  else if constexpr (A == Act::sparse_plus)
+    return x <= -1.0f ? 0.0f : (x >= 1.0f ? x : 0.25f * (x + 1.0f) * (x + 1.0f));
+  else if constexpr (A == Act::sparse_sigmoid) return 0.5f * clamp(x + 1.0f, 0.0f, 2.0f);
+  else if constexpr (A == Act::threshold) return x > 0.0f ? x : 0.0f;
+  else if constexpr (A == Act::hard_sigmoid_keras2) return clamp(0.2f * x + 0.5f, 0.0f, 1.0f);
+}
+
+/// y[i] = act(x[i]) for n elements; x and y may alias exactly.
+template <Act A>
+inline void activation_f32(const float *x, float *y, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i)
+    y[i] = activate<A>(x[i]);
+}
+
+} // namespace rt
+} // namespace kiln
+
+#endif

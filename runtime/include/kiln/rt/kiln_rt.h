@@ -1,0 +1,33 @@
+// kiln runtime: the header-only kernels that generated code calls.
+// Needs only a C++17 compiler and libm; no heap, exceptions or RTTI.
+#ifndef KILN_RT_KILN_RT_H
+#define KILN_RT_KILN_RT_H
+
+#include "kiln/rt/eltwise/activation.h"
+#include "kiln/rt/eltwise/softmax.h"
+#include "kiln/rt/gemm/dense.h"
+
+#include <cstddef>
+#include <cstring>
+
+namespace kiln {
+namespace rt {
+
+/// A typed view of `offset` bytes into a byte buffer (the arena or the
+/// weight blob); offsets are planned at compile time and 64-byte aligned.
+template <typename T> inline T *at(unsigned char *base, std::size_t offset) {
+  return reinterpret_cast<T *>(base + offset);
+}
+template <typename T>
+inline const T *at(const unsigned char *base, std::size_t offset) {
+  return reinterpret_cast<const T *>(base + offset);
+}
+
+inline void copy_f32(const float *x, float *y, std::size_t n) {
+  std::memcpy(y, x, n * sizeof(float));
+}
+
+} // namespace rt
+} // namespace kiln
+
+#endif
