@@ -89,6 +89,16 @@ int64_t SparsemaxOp::getScratchBytes() {
          int64_t(sizeof(float));
 }
 
+LogicalResult GluOp::verify() {
+  if (failed(verifyAxis(*this, getAxis())))
+    return failure();
+  auto type = getInput().getType();
+  int64_t length = type.getDimSize(*normalizeAxis(getAxis(), type.getRank()));
+  if (length % 2 != 0)
+    return emitOpError() << "glu axis must have even length, got " << length;
+  return success();
+}
+
 LogicalResult GluOp::inferReturnTypes(
     MLIRContext *, std::optional<Location> location, ValueRange operands,
     DictionaryAttr attributes, OpaqueProperties properties, RegionRange,

@@ -102,6 +102,7 @@ def Kiln_GluOp : Kiln_Op<"glu", [Pure, DeclareOpInterfaceMethods<InferTypeOpInte
   let arguments = (ins Kiln_F32Tensor:$input, DefaultValuedAttr<I64Attr, "-1">:$axis);
   let results = (outs Kiln_F32Tensor:$result);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//
