@@ -131,16 +131,15 @@ int compileModel(const CompileRequest &request, std::string *nameOut) {
   buildInferencePipeline(pm);
   if (failed(pm.run(*module)))
     return 1; // the diagnostic handler has reported why
-  if (request.emit == Emit::KilnOpt) {
-    module->print(llvm::outs(), flags);
-    return 0;
-  }
-
   FailureOr<ModelInterface> model = readModelInterface(*module, name, error);
   if (failed(model))
     return reportError(request.modelPath + ": " + error);
   if (request.stats)
     printStats(*model);
+  if (request.emit == Emit::KilnOpt) {
+    module->print(llvm::outs(), flags);
+    return 0;
+  }
   if (request.emit == Emit::EmitC) {
     if (failed(lowerToEmitC(*module, "kiln_" + name + "_weights")))
       return 1;
