@@ -38,8 +38,8 @@ inline void softmax_f32(const float *x, float *y, std::size_t outer,
   }
 }
 
-/// Sparsemax over the middle axis: max(x - tau, 0) where tau makes the
-/// result sum to one. `scratch` holds n floats. x and y may alias exactly.
+/// Sparsemax over the middle axis as Keras computes it: max(x - tau, 0).
+/// `scratch` holds n floats. x and y may alias exactly.
 inline void sparsemax_f32(const float *x, float *y, std::size_t outer,
                           std::size_t n, std::size_t inner, float *scratch) {
   for (std::size_t o = 0; o < outer; ++o) {
@@ -57,13 +57,16 @@ inline void sparsemax_f32(const float *x, float *y, std::size_t outer,
           scratch[b] = scratch[b - 1];
         scratch[b] = v;
       }
+      // Keras 3 (JAX backend) defines tau as (sum over the support of the
+      // running sums - 1) / |support|, not (running sum at |support| - 1) /
+      // |support| as in Martins & Astudillo; kiln follows Keras.
       float cumsum = 0.0f, support_sum = 0.0f;
       std::size_t support = 0;
       for (std::size_t k = 0; k < n; ++k) {
         cumsum += scratch[k];
         if (scratch[k] - (cumsum - 1.0f) / float(k + 1) > 0.0f) {
-          support = k + 1;
-          support_sum = cumsum;
+          ++support;
+          support_sum += cumsum;
         }
       }
       const float tau = (support_sum - 1.0f) / float(support);

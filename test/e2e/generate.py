@@ -1,0 +1,168 @@
+"""Builds the end-to-end test models with real Keras and records Keras's
+own predictions as the reference.
+
+usage:
+  python generate.py --list            print the case names (no Keras import)
+  python generate.py --out DIR [CASE]  write DIR/<case>/{model.keras, args.txt,
+                                       inputs/<input>.npy, expected/<output>.npy}
+
+Every case is a small model with seeded random weights (biases too, so they
+are exercised). Inputs hold several samples, so the compiled batch is run in
+chunks; some cases compile with --batch > 1 and a sample count that leaves a
+partial chunk.
+"""
+import argparse
+import os
+import sys
+
+# Every Keras 3 activation that can be named by a string.
+ACTIVATIONS = [
+    "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "swish",
+    "hard_sigmoid", "hard_silu", "hard_swish", "sigmoid", "tanh", "softplus",
+    "softsign", "exponential", "linear", "celu", "glu", "mish", "softmax",
+    "log_softmax", "log_sigmoid", "sparsemax", "squareplus", "soft_shrink",
+    "hard_shrink", "hard_tanh", "tanh_shrink", "sparse_plus", "sparse_sigmoid",
+]
+
+
+def cases():
+    """name -> (builder, kwargs, compile args, samples)."""
+    c = {}
+    c["mlp_guide"] = ("guide_mlp", {}, [], 3)
+    for width in (1, 7, 33, 130):
+        for depth in (1, 3):
+            c[f"functional_w{width}_d{depth}"] = (
+                "functional_mlp", {"width": width, "depth": depth, "use_bias": True}, [], 3)
+    c["functional_no_bias"] = ("functional_mlp", {"width": 20, "depth": 2, "use_bias": False}, [], 3)
+    c["functional_mixed_bias"] = ("mixed_bias_mlp", {}, [], 3)
+    c["sequential_with_input"] = ("sequential_mlp", {"with_input": True}, [], 3)
+    c["sequential_built"] = ("sequential_mlp", {"with_input": False}, [], 3)
+    c["sequential_no_bias"] = ("sequential_mlp", {"with_input": True, "use_bias": False}, [], 3)
+    c["inference_noops"] = ("noop_mlp", {}, [], 3)
+    c["dense_rank3"] = ("rank3_mlp", {}, [], 3)
+    c["batch4_partial"] = ("functional_mlp", {"width": 9, "depth": 2, "use_bias": True}, ["--batch", "4"], 10)
+    c["batch3_exact"] = ("sequential_mlp", {"with_input": True}, ["--batch", "3"], 6)
+    for name in ACTIVATIONS:
+        c[f"act_{name}"] = ("activation_mlp", {"activation": name}, [], 4)
+    # Straight on the inputs, where their spread gives sparse but nonzero
+    # outputs and softmax axes of odd length.
+    for name in ("sparsemax", "softmax", "log_softmax", "glu"):
+        c[f"act_{name}_on_input"] = ("activation_only", {"activation": name}, [], 16)
+    return c
+
+
+def build(kind, kw):
+    import keras
+    from keras import layers
+
+    init = {"kernel_initializer": "glorot_uniform",
+            "bias_initializer": keras.initializers.RandomNormal(stddev=0.5)}
+
+    if kind == "guide_mlp":
+        inputs = keras.Input(shape=(784,), name="digits")
+        x = layers.Dense(64, activation="relu", **init)(inputs)
+        x = layers.Dense(64, activation="relu", **init)(x)
+        outputs = layers.Dense(10, activation="softmax", name="predictions", **init)(x)
+        return keras.Model(inputs, outputs, name="mnist_model")
+    if kind == "functional_mlp":
+        inputs = keras.Input(shape=(13,), name="x")
+        x = inputs
+        for i in range(kw["depth"]):
+            x = layers.Dense(kw["width"], activation="tanh", use_bias=kw["use_bias"], **init)(x)
+        outputs = layers.Dense(5, use_bias=kw["use_bias"], name="y", **init)(x)
+        return keras.Model(inputs, outputs)
+    if kind == "mixed_bias_mlp":
+        inputs = keras.Input(shape=(11,), name="x")
+        x = layers.Dense(17, activation="relu", use_bias=False, **init)(inputs)
+        x = layers.Dense(9, activation="sigmoid", **init)(x)
+        outputs = layers.Dense(4, use_bias=False, name="out", **init)(x)
+        return keras.Model(inputs, outputs)
+    if kind == "sequential_mlp":
+        use_bias = kw.get("use_bias", True)
+        stack = [layers.Dense(10, activation="elu", use_bias=use_bias, **init),
+                 layers.Dense(6, activation="softmax", use_bias=use_bias, **init)]
+        if kw["with_input"]:
+            return keras.Sequential([keras.Input(shape=(7,), name="seq_input")] + stack)
+        model = keras.Sequential(stack)
+        model.build((None, 7))
+        return model
+    if kind == "noop_mlp":
+        inputs = keras.Input(shape=(12,), name="x")
+        x = layers.Dense(16, activation="relu", **init)(inputs)
+        x = layers.Dropout(0.5)(x)
+        x = layers.GaussianNoise(0.3)(x)
+        x = layers.Dense(16, **init)(x)
+        x = layers.GaussianDropout(0.2)(x)
+        x = layers.AlphaDropout(0.1)(x)
+        x = layers.Activation("linear")(x)
+        x = layers.Identity()(x)
+        x = layers.ActivityRegularization(l1=0.01)(x)
+        outputs = layers.Dense(3, activation="softmax", name="out", **init)(x)
+        return keras.Model(inputs, outputs)
+    if kind == "rank3_mlp":
+        inputs = keras.Input(shape=(5, 12), name="seq")
+        x = layers.Dense(8, activation="gelu", **init)(inputs)
+        x = layers.SpatialDropout1D(0.3)(x)
+        x = layers.Dense(4, activation="softmax", **init)(x)
+        return keras.Model(inputs, x)
+    if kind == "activation_mlp":
+        act = kw["activation"]
+        inputs = keras.Input(shape=(12,), name="x")
+        # Keras's own shape inference does not know that glu halves the
+        # axis, so a Dense(activation="glu") cannot feed another layer.
+        x = layers.Dense(16, activation=act if act != "glu" else "linear", **init)(inputs)
+        x = layers.Dense(6, **init)(x)
+        outputs = layers.Activation(act, name="out")(x)
+        return keras.Model(inputs, outputs)
+    if kind == "activation_only":
+        inputs = keras.Input(shape=(10,), name="x")
+        return keras.Model(inputs, layers.Activation(kw["activation"], name="out")(inputs))
+    raise ValueError(kind)
+
+
+def generate(out, only=None):
+    os.environ.setdefault("KERAS_BACKEND", "jax")
+    import keras
+    import numpy as np
+
+    for index, (name, (kind, kw, args, samples)) in enumerate(sorted(cases().items())):
+        if only and name != only:
+            continue
+        keras.utils.set_random_seed(1000 + index)
+        model = build(kind, kw)
+        case_dir = os.path.join(out, name)
+        os.makedirs(os.path.join(case_dir, "inputs"), exist_ok=True)
+        os.makedirs(os.path.join(case_dir, "expected"), exist_ok=True)
+        rng = np.random.default_rng(index)
+        inputs = [rng.normal(0.0, 1.5, size=(samples,) + tuple(t.shape[1:])).astype("float32")
+                  for t in model.inputs]
+        outputs = model.predict(inputs if len(inputs) > 1 else inputs[0], verbose=0)
+        outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+        model.save(os.path.join(case_dir, "model.keras"))
+        for t, x in zip(model.inputs, inputs):
+            np.save(os.path.join(case_dir, "inputs", t._keras_history.operation.name + ".npy"), x)
+        # Keras names a model's outputs after the layers that produce them.
+        output_names = [t._keras_history.operation.name for t in model.outputs]
+        for out_name, y in zip(output_names, outputs):
+            np.save(os.path.join(case_dir, "expected", out_name + ".npy"), np.asarray(y))
+        with open(os.path.join(case_dir, "args.txt"), "w") as f:
+            f.write(" ".join(args) + "\n")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--list", action="store_true")
+    parser.add_argument("--out")
+    parser.add_argument("case", nargs="?")
+    opts = parser.parse_args()
+    if opts.list:
+        print(";".join(sorted(cases())))
+        return 0
+    if not opts.out:
+        parser.error("--out is required")
+    generate(opts.out, opts.case)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# usage: run_case.sh KILN NPY_COMPARE CASE_DIR WORK_DIR
+# Compiles a case's model with kiln into an executable, runs it on the case's
+# inputs and compares every output with Keras's prediction.
+set -euo pipefail
+kiln=$1 compare=$2 case_dir=$3 work=$4
+rm -rf "$work" && mkdir -p "$work"
+read -r -a args < "$case_dir/args.txt" || true
+"$kiln" compile "$case_dir/model.keras" -o "$work/build" --emit=exe --name model "${args[@]}"
+inputs=()
+for f in "$case_dir"/inputs/*.npy; do
+  inputs+=(--input "$(basename "$f" .npy)=$f")
+done
+"$work/build/model" "${inputs[@]}" --output-dir "$work/result"
+status=0
+for f in "$case_dir"/expected/*.npy; do
+  "$compare" "$f" "$work/result/$(basename "$f")" 1e-5 || status=1
+done
+exit $status

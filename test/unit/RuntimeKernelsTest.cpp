@@ -1,0 +1,156 @@
+// The runtime kernels against plain double-precision references written
+// straight from the formulas.
+#include "kiln/rt/kiln_rt.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <vector>
+
+using kiln::rt::Act;
+
+namespace {
+std::vector<float> randomVector(std::size_t n, unsigned seed, float scale = 1.0f) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> dist(0.0f, scale);
+  std::vector<float> v(n);
+  for (float &x : v)
+    x = dist(rng);
+  return v;
+}
+
+void expectClose(const std::vector<float> &got, const std::vector<double> &want,
+                 double rel = 1e-5) {
+  ASSERT_EQ(got.size(), want.size());
+  for (std::size_t i = 0; i < got.size(); ++i)
+    EXPECT_NEAR(got[i], want[i], rel * std::fmax(1.0, std::fabs(want[i]))) << "at " << i;
+}
+
+double sigmoidRef(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+double softplusRef(double x) { return std::log1p(std::exp(x)); }
+} // namespace
+
+TEST(Dense, MatchesReferenceOnOddSizes) {
+  for (auto [rows, in, units] : {std::tuple<int, int, int>{1, 1, 1}, {3, 7, 5}, {2, 33, 17},
+                                  {4, 130, 9}}) {
+    auto x = randomVector(rows * in, 1), w = randomVector(in * units, 2),
+         b = randomVector(units, 3);
+    for (bool withBias : {false, true}) {
+      std::vector<float> y(rows * units);
+      kiln::rt::dense_f32<Act::relu>(x.data(), w.data(), withBias ? b.data() : nullptr,
+                                     y.data(), rows, in, units);
+      std::vector<double> ref(rows * units);
+      for (int r = 0; r < rows; ++r)
+        for (int j = 0; j < units; ++j) {
+          double acc = withBias ? b[j] : 0.0;
+          for (int k = 0; k < in; ++k)
+            acc += double(x[r * in + k]) * w[k * units + j];
+          ref[r * units + j] = acc > 0 ? acc : 0.0;
+        }
+      expectClose(y, ref);
+    }
+  }
+}
+
+TEST(Activation, MatchesFormulasIncludingExtremes) {
+  std::vector<float> x = randomVector(200, 4, 3.0f);
+  for (float extreme : {-80.0f, -30.0f, -1.0f, -0.5f, 0.0f, 0.5f, 1.0f, 30.0f, 80.0f})
+    x.push_back(extreme);
+  auto check = [&](auto act, double (*ref)(double)) {
+    std::vector<float> y(x.size());
+    kiln::rt::activation_f32<decltype(act)::value>(x.data(), y.data(), x.size());
+    std::vector<double> want;
+    for (float v : x)
+      want.push_back(ref(v));
+    expectClose(y, want);
+  };
+  check(std::integral_constant<Act, Act::selu>{}, [](double v) {
+    return 1.0507009873554805 * (v > 0 ? v : 1.6732632423543772 * std::expm1(v));
+  });
+  check(std::integral_constant<Act, Act::gelu>{},
+        [](double v) { return 0.5 * v * (1.0 + std::erf(v / std::sqrt(2.0))); });
+  check(std::integral_constant<Act, Act::silu>{}, [](double v) { return v * sigmoidRef(v); });
+  check(std::integral_constant<Act, Act::sigmoid>{}, sigmoidRef);
+  check(std::integral_constant<Act, Act::softplus>{}, softplusRef);
+  check(std::integral_constant<Act, Act::log_sigmoid>{},
+        [](double v) { return -softplusRef(-v); });
+  check(std::integral_constant<Act, Act::mish>{},
+        [](double v) { return v * std::tanh(softplusRef(v)); });
+  check(std::integral_constant<Act, Act::hard_silu>{},
+        [](double v) { return v * std::fmin(std::fmax(v + 3.0, 0.0), 6.0) / 6.0; });
+  check(std::integral_constant<Act, Act::squareplus>{},
+        [](double v) { return 0.5 * (v + std::sqrt(v * v + 4.0)); });
+  check(std::integral_constant<Act, Act::sparse_plus>{}, [](double v) {
+    return v <= -1 ? 0.0 : (v >= 1 ? v : 0.25 * (v + 1) * (v + 1));
+  });
+}
+
+TEST(Softmax, MatchesReferenceOnEveryAxisPosition) {
+  const std::size_t outer = 3, n = 7, inner = 4;
+  auto x = randomVector(outer * n * inner, 5, 4.0f);
+  for (bool log : {false, true}) {
+    std::vector<float> y(x.size());
+    kiln::rt::softmax_f32(x.data(), y.data(), outer, n, inner, log);
+    std::vector<double> ref(x.size());
+    for (std::size_t o = 0; o < outer; ++o)
+      for (std::size_t i = 0; i < inner; ++i) {
+        double sum = 0;
+        for (std::size_t k = 0; k < n; ++k)
+          sum += std::exp(double(x[(o * n + k) * inner + i]));
+        for (std::size_t k = 0; k < n; ++k) {
+          double v = x[(o * n + k) * inner + i];
+          ref[(o * n + k) * inner + i] = log ? v - std::log(sum) : std::exp(v) / sum;
+        }
+      }
+    expectClose(y, ref);
+  }
+}
+
+TEST(Softmax, InPlace) {
+  auto x = randomVector(10, 6);
+  std::vector<float> copy = x, y(10);
+  kiln::rt::softmax_f32(copy.data(), y.data(), 1, 10, 1, false);
+  kiln::rt::softmax_f32(x.data(), x.data(), 1, 10, 1, false);
+  EXPECT_EQ(x, y);
+}
+
+TEST(Glu, MatchesReference) {
+  const std::size_t outer = 2, h = 3, inner = 2;
+  auto x = randomVector(outer * 2 * h * inner, 7);
+  std::vector<float> y(outer * h * inner);
+  kiln::rt::glu_f32(x.data(), y.data(), outer, h, inner);
+  std::vector<double> ref;
+  for (std::size_t o = 0; o < outer; ++o)
+    for (std::size_t k = 0; k < h * inner; ++k)
+      ref.push_back(double(x[o * 2 * h * inner + k]) *
+                    sigmoidRef(x[o * 2 * h * inner + h * inner + k]));
+  expectClose(y, ref);
+}
+
+TEST(Sparsemax, FollowsKerasDefinition) {
+  // Keras: tau = (sum of the running sums over the support - 1) / |support|.
+  const std::size_t n = 9;
+  for (unsigned seed : {8u, 9u, 10u}) {
+    auto x = randomVector(n, seed, seed == 8 ? 0.2f : 2.0f);
+    std::vector<float> y(n), scratch(n);
+    kiln::rt::sparsemax_f32(x.data(), y.data(), 1, n, 1, scratch.data());
+    std::vector<double> sorted(x.begin(), x.end());
+    std::sort(sorted.rbegin(), sorted.rend());
+    double cumsum = 0, supportSum = 0;
+    int support = 0;
+    for (std::size_t k = 0; k < n; ++k) {
+      cumsum += sorted[k];
+      if (sorted[k] - (cumsum - 1) / double(k + 1) > 0) {
+        ++support;
+        supportSum += cumsum;
+      }
+    }
+    double tau = (supportSum - 1) / support;
+    std::vector<double> ref;
+    for (float v : x)
+      ref.push_back(std::fmax(v - tau, 0.0));
+    expectClose(y, ref);
+  }
+}
