@@ -16,6 +16,7 @@ config.test_exec_root = os.path.join(config.kiln_obj_root, "test")
 config.environment["PATH"] = os.pathsep.join([
     os.path.join(config.kiln_tools_dir, "kiln"),
     os.path.join(config.kiln_tools_dir, "kiln-opt"),
+    os.path.join(config.kiln_obj_root, "test", "e2e"),  # npy_compare
     config.llvm_tools_dir,
     os.environ.get("PATH", ""),
 ])

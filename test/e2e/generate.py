@@ -42,6 +42,14 @@ def cases():
     c["dense_rank3"] = ("rank3_mlp", {}, [], 3)
     c["batch4_partial"] = ("functional_mlp", {"width": 9, "depth": 2, "use_bias": True}, ["--batch", "4"], 10)
     c["batch3_exact"] = ("sequential_mlp", {"with_input": True}, ["--batch", "3"], 6)
+    # Topology: several inputs and outputs, shared layers, merges.
+    c["two_in_two_out_shared"] = ("two_in_two_out", {}, [], 3)
+    c["two_in_two_out_batch2"] = ("two_in_two_out", {}, ["--batch", "2"], 5)
+    c["merge_all_kinds"] = ("merge_all", {}, [], 3)
+    c["merge_rank_broadcast"] = ("merge_rank", {}, [], 3)
+    c["concat_axes"] = ("concat_axes", {}, [], 3)
+    c["outputs_input_and_twice"] = ("outputs_edge", {}, [], 3)
+    c["shared_layer_three_calls"] = ("shared_three", {}, [], 3)
     for name in ACTIVATIONS:
         c[f"act_{name}"] = ("activation_mlp", {"activation": name}, [], 4)
     # Straight on the inputs, where their spread gives sparse but nonzero
@@ -114,6 +122,54 @@ def build(kind, kw):
         x = layers.Dense(6, **init)(x)
         outputs = layers.Activation(act, name="out")(x)
         return keras.Model(inputs, outputs)
+    if kind == "two_in_two_out":
+        # The worked example of docs/keras-format.md: a Dense shared by two
+        # inputs, a skip connection, two outputs.
+        in_a = keras.Input(shape=(8,), name="in_a")
+        in_b = keras.Input(shape=(8,), name="in_b")
+        shared = layers.Dense(8, activation="relu", name="shared", **init)
+        s_a, s_b = shared(in_a), shared(in_b)
+        skip = layers.Add(name="skip_add")([s_a, in_a])
+        out1 = layers.Dense(1, name="out1", **init)(skip)
+        out2 = layers.Dense(3, activation="softmax", name="out2", **init)(
+            layers.Concatenate(name="concat")([skip, s_b]))
+        return keras.Model([in_a, in_b], [out1, out2], name="two_in_two_out")
+    if kind == "merge_all":
+        a = keras.Input(shape=(6,), name="a")
+        b = keras.Input(shape=(6,), name="b")
+        c = keras.Input(shape=(1,), name="c")
+        merged = [
+            layers.Add()([a, b, c]),
+            layers.Subtract()([a, b]),
+            layers.Multiply()([a, c, b]),
+            layers.Average()([a, b, c]),
+            layers.Maximum()([a, b, c]),
+            layers.Minimum()([c, a]),
+        ]
+        x = layers.Concatenate()(merged)
+        return keras.Model([a, b, c], layers.Dense(4, name="out", **init)(x))
+    if kind == "merge_rank":
+        seq = keras.Input(shape=(4, 6), name="seq")
+        vec = keras.Input(shape=(6,), name="vec")
+        x = layers.Add()([seq, vec])
+        y = layers.Multiply()([layers.Dense(1, **init)(vec), seq])
+        return keras.Model([seq, vec], layers.Maximum(name="out")([x, y]))
+    if kind == "concat_axes":
+        a = keras.Input(shape=(3, 4), name="a")
+        b = keras.Input(shape=(3, 2), name="b")
+        c = keras.Input(shape=(5, 4), name="c")
+        last = layers.Concatenate(axis=-1, name="last")([a, b])
+        middle = layers.Concatenate(axis=1, name="middle")([a, c, a])
+        return keras.Model([a, b, c], [last, middle])
+    if kind == "outputs_edge":
+        x = keras.Input(shape=(5,), name="x")
+        y = layers.Dense(4, activation="tanh", name="y", **init)(x)
+        return keras.Model(x, [x, y, y])
+    if kind == "shared_three":
+        x = keras.Input(shape=(6,), name="x")
+        shared = layers.Dense(6, activation="sigmoid", name="shared", **init)
+        out = shared(shared(shared(x)))
+        return keras.Model(x, layers.Subtract(name="out")([out, x]))
     if kind == "activation_only":
         inputs = keras.Input(shape=(10,), name="x")
         return keras.Model(inputs, layers.Activation(kw["activation"], name="out")(inputs))

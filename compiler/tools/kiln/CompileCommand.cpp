@@ -202,9 +202,6 @@ int compileCommand(int argc, char **argv) {
     else
       args.push_back(argv[i]);
   }
-  registerAsmPrinterCLOptions();
-  registerMLIRContextCLOptions();
-  registerPassManagerCLOptions();
   cl::ParseCommandLineOptions(int(args.size()), args.data(),
                               "kiln compile: compile a Keras model to C++\n"
                               "  --stats  print memory and weight statistics\n");

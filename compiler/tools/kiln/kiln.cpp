@@ -1,6 +1,9 @@
 // kiln: the ahead-of-time compiler for Keras models.
 #include "Commands.h"
 
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -26,6 +29,11 @@ int main(int argc, char **argv) {
     llvm::outs() << kUsage;
     return argc < 2 ? 1 : 0;
   }
+  // MLIR's own options (--mlir-print-ir-after-all, ...) work with every
+  // command that compiles.
+  mlir::registerAsmPrinterCLOptions();
+  mlir::registerMLIRContextCLOptions();
+  mlir::registerPassManagerCLOptions();
   std::string command = argv[1];
   // Each command sees "kiln <command>" as its program name.
   std::string program = std::string("kiln ") + command;

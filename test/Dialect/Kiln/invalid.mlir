@@ -87,3 +87,29 @@ func.func @unknown_activation(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {
   %0 = kiln.activation %x {kind = #kiln.activation<swoosh>} : tensor<2x8xf32>
   return %0 : tensor<2x8xf32>
 }
+
+// -----
+
+func.func @binary_no_broadcast(%a: tensor<2x5xf32>, %b: tensor<2x3xf32>) -> tensor<2x5xf32> {
+  // expected-error @+2 {{binary operand shapes 'tensor<2x5xf32>' and 'tensor<2x3xf32>' do not broadcast}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = kiln.binary %a, %b {kind = #kiln.binary<add>} : (tensor<2x5xf32>, tensor<2x3xf32>) -> tensor<2x5xf32>
+  return %0 : tensor<2x5xf32>
+}
+
+// -----
+
+func.func @concat_mismatch(%a: tensor<2x5xf32>, %b: tensor<3x5xf32>) -> tensor<2x10xf32> {
+  // expected-error @+2 {{concat inputs 'tensor<2x5xf32>' and 'tensor<3x5xf32>' differ on axis 0}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = kiln.concat %a, %b {axis = 1 : i64} : (tensor<2x5xf32>, tensor<3x5xf32>) -> tensor<2x10xf32>
+  return %0 : tensor<2x10xf32>
+}
+
+// -----
+
+func.func @reshape_count(%a: tensor<2x5xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{cannot reshape 'tensor<2x5xf32>' to 'tensor<2x4xf32>': element counts differ}}
+  %0 = kiln.reshape %a : (tensor<2x5xf32>) -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}

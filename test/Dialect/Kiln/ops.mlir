@@ -40,3 +40,14 @@ func.func @noops(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {
   %1 = kiln.identity %0 : tensor<2x8xf32>
   return %1 : tensor<2x8xf32>
 }
+
+// CHECK-LABEL: func.func @merging
+func.func @merging(%a: tensor<2x5x3xf32>, %b: tensor<2x1x3xf32>, %c: tensor<2x3xf32>) -> (tensor<2x5x3xf32>, tensor<2x6x3xf32>, tensor<2x1x3xf32>) {
+  // CHECK: kiln.binary %{{.*}}, %{{.*}} {kind = #kiln.binary<max>} : (tensor<2x5x3xf32>, tensor<2x1x3xf32>) -> tensor<2x5x3xf32>
+  %0 = kiln.binary %a, %b {kind = #kiln.binary<max>} : (tensor<2x5x3xf32>, tensor<2x1x3xf32>) -> tensor<2x5x3xf32>
+  // CHECK: kiln.concat %{{.*}}, %{{.*}} {axis = 1 : i64} : (tensor<2x5x3xf32>, tensor<2x1x3xf32>) -> tensor<2x6x3xf32>
+  %1 = kiln.concat %a, %b {axis = 1 : i64} : (tensor<2x5x3xf32>, tensor<2x1x3xf32>) -> tensor<2x6x3xf32>
+  // CHECK: kiln.reshape %{{.*}} : (tensor<2x3xf32>) -> tensor<2x1x3xf32>
+  %2 = kiln.reshape %c : (tensor<2x3xf32>) -> tensor<2x1x3xf32>
+  return %0, %1, %2 : tensor<2x5x3xf32>, tensor<2x6x3xf32>, tensor<2x1x3xf32>
+}

@@ -138,9 +138,97 @@ struct GluLowering : KernelCallPattern<kiln::GluOp> {
     return success();
   }
 };
+/// Element strides of `type` broadcast to `shape` (0 along size-1 axes
+/// that the result repeats).
+SmallVector<int64_t> broadcastStrides(RankedTensorType type, ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> strides(shape.size());
+  int64_t stride = 1;
+  for (int64_t d = shape.size() - 1; d >= 0; --d) {
+    strides[d] = type.getDimSize(d) == 1 && shape[d] != 1 ? 0 : stride;
+    stride *= type.getDimSize(d);
+  }
+  return strides;
+}
+
+struct BinaryLowering : KernelCallPattern<kiln::BinaryOp> {
+  using KernelCallPattern::KernelCallPattern;
+  static constexpr int kRank = 4; // iteration rank of kiln::rt::binary_f32
+
+  LogicalResult emitCall(kiln::BinaryOp op, OpAdaptor adaptor, Value out,
+                         ConversionPatternRewriter &rewriter) const override {
+    ArrayRef<int64_t> shape = op.getType().getShape();
+    SmallVector<int64_t> dims(shape);
+    SmallVector<int64_t> as = broadcastStrides(op.getLhs().getType(), shape);
+    SmallVector<int64_t> bs = broadcastStrides(op.getRhs().getType(), shape);
+    // Merge an axis into the next one where both operands walk them as one
+    // contiguous (or jointly broadcast) run, until at most kRank remain.
+    for (int64_t d = int64_t(dims.size()) - 2; d >= 0; --d) {
+      if (as[d] == as[d + 1] * dims[d + 1] && bs[d] == bs[d + 1] * dims[d + 1]) {
+        dims[d] *= dims[d + 1];
+        as[d] = as[d + 1];
+        bs[d] = bs[d + 1];
+        dims.erase(dims.begin() + d + 1);
+        as.erase(as.begin() + d + 1);
+        bs.erase(bs.begin() + d + 1);
+      }
+    }
+    if (dims.size() > kRank)
+      return op.emitOpError() << "broadcast pattern needs " << dims.size()
+                              << " axes; the runtime kernel handles " << kRank;
+    while (dims.size() < kRank) {
+      dims.insert(dims.begin(), 1);
+      as.insert(as.begin(), 0);
+      bs.insert(bs.begin(), 0);
+    }
+    SmallVector<Attribute> args{rewriter.getIndexAttr(0), rewriter.getIndexAttr(1),
+                                rewriter.getIndexAttr(2)};
+    for (ArrayRef<int64_t> list : {ArrayRef<int64_t>(dims), ArrayRef<int64_t>(as),
+                                   ArrayRef<int64_t>(bs)})
+      for (int64_t v : list)
+        args.push_back(rewriter.getI64IntegerAttr(v));
+    kiln::emitKernelCall(
+        rewriter, op.getLoc(), "kiln::rt::binary_f32", {adaptor.getLhs(), adaptor.getRhs(), out},
+        args,
+        {opaque(op.getContext(), "kiln::rt::BinOp::" + kiln::stringifyBinaryKind(op.getKind()))});
+    return success();
+  }
+};
+
+struct ConcatLowering : KernelCallPattern<kiln::ConcatOp> {
+  using KernelCallPattern::KernelCallPattern;
+  LogicalResult emitCall(kiln::ConcatOp op, OpAdaptor adaptor, Value out,
+                         ConversionPatternRewriter &rewriter) const override {
+    AxisView view = viewAround(op.getType(), op.getAxis());
+    int64_t offset = 0;
+    for (auto [input, converted] : llvm::zip(op.getInputs(), adaptor.getInputs())) {
+      AxisView in = viewAround(cast<RankedTensorType>(input.getType()), op.getAxis());
+      int64_t inner = in.axis * in.inner;
+      kiln::emitKernelCall(
+          rewriter, op.getLoc(), "kiln::rt::concat_slice_f32", {converted, out},
+          {rewriter.getIndexAttr(0), rewriter.getIndexAttr(1),
+           rewriter.getI64IntegerAttr(view.outer), rewriter.getI64IntegerAttr(inner),
+           rewriter.getI64IntegerAttr(view.axis * view.inner),
+           rewriter.getI64IntegerAttr(offset)});
+      offset += inner;
+    }
+    return success();
+  }
+};
+
+struct ReshapeLowering : KernelCallPattern<kiln::ReshapeOp> {
+  using KernelCallPattern::KernelCallPattern;
+  LogicalResult emitCall(kiln::ReshapeOp op, OpAdaptor adaptor, Value out,
+                         ConversionPatternRewriter &rewriter) const override {
+    kiln::emitKernelCall(rewriter, op.getLoc(), "kiln::rt::copy_f32", {adaptor.getInput(), out},
+                         {rewriter.getIndexAttr(0), rewriter.getIndexAttr(1),
+                          rewriter.getI64IntegerAttr(op.getType().getNumElements())});
+    return success();
+  }
+};
 } // namespace
 
 void kiln::populateKernelCallPatterns(RewritePatternSet &patterns) {
-  patterns.add<DenseLowering, ActivationLowering, SoftmaxLowering,
-               SparsemaxLowering, GluLowering>(patterns.getContext());
+  patterns.add<DenseLowering, ActivationLowering, SoftmaxLowering, SparsemaxLowering,
+               GluLowering, BinaryLowering, ConcatLowering, ReshapeLowering>(
+      patterns.getContext());
 }

@@ -40,24 +40,40 @@ Value WeightCache::load(OpBuilder &b, Location loc, const LayerSpec &layer, int 
       throw ImportError(layer.label(), "weight '" + role + "' has shape " +
                                            shapeOf(data.shape) + ", expected " +
                                            shapeOf(expectedShape));
-    // Globals go before the function, in the order layers first use them.
-    OpBuilder mb(module.getContext());
-    if (lastGlobal)
-      mb.setInsertionPointAfter(lastGlobal);
-    else
-      mb.setInsertionPointToStart(module.getBody());
-    std::string name = symbolFor(layer.name, role);
     auto blob = HeapAsmResourceBlob::allocateAndCopyInferAlign(
         llvm::ArrayRef<float>(data.values));
-    auto value = DenseResourceElementsAttr::get(type, name, std::move(blob));
-    auto global = ml_program::GlobalOp::create(mb, loc, name, type,
-                                               /*is_mutable=*/false, value,
-                                               mb.getStringAttr("private"));
-    // Layer names are unique, but a sanitized name may clash: let the
-    // symbol table make it unique.
-    SymbolTable(module).insert(global, Block::iterator(global));
-    lastGlobal = global;
+    auto global = addGlobal(loc, symbolFor(layer.name, role), type,
+                            DenseResourceElementsAttr::get(type, symbolFor(layer.name, role),
+                                                           std::move(blob)));
     it = symbols.emplace(key, global.getSymName().str()).first;
+  }
+  return ml_program::GlobalLoadConstOp::create(
+      b, loc, type, FlatSymbolRefAttr::get(b.getContext(), it->second));
+}
+
+ml_program::GlobalOp WeightCache::addGlobal(Location loc, const std::string &name,
+                                            RankedTensorType type, Attribute value) {
+  // Globals go before the function, in the order layers first use them.
+  OpBuilder mb(module.getContext());
+  if (lastGlobal)
+    mb.setInsertionPointAfter(lastGlobal);
+  else
+    mb.setInsertionPointToStart(module.getBody());
+  auto global = ml_program::GlobalOp::create(mb, loc, name, type, /*is_mutable=*/false, value,
+                                             mb.getStringAttr("private"));
+  // A sanitized name may clash: let the symbol table make it unique.
+  SymbolTable(module).insert(global, Block::iterator(global));
+  lastGlobal = global;
+  return global;
+}
+
+Value WeightCache::constant(OpBuilder &b, Location loc, float value, ArrayRef<int64_t> shape) {
+  auto type = RankedTensorType::get(shape, b.getF32Type());
+  auto attr = DenseElementsAttr::get(type, value);
+  auto it = constants.find(attr);
+  if (it == constants.end()) {
+    auto global = addGlobal(loc, "constant", type, attr);
+    it = constants.try_emplace(attr, global.getSymName().str()).first;
   }
   return ml_program::GlobalLoadConstOp::create(
       b, loc, type, FlatSymbolRefAttr::get(b.getContext(), it->second));
@@ -129,6 +145,7 @@ const LayerRegistry &LayerRegistry::get() {
   static const LayerRegistry registry = [] {
     LayerRegistry r;
     registerCoreLayers(r);
+    registerMergeLayers(r);
     return r;
   }();
   return registry;

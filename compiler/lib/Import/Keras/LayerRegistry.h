@@ -9,6 +9,7 @@
 #include "WeightStore.h"
 
 #include "mlir/IR/Builders.h"
+#include "mlir/Dialect/MLProgram/IR/MLProgram.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/StringMap.h"
 
@@ -23,6 +24,9 @@ class WeightCache {
 public:
   WeightCache(mlir::ModuleOp module, const WeightStore &store)
       : module(module), store(store) {}
+  /// A constant tensor of `shape` filled with `value`, shared by every use.
+  mlir::Value constant(mlir::OpBuilder &b, mlir::Location loc, float value,
+                       llvm::ArrayRef<int64_t> shape);
   /// Loads variable `index` of `layer`, checking it has `expectedShape`.
   mlir::Value load(mlir::OpBuilder &b, mlir::Location loc, const LayerSpec &layer,
                    int index, const std::string &role,
@@ -32,7 +36,10 @@ private:
   mlir::ModuleOp module;
   const WeightStore &store;
   std::map<std::pair<std::string, int>, std::string> symbols;
+  llvm::DenseMap<mlir::Attribute, std::string> constants;
   mlir::Operation *lastGlobal = nullptr;
+  mlir::ml_program::GlobalOp addGlobal(mlir::Location loc, const std::string &name,
+                                       mlir::RankedTensorType type, mlir::Attribute value);
 };
 
 class LayerContext {
@@ -60,6 +67,9 @@ public:
   mlir::Value weight(int index, const std::string &role, llvm::ArrayRef<int64_t> shape) {
     return weights.load(b, loc, layer, index, role, shape);
   }
+  mlir::Value constant(float value, llvm::ArrayRef<int64_t> shape) {
+    return weights.constant(b, loc, value, shape);
+  }
 
   /// "(None, 4, 5)"-style rendering of a value's shape for messages.
   static std::string shapeString(mlir::Value v, bool batchAsNone = true);
@@ -83,8 +93,10 @@ private:
   llvm::StringMap<LayerBuildFn> builders;
 };
 
-/// Layers of this slice: Dense, Activation and the inference identities.
+/// Dense, Activation and the inference identities.
 void registerCoreLayers(LayerRegistry &registry);
+/// Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate.
+void registerMergeLayers(LayerRegistry &registry);
 
 } // namespace kiln::keras
 

@@ -121,5 +121,72 @@ LogicalResult GluOp::inferReturnTypes(
   return success();
 }
 
+//===----------------------------------------------------------------------===//
+// Merging and reshaping
+//===----------------------------------------------------------------------===//
+
+LogicalResult BinaryOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> location, ValueRange operands,
+    DictionaryAttr, OpaqueProperties, RegionRange,
+    SmallVectorImpl<Type> &inferredReturnTypes) {
+  auto lhs = dyn_cast<RankedTensorType>(operands[0].getType());
+  auto rhs = dyn_cast<RankedTensorType>(operands[1].getType());
+  if (!lhs || !rhs)
+    return emitOptionalError(location, "binary expects ranked tensors");
+  if (lhs.getRank() != rhs.getRank())
+    return emitOptionalError(location, "binary operands must have the same rank, got ",
+                             lhs.getRank(), " and ", rhs.getRank());
+  SmallVector<int64_t> shape;
+  for (auto [a, b] : llvm::zip(lhs.getShape(), rhs.getShape())) {
+    if (a != b && a != 1 && b != 1)
+      return emitOptionalError(location, "binary operand shapes ", lhs, " and ", rhs,
+                               " do not broadcast");
+    shape.push_back(a == 1 ? b : a);
+  }
+  inferredReturnTypes.push_back(RankedTensorType::get(shape, lhs.getElementType()));
+  return success();
+}
+
+LogicalResult ConcatOp::verify() {
+  if (getInputs().empty())
+    return emitOpError("needs at least one input");
+  return verifyAxis(*this, getAxis());
+}
+
+LogicalResult ConcatOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> location, ValueRange operands,
+    DictionaryAttr attributes, OpaqueProperties properties, RegionRange,
+    SmallVectorImpl<Type> &inferredReturnTypes) {
+  if (operands.empty())
+    return emitOptionalError(location, "concat needs at least one input");
+  auto first = cast<RankedTensorType>(operands[0].getType());
+  ConcatOp::Adaptor adaptor(operands, attributes, properties);
+  auto axis = normalizeAxis(adaptor.getAxis(), first.getRank());
+  if (!axis)
+    return emitOptionalError(location, "concat axis ", adaptor.getAxis(),
+                             " is out of range for rank ", first.getRank());
+  SmallVector<int64_t> shape(first.getShape());
+  shape[*axis] = 0;
+  for (Value v : operands) {
+    auto type = cast<RankedTensorType>(v.getType());
+    if (type.getRank() != first.getRank())
+      return emitOptionalError(location, "concat inputs must have the same rank");
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      if (d != *axis && type.getDimSize(d) != first.getDimSize(d))
+        return emitOptionalError(location, "concat inputs ", first, " and ", type,
+                                 " differ on axis ", d);
+    shape[*axis] += type.getDimSize(*axis);
+  }
+  inferredReturnTypes.push_back(RankedTensorType::get(shape, first.getElementType()));
+  return success();
+}
+
+LogicalResult ReshapeOp::verify() {
+  if (getInput().getType().getNumElements() != getType().getNumElements())
+    return emitOpError() << "cannot reshape " << getInput().getType() << " to "
+                         << getType() << ": element counts differ";
+  return success();
+}
+
 #define GET_OP_CLASSES
 #include "kiln/Dialect/Kiln/IR/KilnOps.cpp.inc"

@@ -115,9 +115,11 @@ inline int runMain(int argc, char **argv, const ModelInfo &m) {
       ok = shape[d + (batched ? 1 : 0)] == t.shape[d];
     if (!ok) {
       std::string got = detail::shapeString(shape.data(), shape.size());
+      std::string want = "(N";
+      for (std::size_t d = 0; d < t.rank; ++d)
+        want += ", " + std::to_string(t.shape[d]);
       return detail::fail(m, "input '" + std::string(t.name) + "' from '" + files[k] +
-                                 "' has shape " + got + "; expected (N, " +
-                                 detail::shapeString(t.shape, t.rank).substr(1));
+                                 "' has shape " + got + "; expected " + want + ")");
     }
     std::size_t n = batched ? std::size_t(shape[0]) : 1;
     if (k > 0 && n != samples)

@@ -4,11 +4,12 @@
 #define KILN_RT_KILN_RT_H
 
 #include "kiln/rt/eltwise/activation.h"
+#include "kiln/rt/eltwise/binary.h"
 #include "kiln/rt/eltwise/softmax.h"
 #include "kiln/rt/gemm/dense.h"
+#include "kiln/rt/shape/copy.h"
 
 #include <cstddef>
-#include <cstring>
 
 namespace kiln {
 namespace rt {
@@ -21,10 +22,6 @@ template <typename T> inline T *at(unsigned char *base, std::size_t offset) {
 template <typename T>
 inline const T *at(const unsigned char *base, std::size_t offset) {
   return reinterpret_cast<const T *>(base + offset);
-}
-
-inline void copy_f32(const float *x, float *y, std::size_t n) {
-  std::memcpy(y, x, n * sizeof(float));
 }
 
 } // namespace rt

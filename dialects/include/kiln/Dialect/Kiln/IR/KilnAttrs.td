@@ -47,4 +47,21 @@ def Kiln_ActivationAttr : EnumAttr<Kiln_Dialect, Kiln_ActivationKind, "activatio
   let assemblyFormat = "`<` $value `>`";
 }
 
+def Kiln_BinaryKind : I32EnumAttr<"BinaryKind", "elementwise binary operation", [
+  I32EnumAttrCase<"add", 0>,
+  I32EnumAttrCase<"sub", 1>,
+  I32EnumAttrCase<"mul", 2>,
+  I32EnumAttrCase<"div", 3>,
+  I32EnumAttrCase<"max", 4>,
+  I32EnumAttrCase<"min", 5>
+]> {
+  let cppNamespace = "::kiln";
+  let genSpecializedAttr = 0;
+}
+
+def Kiln_BinaryAttr : EnumAttr<Kiln_Dialect, Kiln_BinaryKind, "binary"> {
+  let summary = "which elementwise binary operation";
+  let assemblyFormat = "`<` $value `>`";
+}
+
 #endif // KILN_ATTRS_TD

@@ -106,6 +106,60 @@ def Kiln_GluOp : Kiln_Op<"glu", [Pure, DeclareOpInterfaceMethods<InferTypeOpInte
 }
 
 //===----------------------------------------------------------------------===//
+// Merging and reshaping
+//===----------------------------------------------------------------------===//
+
+def Kiln_BinaryOp : Kiln_Op<"binary", [Pure,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "elementwise binary operation with size-1 broadcasting";
+  let description = [{
+    Applies `kind` elementwise. Both operands have the same rank; along each
+    axis their sizes are equal or one of them is 1 (broadcast). Keras merge
+    layers (Add, Subtract, Multiply, Average, Maximum, Minimum) and the raw
+    arithmetic ops lower to chains of this op.
+
+    ```mlir
+    %y = kiln.binary %a, %b {kind = #kiln.binary<add>}
+        : (tensor<2x5x3xf32>, tensor<2x1x3xf32>) -> tensor<2x5x3xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$lhs, Kiln_F32Tensor:$rhs, Kiln_BinaryAttr:$kind);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+}
+
+def Kiln_ConcatOp : Kiln_Op<"concat", [Pure,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "concatenation along one axis (Keras Concatenate)";
+  let description = [{
+    All inputs have the same rank and agree on every axis but `axis`
+    (negative counts from the end).
+
+    ```mlir
+    %y = kiln.concat %a, %b {axis = -1 : i64}
+        : (tensor<1x8xf32>, tensor<1x4xf32>) -> tensor<1x12xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<Kiln_F32Tensor>:$inputs, I64Attr:$axis);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = "$inputs attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Kiln_ReshapeOp : Kiln_Op<"reshape", [Pure]> {
+  let summary = "same elements, new shape (row-major order kept)";
+  let description = [{
+    ```mlir
+    %y = kiln.reshape %x : (tensor<2x3xf32>) -> tensor<2x1x3xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$input);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Layers that are the identity at inference
 //===----------------------------------------------------------------------===//
 
