@@ -13,6 +13,7 @@ partial chunk.
 """
 import argparse
 import os
+import shutil
 import sys
 
 # Every Keras 3 activation that can be named by a string.
@@ -187,6 +188,7 @@ def generate(out, only=None):
         keras.utils.set_random_seed(1000 + index)
         model = build(kind, kw)
         case_dir = os.path.join(out, name)
+        shutil.rmtree(case_dir, ignore_errors=True)  # no stale references
         os.makedirs(os.path.join(case_dir, "inputs"), exist_ok=True)
         os.makedirs(os.path.join(case_dir, "expected"), exist_ok=True)
         rng = np.random.default_rng(index)
