@@ -51,6 +51,11 @@ def cases():
     c["concat_axes"] = ("concat_axes", {}, [], 3)
     c["outputs_input_and_twice"] = ("outputs_edge", {}, [], 3)
     c["shared_layer_three_calls"] = ("shared_three", {}, [], 3)
+    # Nested models.
+    c["nested_autoencoder"] = ("autoencoder", {}, [], 3)
+    c["nested_ensemble"] = ("ensemble", {}, [], 3)
+    c["nested_shared_submodel"] = ("shared_submodel", {}, [], 3)
+    c["nested_three_deep"] = ("three_deep", {}, [], 3)
     for name in ACTIVATIONS:
         c[f"act_{name}"] = ("activation_mlp", {"activation": name}, [], 4)
     # Straight on the inputs, where their spread gives sparse but nonzero
@@ -171,6 +176,45 @@ def build(kind, kw):
         shared = layers.Dense(6, activation="sigmoid", name="shared", **init)
         out = shared(shared(shared(x)))
         return keras.Model(x, layers.Subtract(name="out")([out, x]))
+    if kind == "autoencoder":
+        # An encoder and a decoder model chained into an autoencoder.
+        enc_in = keras.Input(shape=(16,), name="enc_in")
+        code = layers.Dense(4, activation="relu", name="code", **init)(
+            layers.Dense(8, activation="relu", **init)(enc_in))
+        encoder = keras.Model(enc_in, code, name="encoder")
+        dec_in = keras.Input(shape=(4,), name="dec_in")
+        decoded = layers.Dense(16, activation="sigmoid", name="recon", **init)(
+            layers.Dense(8, activation="relu", **init)(dec_in))
+        decoder = keras.Model(dec_in, decoded, name="decoder")
+        x = keras.Input(shape=(16,), name="image")
+        return keras.Model(x, decoder(encoder(x)), name="autoencoder")
+    if kind == "ensemble":
+        def member(i):
+            inp = keras.Input(shape=(10,))
+            return keras.Model(inp, layers.Dense(3, activation="softmax", **init)(
+                layers.Dense(6, activation="tanh", **init)(inp)), name=f"member_{i}")
+        x = keras.Input(shape=(10,), name="x")
+        outs = [member(i)(x) for i in range(3)]
+        return keras.Model(x, layers.Average(name="ensemble")(outs))
+    if kind == "shared_submodel":
+        # One Sequential submodel applied to two inputs: one set of weights.
+        tower = keras.Sequential([keras.Input(shape=(7,)),
+                                  layers.Dense(5, activation="elu", **init),
+                                  layers.Dense(3, **init)], name="tower")
+        a = keras.Input(shape=(7,), name="a")
+        b = keras.Input(shape=(7,), name="b")
+        ta, tb = tower(a), tower(b)
+        return keras.Model([a, b], [layers.Subtract(name="diff")([ta, tb]), ta])
+    if kind == "three_deep":
+        inner_in = keras.Input(shape=(6,))
+        inner = keras.Model(inner_in, layers.Dense(6, activation="relu", **init)(inner_in),
+                            name="inner")
+        mid_in = keras.Input(shape=(6,))
+        mid = keras.Model(mid_in, layers.Add()([inner(mid_in), mid_in]), name="middle")
+        outer_in = keras.Input(shape=(6,))
+        outer = keras.Model(outer_in, layers.Dense(2, **init)(mid(outer_in)), name="outer")
+        x = keras.Input(shape=(6,), name="x")
+        return keras.Model(x, outer(x), name="top")
     if kind == "activation_only":
         inputs = keras.Input(shape=(10,), name="x")
         return keras.Model(inputs, layers.Activation(kw["activation"], name="out")(inputs))

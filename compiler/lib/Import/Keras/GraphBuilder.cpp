@@ -22,68 +22,48 @@ namespace {
 
 using CallKey = std::pair<std::string, int64_t>; // (layer, call index)
 
-class GraphBuilder {
+/// Builds the calls of one model (the top level, or a nested model being
+/// inlined at one of its call sites) into the function under construction.
+class ModelBuilder {
 public:
-  GraphBuilder(MLIRContext &context, const ModelSpec &spec, const WeightStore &store,
-               const ImportOptions &options)
-      : context(context), spec(spec), options(options),
-        module(ModuleOp::create(UnknownLoc::get(&context))),
-        weights(*module, store), builder(&context) {}
+  ModelBuilder(OpBuilder &builder, WeightCache &weights, const ModelSpec &spec,
+               const WeightStore &store, std::string scope)
+      : builder(builder), weights(weights), spec(spec), store(store),
+        scope(std::move(scope)) {}
 
-  OwningOpRef<ModuleOp> build();
+  /// Binds the model's inputs to `inputs`, builds every call and returns the
+  /// values of output_layers followed by `extraOutputs` (layer names).
+  SmallVector<Value> build(ArrayRef<Value> inputs,
+                           ArrayRef<std::string> extraOutputs = {});
 
 private:
-  RankedTensorType inputType(const LayerSpec &input);
   /// The value a reference names, or null if its call is not built yet.
-  Value resolve(const TensorRef &ref, const std::string &user) const;
+  Value resolve(const TensorRef &ref, const std::string &user, bool fromModelIO) const;
   void buildCall(const LayerSpec &layer, size_t callIndex);
+  SmallVector<Value> buildNestedCall(const LayerSpec &layer, ArrayRef<Value> inputs);
   [[noreturn]] void reportUnbuildable(const LayerSpec &layer, const LayerCall &call);
 
-  MLIRContext &context;
+  OpBuilder &builder;
+  WeightCache &weights;
   const ModelSpec &spec;
-  const ImportOptions &options;
-  OwningOpRef<ModuleOp> module;
-  WeightCache weights;
-  OpBuilder builder;
+  const WeightStore &store;
+  std::string scope;
   std::map<CallKey, SmallVector<Value>> built;
 };
 
-RankedTensorType GraphBuilder::inputType(const LayerSpec &input) {
-  const llvm::json::Object &config = *input.config;
-  const llvm::json::Value *shape = config.get("batch_shape");
-  if (!shape || shape->kind() == llvm::json::Value::Null)
-    shape = config.get("batch_input_shape");
-  const llvm::json::Array *dims = shape ? shape->getAsArray() : nullptr;
-  if (!dims || dims->empty())
-    throw ImportError(input.label(), "expected batch_shape (or batch_input_shape) as a list");
-  std::string dtype = "float32";
-  if (auto s = config.getString("dtype"))
-    dtype = s->str();
-  if (dtype != "float32")
-    throw ImportError(input.label(), "input dtype is '" + dtype + "'; kiln compiles float32 inputs");
-  SmallVector<int64_t> sizes{options.batch};
-  for (size_t d = 1; d < dims->size(); ++d) {
-    std::optional<int64_t> n = (*dims)[d].getAsInteger();
-    if (!n)
-      throw ImportError(input.label(), "input axis " + std::to_string(d) +
-                                           " has no fixed size; kiln compiles static shapes");
-    if (*n <= 0)
-      throw ImportError(input.label(), "input axis " + std::to_string(d) + " has size " +
-                                           std::to_string(*n) + "; expected a positive size");
-    sizes.push_back(*n);
-  }
-  return RankedTensorType::get(sizes, builder.getF32Type());
-}
-
-Value GraphBuilder::resolve(const TensorRef &ref, const std::string &user) const {
+Value ModelBuilder::resolve(const TensorRef &ref, const std::string &user,
+                            bool fromModelIO) const {
   const LayerSpec *layer = spec.find(ref.layer);
   if (!layer)
     throw ImportError(user, "refers to layer '" + ref.layer + "', which is not in the model");
-  int64_t call = layer->className == "InputLayer" ? 0 : ref.node;
-  if (layer->className != "InputLayer" && (call < 0 || call >= int64_t(layer->calls.size())))
-    throw ImportError(user, "refers to call " + std::to_string(ref.node) + " of layer '" +
-                                ref.layer + "', which has " +
-                                std::to_string(layer->calls.size()) + " call(s)");
+  int64_t call = 0;
+  if (layer->className != "InputLayer") {
+    call = callIndex(*layer, ref.node, fromModelIO, spec.kerasMajor);
+    if (call < 0 || call >= int64_t(layer->calls.size()))
+      throw ImportError(user, "refers to node " + std::to_string(ref.node) + " of layer '" +
+                                  ref.layer + "', which has " +
+                                  std::to_string(layer->calls.size()) + " call(s)");
+  }
   auto it = built.find({ref.layer, call});
   if (it == built.end())
     return {};
@@ -94,11 +74,31 @@ Value GraphBuilder::resolve(const TensorRef &ref, const std::string &user) const
   return it->second[ref.tensor];
 }
 
-void GraphBuilder::buildCall(const LayerSpec &layer, size_t callIndex) {
+SmallVector<Value> ModelBuilder::buildNestedCall(const LayerSpec &layer,
+                                                 ArrayRef<Value> inputs) {
+  // Inline the nested model at this call site. Its weights are keyed by
+  // its scope, so a model called twice shares one copy.
+  try {
+    ModelSpec nested = parseNestedModel(layer, spec.kerasMajor);
+    WeightStore nestedStore = store.nested(layer, nested);
+    ModelBuilder inner(builder, weights, nested, nestedStore, scope + layer.name + "/");
+    if (inputs.size() != nested.inputs.size())
+      throw ImportError("", "called with " + std::to_string(inputs.size()) +
+                                " tensors, but the model has " +
+                                std::to_string(nested.inputs.size()) + " inputs");
+    return inner.build(inputs);
+  } catch (const ImportError &e) {
+    if (e.layer.rfind(layer.label(), 0) == 0)
+      throw;
+    throw ImportError(layer.label() + (e.layer.empty() ? "" : " / " + e.layer), e.what());
+  }
+}
+
+void ModelBuilder::buildCall(const LayerSpec &layer, size_t callIndex) {
   const LayerCall &call = layer.calls[callIndex];
   SmallVector<Value> inputs;
   for (const TensorRef &ref : call.inputs)
-    inputs.push_back(resolve(ref, layer.label()));
+    inputs.push_back(resolve(ref, layer.label(), /*fromModelIO=*/false));
   if (!layer.registeredName.empty() && layer.registeredName.find('>') != std::string::npos)
     throw ImportError(layer.label(), "custom class '" + layer.registeredName +
                                          "' cannot be compiled: kiln never runs code from a "
@@ -106,20 +106,24 @@ void GraphBuilder::buildCall(const LayerSpec &layer, size_t callIndex) {
   if (layer.className == "Lambda" || layer.className == "TFOpLambda")
     throw ImportError(layer.label(), "Lambda layers hold Python code and cannot be compiled; "
                                      "rewrite the function with Keras layers or ops");
+  if (layer.isNestedModel()) {
+    built[{layer.name, int64_t(callIndex)}] = buildNestedCall(layer, inputs);
+    return;
+  }
   const LayerBuildFn *fn = LayerRegistry::get().lookup(layer.className);
   if (!fn || layer.module.rfind("keras.src.ops", 0) == 0)
     throw ImportError(layer.label(), "unsupported layer class '" + layer.className +
                                          "'" + (layer.module.empty() ? "" : " from module '" +
                                          layer.module + "'"));
-  LayerContext ctx(spec, layer, call, builder, weights);
-  SmallVector<Value> outputs = (*fn)(ctx, inputs);
-  built[{layer.name, int64_t(callIndex)}] = outputs;
+  LayerContext ctx(spec, layer, call, builder, weights, store, scope);
+  built[{layer.name, int64_t(callIndex)}] = (*fn)(ctx, inputs);
 }
 
-void GraphBuilder::reportUnbuildable(const LayerSpec &layer, const LayerCall &call) {
+void ModelBuilder::reportUnbuildable(const LayerSpec &layer, const LayerCall &call) {
   for (const TensorRef &ref : call.inputs) {
     const LayerSpec *source = spec.find(ref.layer);
-    if (source && source->className == "InputLayer" && !resolve(ref, layer.label()))
+    if (source && source->className == "InputLayer" &&
+        !resolve(ref, layer.label(), /*fromModelIO=*/false))
       throw ImportError(layer.label(), "depends on input '" + ref.layer +
                                            "', which is not an input of the model "
                                            "(the graph is disconnected)");
@@ -128,27 +132,13 @@ void GraphBuilder::reportUnbuildable(const LayerSpec &layer, const LayerCall &ca
                                    "form a cycle");
 }
 
-OwningOpRef<ModuleOp> GraphBuilder::build() {
-  // Function inputs: the model's InputLayers, in input_layers order.
-  SmallVector<Type> argTypes;
-  SmallVector<const LayerSpec *> inputLayers;
-  for (const TensorRef &ref : spec.inputs) {
+SmallVector<Value> ModelBuilder::build(ArrayRef<Value> inputs,
+                                       ArrayRef<std::string> extraOutputs) {
+  for (auto [ref, value] : llvm::zip(spec.inputs, inputs)) {
     const LayerSpec *layer = spec.find(ref.layer);
-    if (!layer)
-      throw ImportError("", "input_layers names '" + ref.layer + "', which is not in the model");
-    if (layer->className != "InputLayer")
-      throw ImportError(layer->label(), "listed in input_layers but is not an InputLayer");
-    argTypes.push_back(inputType(*layer));
-    inputLayers.push_back(layer);
-  }
-  builder.setInsertionPointToEnd(module->getBody());
-  auto func = func::FuncOp::create(builder, module->getLoc(), "forward",
-                                   builder.getFunctionType(argTypes, {}));
-  Block *body = func.addEntryBlock();
-  builder.setInsertionPointToEnd(body);
-  for (auto [i, layer] : llvm::enumerate(inputLayers)) {
-    func.setArgAttr(i, attr::kName, builder.getStringAttr(layer->name));
-    built[{layer->name, 0}] = {body->getArgument(i)};
+    if (!layer || layer->className != "InputLayer")
+      throw ImportError("", "input_layers names '" + ref.layer + "', which is not an InputLayer");
+    built[{layer->name, 0}] = {value};
   }
 
   // Calls in dependency order. Keras lists layers by depth, which is not a
@@ -164,7 +154,7 @@ OwningOpRef<ModuleOp> GraphBuilder::build() {
     for (auto it = pending.begin(); it != pending.end();) {
       bool ready = true;
       for (const TensorRef &ref : it->first->calls[it->second].inputs)
-        ready = ready && resolve(ref, it->first->label());
+        ready = ready && resolve(ref, it->first->label(), /*fromModelIO=*/false);
       if (!ready) {
         ++it;
         continue;
@@ -173,34 +163,96 @@ OwningOpRef<ModuleOp> GraphBuilder::build() {
       it = pending.erase(it);
     }
     if (pending.size() == before)
-      reportUnbuildable(*pending.front().first, pending.front().first->calls[pending.front().second]);
+      reportUnbuildable(*pending.front().first,
+                        pending.front().first->calls[pending.front().second]);
   }
 
-  // Results: the model outputs, then any layers requested with --outputs.
   SmallVector<Value> results;
-  SmallVector<std::string> names;
   for (const TensorRef &ref : spec.outputs) {
-    Value v = resolve(ref, "output_layers");
+    Value v = resolve(ref, "output_layers", /*fromModelIO=*/true);
     if (!v)
       throw ImportError("", "output '" + ref.layer + "' is not computed by the model");
     results.push_back(v);
-    names.push_back(ref.layer);
   }
-  for (const std::string &name : options.extraOutputs) {
+  for (const std::string &name : extraOutputs) {
     const LayerSpec *layer = spec.find(name);
     if (!layer)
       throw ImportError("", "--outputs names layer '" + name + "', which is not in the model");
-    Value v = resolve({name, 0, 0}, layer->label());
+    Value v = resolve({name, 0, 0}, layer->label(), /*fromModelIO=*/false);
     if (!v)
       throw ImportError(layer->label(), "the layer is never called, so it has no output");
     results.push_back(v);
-    names.push_back(name);
   }
+  return results;
+}
+
+RankedTensorType inputType(Builder &builder, const LayerSpec &input, int64_t batch) {
+  const llvm::json::Object &config = *input.config;
+  const llvm::json::Value *shape = config.get("batch_shape");
+  if (!shape || shape->kind() == llvm::json::Value::Null)
+    shape = config.get("batch_input_shape");
+  const llvm::json::Array *dims = shape ? shape->getAsArray() : nullptr;
+  if (!dims || dims->empty())
+    throw ImportError(input.label(), "expected batch_shape (or batch_input_shape) as a list");
+  std::string dtype = "float32";
+  if (auto s = config.getString("dtype"))
+    dtype = s->str();
+  if (dtype != "float32")
+    throw ImportError(input.label(), "input dtype is '" + dtype + "'; kiln compiles float32 inputs");
+  SmallVector<int64_t> sizes{batch};
+  for (size_t d = 1; d < dims->size(); ++d) {
+    std::optional<int64_t> n = (*dims)[d].getAsInteger();
+    if (!n)
+      throw ImportError(input.label(), "input axis " + std::to_string(d) +
+                                           " has no fixed size; kiln compiles static shapes");
+    if (*n <= 0)
+      throw ImportError(input.label(), "input axis " + std::to_string(d) + " has size " +
+                                           std::to_string(*n) + "; expected a positive size");
+    sizes.push_back(*n);
+  }
+  return RankedTensorType::get(sizes, builder.getF32Type());
+}
+
+/// The module: weights as globals and `func.func @forward` over the model.
+OwningOpRef<ModuleOp> buildModule(MLIRContext &context, const ModelSpec &spec,
+                                  const WeightStore &store, const ImportOptions &options) {
+  OwningOpRef<ModuleOp> module = ModuleOp::create(UnknownLoc::get(&context));
+  OpBuilder builder(&context);
+  SmallVector<Type> argTypes;
+  SmallVector<std::string> argNames;
+  for (const TensorRef &ref : spec.inputs) {
+    const LayerSpec *layer = spec.find(ref.layer);
+    if (!layer)
+      throw ImportError("", "input_layers names '" + ref.layer + "', which is not in the model");
+    if (layer->className != "InputLayer")
+      throw ImportError(layer->label(), "listed in input_layers but is not an InputLayer");
+    argTypes.push_back(inputType(builder, *layer, options.batch));
+    argNames.push_back(layer->name);
+  }
+  if (argTypes.empty())
+    throw ImportError("", "the model has no inputs");
+  builder.setInsertionPointToEnd(module->getBody());
+  auto func = func::FuncOp::create(builder, module->getLoc(), "forward",
+                                   builder.getFunctionType(argTypes, {}));
+  Block *body = func.addEntryBlock();
+  builder.setInsertionPointToEnd(body);
+  for (auto [i, name] : llvm::enumerate(argNames))
+    func.setArgAttr(i, attr::kName, builder.getStringAttr(name));
+
+  WeightCache weights(*module);
+  ModelBuilder top(builder, weights, spec, store, "");
+  SmallVector<Value> args(body->getArguments().begin(), body->getArguments().end());
+  SmallVector<Value> results = top.build(args, options.extraOutputs);
+  SmallVector<std::string> names;
+  for (const TensorRef &ref : spec.outputs)
+    names.push_back(ref.layer);
+  names.append(options.extraOutputs.begin(), options.extraOutputs.end());
+
   func::ReturnOp::create(builder, module->getLoc(), results);
   func.setFunctionType(builder.getFunctionType(argTypes, ValueRange(results).getTypes()));
   for (auto [k, name] : llvm::enumerate(names))
     func.setResultAttr(k, attr::kName, builder.getStringAttr(name));
-  return std::move(module);
+  return module;
 }
 
 int kerasMajorVersion(const std::string &metadataJson) {
@@ -246,12 +298,12 @@ OwningOpRef<ModuleOp> importKerasModel(MLIRContext &context, const std::string &
                             "as .keras");
     KerasArchive archive = readKerasArchive(path);
     ModelSpec spec = parseModelConfig(archive.configJson, kerasMajorVersion(archive.metadataJson));
-    std::unique_ptr<Hdf5File> h5;
+    std::shared_ptr<Hdf5File> h5;
     if (!archive.weightsH5.empty())
-      h5 = std::make_unique<Hdf5File>(
+      h5 = std::make_shared<Hdf5File>(
           Hdf5File::fromMemory(archive.weightsH5, "model.weights.h5"));
-    WeightStore store(std::move(h5), spec);
-    OwningOpRef<ModuleOp> module = GraphBuilder(context, spec, store, options).build();
+    WeightStore store(h5, spec);
+    OwningOpRef<ModuleOp> module = buildModule(context, spec, store, options);
 
     std::string verifyError;
     ScopedDiagnosticHandler handler(&context, [&](Diagnostic &diag) {

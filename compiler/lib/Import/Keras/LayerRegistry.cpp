@@ -22,16 +22,19 @@ std::string shapeOf(llvm::ArrayRef<int64_t> shape) {
 std::string symbolFor(const std::string &layer, const std::string &role) {
   std::string s;
   for (char c : layer + "." + role)
-    s += (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.') ? c : '_';
+    s += c == '/' ? '.'
+         : (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.') ? c
+                                                                                 : '_';
   if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0])))
     s = "w_" + s;
   return s;
 }
 } // namespace
 
-Value WeightCache::load(OpBuilder &b, Location loc, const LayerSpec &layer, int index,
+Value WeightCache::load(OpBuilder &b, Location loc, const WeightStore &store,
+                        const std::string &scope, const LayerSpec &layer, int index,
                         const std::string &role, llvm::ArrayRef<int64_t> expectedShape) {
-  auto key = std::make_pair(layer.name, index);
+  auto key = std::make_pair(scope + layer.name, index);
   auto type = RankedTensorType::get(expectedShape, b.getF32Type());
   auto it = symbols.find(key);
   if (it == symbols.end()) {
@@ -42,9 +45,9 @@ Value WeightCache::load(OpBuilder &b, Location loc, const LayerSpec &layer, int 
                                            shapeOf(expectedShape));
     auto blob = HeapAsmResourceBlob::allocateAndCopyInferAlign(
         llvm::ArrayRef<float>(data.values));
-    auto global = addGlobal(loc, symbolFor(layer.name, role), type,
-                            DenseResourceElementsAttr::get(type, symbolFor(layer.name, role),
-                                                           std::move(blob)));
+    std::string name = symbolFor(scope + layer.name, role);
+    auto global = addGlobal(loc, name, type,
+                            DenseResourceElementsAttr::get(type, name, std::move(blob)));
     it = symbols.emplace(key, global.getSymName().str()).first;
   }
   return ml_program::GlobalLoadConstOp::create(
@@ -80,9 +83,11 @@ Value WeightCache::constant(OpBuilder &b, Location loc, float value, ArrayRef<in
 }
 
 LayerContext::LayerContext(const ModelSpec &model, const LayerSpec &layer,
-                           const LayerCall &call, OpBuilder &builder, WeightCache &weights)
+                           const LayerCall &call, OpBuilder &builder, WeightCache &weights,
+                           const WeightStore &store, const std::string &scope)
     : model(model), layer(layer), call(call), b(builder),
-      loc(NameLoc::get(builder.getStringAttr(layer.label()))), weights(weights) {}
+      loc(NameLoc::get(builder.getStringAttr(scope + layer.label()))), weights(weights),
+      store(store), scope(scope) {}
 
 const llvm::json::Value *LayerContext::get(llvm::StringRef key) const {
   const llvm::json::Value *v = layer.config->get(key);

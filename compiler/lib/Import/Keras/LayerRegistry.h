@@ -22,19 +22,18 @@ namespace kiln::keras {
 /// called at several sites (a shared layer) has a single copy of its weights.
 class WeightCache {
 public:
-  WeightCache(mlir::ModuleOp module, const WeightStore &store)
-      : module(module), store(store) {}
+  explicit WeightCache(mlir::ModuleOp module) : module(module) {}
   /// A constant tensor of `shape` filled with `value`, shared by every use.
   mlir::Value constant(mlir::OpBuilder &b, mlir::Location loc, float value,
                        llvm::ArrayRef<int64_t> shape);
-  /// Loads variable `index` of `layer`, checking it has `expectedShape`.
-  mlir::Value load(mlir::OpBuilder &b, mlir::Location loc, const LayerSpec &layer,
-                   int index, const std::string &role,
-                   llvm::ArrayRef<int64_t> expectedShape);
+  /// Loads variable `index` of `layer` (of the model `store` describes, at
+  /// `scope`, the path of nested model names), checking it has `expectedShape`.
+  mlir::Value load(mlir::OpBuilder &b, mlir::Location loc, const WeightStore &store,
+                   const std::string &scope, const LayerSpec &layer, int index,
+                   const std::string &role, llvm::ArrayRef<int64_t> expectedShape);
 
 private:
   mlir::ModuleOp module;
-  const WeightStore &store;
   std::map<std::pair<std::string, int>, std::string> symbols;
   llvm::DenseMap<mlir::Attribute, std::string> constants;
   mlir::Operation *lastGlobal = nullptr;
@@ -44,8 +43,11 @@ private:
 
 class LayerContext {
 public:
+  /// `scope` names the nested models around the layer ("enc/"), empty at
+  /// the top level.
   LayerContext(const ModelSpec &model, const LayerSpec &layer, const LayerCall &call,
-               mlir::OpBuilder &builder, WeightCache &weights);
+               mlir::OpBuilder &builder, WeightCache &weights, const WeightStore &store,
+               const std::string &scope);
 
   const ModelSpec &model;
   const LayerSpec &layer;
@@ -65,7 +67,7 @@ public:
   std::string getString(llvm::StringRef key, const std::string &fallback) const;
 
   mlir::Value weight(int index, const std::string &role, llvm::ArrayRef<int64_t> shape) {
-    return weights.load(b, loc, layer, index, role, shape);
+    return weights.load(b, loc, store, scope, layer, index, role, shape);
   }
   mlir::Value constant(float value, llvm::ArrayRef<int64_t> shape) {
     return weights.constant(b, loc, value, shape);
@@ -76,6 +78,8 @@ public:
 
 private:
   WeightCache &weights;
+  const WeightStore &store;
+  std::string scope;
 };
 
 using LayerBuildFn = std::function<llvm::SmallVector<mlir::Value>(

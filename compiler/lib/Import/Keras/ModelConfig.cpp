@@ -131,6 +131,7 @@ LayerSpec parseLayer(const Value &v, int kerasMajor, size_t index) {
   layer.module = stringOr(o, "module");
   layer.registeredName = stringOr(o, "registered_name");
   layer.config = o.getObject("config");
+  layer.entry = &o;
   std::string configName = layer.config ? stringOr(*layer.config, "name") : "";
   layer.name = stringOr(o, "name", configName);
   if (layer.className.empty() || layer.name.empty() || !layer.config)
@@ -218,15 +219,8 @@ const LayerSpec *ModelSpec::find(const std::string &layerName) const {
   return nullptr;
 }
 
-ModelSpec parseModelConfig(const std::string &json, int kerasMajor) {
-  llvm::Expected<Value> parsed = llvm::json::parse(json);
-  if (!parsed)
-    throw ImportError("", "config.json is not valid JSON: " +
-                              llvm::toString(parsed.takeError()));
-  ModelSpec spec;
-  spec.kerasMajor = kerasMajor;
-  spec.root = std::make_unique<Value>(std::move(*parsed));
-  const Object &top = requireObject(spec.root.get(), "the model config");
+namespace {
+void parseModelObject(ModelSpec &spec, const Object &top) {
   spec.className = stringOr(top, "class_name");
   const Object &config = requireObject(top.get("config"), "the model's config");
   spec.name = stringOr(config, "name", "model");
@@ -243,7 +237,49 @@ ModelSpec parseModelConfig(const std::string &json, int kerasMajor) {
       if (spec.layers[i].name == spec.layers[j].name)
         throw ImportError(spec.layers[i].label(), "duplicate layer name '" +
                                                       spec.layers[i].name + "'");
+}
+} // namespace
+
+ModelSpec parseModelConfig(const std::string &json, int kerasMajor) {
+  llvm::Expected<Value> parsed = llvm::json::parse(json);
+  if (!parsed)
+    throw ImportError("", "config.json is not valid JSON: " +
+                              llvm::toString(parsed.takeError()));
+  ModelSpec spec;
+  spec.kerasMajor = kerasMajor;
+  spec.root = std::make_unique<Value>(std::move(*parsed));
+  parseModelObject(spec, requireObject(spec.root.get(), "the model config"));
   return spec;
+}
+
+ModelSpec parseNestedModel(const LayerSpec &layer, int kerasMajor) {
+  ModelSpec spec;
+  spec.kerasMajor = kerasMajor;
+  try {
+    parseModelObject(spec, *layer.entry);
+  } catch (const ImportError &e) {
+    // Name the nested model too, so the user can find the inner layer.
+    throw ImportError(layer.label() + (e.layer.empty() ? "" : " / " + e.layer), e.what());
+  }
+  return spec;
+}
+
+bool LayerSpec::sequentialHasInputLayer() const {
+  const Value *layers = config ? config->get("layers") : nullptr;
+  const Array *list = layers ? layers->getAsArray() : nullptr;
+  if (!list || list->empty() || !(*list)[0].getAsObject())
+    return false;
+  return (*list)[0].getAsObject()->getString("class_name") == llvm::StringRef("InputLayer");
+}
+
+int64_t callIndex(const LayerSpec &layer, int64_t node, bool fromModelInputsOrOutputs,
+                  int kerasMajor) {
+  bool functional = layer.className == "Functional" || layer.className == "Model";
+  bool oneBased = kerasMajor >= 3
+                      ? functional && fromModelInputsOrOutputs
+                      : functional || (layer.className == "Sequential" &&
+                                       layer.sequentialHasInputLayer());
+  return oneBased ? node - 1 : node;
 }
 
 std::string toSnakeCase(const std::string &className) {

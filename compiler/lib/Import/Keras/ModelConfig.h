@@ -33,9 +33,18 @@ struct LayerSpec {
   std::string module;         // empty in legacy configs
   std::string registeredName; // empty when null
   const llvm::json::Object *config = nullptr;
+  /// The whole layers[] entry (a nested model is parsed from it).
+  const llvm::json::Object *entry = nullptr;
   std::vector<LayerCall> calls;
 
   std::string label() const { return name + " (" + className + ")"; }
+  /// A Functional or Sequential model used as a layer.
+  bool isNestedModel() const {
+    return className == "Functional" || className == "Model" || className == "Sequential";
+  }
+  /// Whether a nested Sequential starts with an InputLayer (Keras 2 then
+  /// counts its calls from 1, like a nested Functional).
+  bool sequentialHasInputLayer() const;
 };
 
 struct ModelSpec {
@@ -46,7 +55,8 @@ struct ModelSpec {
   std::vector<TensorRef> inputs;
   std::vector<TensorRef> outputs;
 
-  /// The JSON every `config` pointer refers into.
+  /// The JSON every `config` pointer refers into (null for a nested model,
+  /// which points into its parent's).
   std::unique_ptr<llvm::json::Value> root;
   /// Configs kiln made up (the InputLayer of a Sequential without one).
   std::list<llvm::json::Object> synthesized;
@@ -57,6 +67,15 @@ struct ModelSpec {
 /// Parses a model config. `kerasMajor` (2 or 3) selects the inbound_nodes
 /// format and version-specific semantics. Throws ImportError.
 ModelSpec parseModelConfig(const std::string &json, int kerasMajor);
+
+/// Parses the model held by a nested-model layer.
+ModelSpec parseNestedModel(const LayerSpec &layer, int kerasMajor);
+
+/// Which call of `layer` a reference's node index means. Nested Functional
+/// models count from 1 in a model's input_layers/output_layers (Keras 3) or
+/// everywhere (Keras 2, also for a Sequential with an InputLayer).
+int64_t callIndex(const LayerSpec &layer, int64_t node, bool fromModelInputsOrOutputs,
+                  int kerasMajor);
 
 /// Keras's `to_snake_case`, which names weight groups: PReLU -> p_re_lu.
 std::string toSnakeCase(const std::string &className);

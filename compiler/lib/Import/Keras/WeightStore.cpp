@@ -3,13 +3,14 @@
 
 namespace kiln::keras {
 
-WeightStore::WeightStore(std::unique_ptr<Hdf5File> h5, const ModelSpec &spec)
+WeightStore::WeightStore(std::shared_ptr<const Hdf5File> h5, const ModelSpec &spec,
+                         const std::string &prefix)
     : file(std::move(h5)) {
   if (!file)
     return;
   // Keras >= 3.6 tags each `vars` group with the layer's name.
-  for (const std::string &key : file->children("layers")) {
-    std::string group = "layers/" + key;
+  for (const std::string &key : file->children(prefix + "layers")) {
+    std::string group = prefix + "layers/" + key;
     if (auto name = file->stringAttribute(group + "/vars", "name"))
       byNameAttribute.emplace(*name, group);
   }
@@ -26,7 +27,13 @@ WeightStore::WeightStore(std::unique_ptr<Hdf5File> h5, const ModelSpec &spec)
     byClassCounter.emplace(layer.name, n ? base + "_" + std::to_string(n) : base);
   }
   for (auto &entry : byClassCounter)
-    entry.second = "layers/" + entry.second;
+    entry.second = prefix + "layers/" + entry.second;
+}
+
+WeightStore WeightStore::nested(const LayerSpec &layer, const ModelSpec &nestedSpec) const {
+  if (!file)
+    return WeightStore(nullptr, nestedSpec);
+  return WeightStore(file, nestedSpec, groupOf(layer) + "/");
 }
 
 std::string WeightStore::groupOf(const LayerSpec &layer) const {

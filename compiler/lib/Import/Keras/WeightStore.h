@@ -14,8 +14,13 @@ namespace kiln::keras {
 class WeightStore {
 public:
   /// `file` is null when the archive has no weights file; reading a weight
-  /// then fails with a clear error.
-  WeightStore(std::unique_ptr<Hdf5File> file, const ModelSpec &spec);
+  /// then fails with a clear error. `prefix` is the group of a nested model
+  /// ("layers/functional/"), empty for the top level.
+  WeightStore(std::shared_ptr<const Hdf5File> file, const ModelSpec &spec,
+              const std::string &prefix = "");
+
+  /// The store of a nested model that `layer` of this model holds.
+  WeightStore nested(const LayerSpec &layer, const ModelSpec &nestedSpec) const;
 
   /// Variable `index` of a layer (`vars/<index>`, in Keras's creation
   /// order). `role` names it in errors ("kernel", "bias").
@@ -24,7 +29,7 @@ public:
 private:
   std::string groupOf(const LayerSpec &layer) const;
 
-  std::unique_ptr<Hdf5File> file;
+  std::shared_ptr<const Hdf5File> file;
   /// Layer name -> group path, from the `name` attribute of `vars` (Keras >= 3.6).
   std::map<std::string, std::string> byNameAttribute;
   /// Layer name -> group path, from Keras's class-name counters.
