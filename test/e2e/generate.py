@@ -3,7 +3,7 @@ own predictions as the reference.
 
 usage:
   python generate.py --list            print the case names (no Keras import)
-  python generate.py --out DIR [CASE]  write DIR/<case>/{model.keras, args.txt,
+  python generate.py --out DIR [CASE]  write DIR/<case>/{model.keras, model.h5, args.txt,
                                        inputs/<input>.npy, expected/<output>.npy}
 
 Every case is a small model with seeded random weights (biases too, so they
@@ -223,7 +223,10 @@ def build(kind, kw):
 
 def generate(out, only=None):
     os.environ.setdefault("KERAS_BACKEND", "jax")
+    import absl.logging
     import keras
+
+    absl.logging.set_verbosity(absl.logging.ERROR)  # the legacy-format warning
     import numpy as np
 
     for index, (name, (kind, kw, args, samples)) in enumerate(sorted(cases().items())):
@@ -241,6 +244,7 @@ def generate(out, only=None):
         outputs = model.predict(inputs if len(inputs) > 1 else inputs[0], verbose=0)
         outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
         model.save(os.path.join(case_dir, "model.keras"))
+        model.save(os.path.join(case_dir, "model.h5"))  # the legacy format too
         for t, x in zip(model.inputs, inputs):
             np.save(os.path.join(case_dir, "inputs", t._keras_history.operation.name + ".npy"), x)
         # Keras names a model's outputs after the layers that produce them.

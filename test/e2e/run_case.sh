@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# usage: run_case.sh KILN NPY_COMPARE CASE_DIR WORK_DIR
-# Compiles a case's model with kiln into an executable, runs it on the case's
-# inputs and compares every output with Keras's prediction.
+# usage: run_case.sh KILN NPY_COMPARE CASE_DIR WORK_DIR [MODEL_FILE]
+# Compiles a case's model (default model.keras; model.h5 for the legacy
+# format) with kiln into an executable, runs it on the case's inputs and
+# compares every output with Keras's prediction.
 set -euo pipefail
-kiln=$1 compare=$2 case_dir=$3 work=$4
+kiln=$1 compare=$2 case_dir=$3 work=$4 model=${5:-model.keras}
 rm -rf "$work" && mkdir -p "$work"
 read -r -a args < "$case_dir/args.txt" || true
-"$kiln" compile "$case_dir/model.keras" -o "$work/build" --emit=exe --name model "${args[@]}"
+"$kiln" compile "$case_dir/$model" -o "$work/build" --emit=exe --name model "${args[@]}"
 inputs=()
 for f in "$case_dir"/inputs/*.npy; do
   inputs+=(--input "$(basename "$f" .npy)=$f")

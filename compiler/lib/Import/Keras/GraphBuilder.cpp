@@ -80,8 +80,8 @@ SmallVector<Value> ModelBuilder::buildNestedCall(const LayerSpec &layer,
   // its scope, so a model called twice shares one copy.
   try {
     ModelSpec nested = parseNestedModel(layer, spec.kerasMajor);
-    WeightStore nestedStore = store.nested(layer, nested);
-    ModelBuilder inner(builder, weights, nested, nestedStore, scope + layer.name + "/");
+    std::unique_ptr<WeightStore> nestedStore = store.nested(layer, nested);
+    ModelBuilder inner(builder, weights, nested, *nestedStore, scope + layer.name + "/");
     if (inputs.size() != nested.inputs.size())
       throw ImportError("", "called with " + std::to_string(inputs.size()) +
                                 " tensors, but the model has " +
@@ -293,17 +293,29 @@ OwningOpRef<ModuleOp> importKerasModel(MLIRContext &context, const std::string &
   try {
     if (!llvm::sys::fs::exists(path))
       throw ImportError("", "no such file");
-    if (isHdf5File(path))
-      throw ImportError("", "legacy Keras 2 .h5 models are not supported yet; save the model "
-                            "as .keras");
-    KerasArchive archive = readKerasArchive(path);
-    ModelSpec spec = parseModelConfig(archive.configJson, kerasMajorVersion(archive.metadataJson));
-    std::shared_ptr<Hdf5File> h5;
-    if (!archive.weightsH5.empty())
-      h5 = std::make_shared<Hdf5File>(
-          Hdf5File::fromMemory(archive.weightsH5, "model.weights.h5"));
-    WeightStore store(h5, spec);
-    OwningOpRef<ModuleOp> module = buildModule(context, spec, store, options);
+    ModelSpec spec;
+    std::unique_ptr<WeightStore> store;
+    if (isHdf5File(path)) {
+      // Legacy .h5: the config is the root's model_config attribute.
+      auto h5 = std::make_shared<Hdf5File>(Hdf5File::fromPath(path));
+      std::optional<std::string> config = h5->stringAttribute("/", "model_config");
+      if (!config)
+        throw ImportError("", "HDF5 file without a model_config attribute: a weights-only "
+                              "file, not a saved model");
+      std::optional<std::string> version = h5->stringAttribute("/", "keras_version");
+      int major = version && version->rfind("2.", 0) == 0 ? 2 : 3;
+      spec = parseModelConfig(*config, major);
+      store = WeightStore::forLegacyH5(h5);
+    } else {
+      KerasArchive archive = readKerasArchive(path);
+      spec = parseModelConfig(archive.configJson, kerasMajorVersion(archive.metadataJson));
+      std::shared_ptr<Hdf5File> h5;
+      if (!archive.weightsH5.empty())
+        h5 = std::make_shared<Hdf5File>(
+            Hdf5File::fromMemory(archive.weightsH5, "model.weights.h5"));
+      store = WeightStore::forArchive(h5, spec);
+    }
+    OwningOpRef<ModuleOp> module = buildModule(context, spec, *store, options);
 
     std::string verifyError;
     ScopedDiagnosticHandler handler(&context, [&](Diagnostic &diag) {

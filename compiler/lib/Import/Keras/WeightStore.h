@@ -1,4 +1,5 @@
-// Finds each layer's variables in model.weights.h5.
+// Finds each layer's variables in a weights file: model.weights.h5 of a
+// .keras archive, or the model_weights group of a legacy .h5.
 #ifndef KILN_IMPORT_KERAS_WEIGHTSTORE_H
 #define KILN_IMPORT_KERAS_WEIGHTSTORE_H
 
@@ -7,33 +8,28 @@
 
 #include <map>
 #include <memory>
-#include <optional>
 
 namespace kiln::keras {
 
 class WeightStore {
 public:
-  /// `file` is null when the archive has no weights file; reading a weight
-  /// then fails with a clear error. `prefix` is the group of a nested model
-  /// ("layers/functional/"), empty for the top level.
-  WeightStore(std::shared_ptr<const Hdf5File> file, const ModelSpec &spec,
-              const std::string &prefix = "");
+  virtual ~WeightStore() = default;
 
-  /// The store of a nested model that `layer` of this model holds.
-  WeightStore nested(const LayerSpec &layer, const ModelSpec &nestedSpec) const;
+  /// Variable `index` of `layer` in Keras's creation order; `role` is the
+  /// variable's Keras name ("kernel", "bias") and names it in errors.
+  virtual Hdf5Dataset read(const LayerSpec &layer, int index,
+                           const std::string &role) const = 0;
 
-  /// Variable `index` of a layer (`vars/<index>`, in Keras's creation
-  /// order). `role` names it in errors ("kernel", "bias").
-  Hdf5Dataset read(const LayerSpec &layer, int index, const std::string &role) const;
+  /// The store of the nested model that `layer` of this model holds.
+  virtual std::unique_ptr<WeightStore> nested(const LayerSpec &layer,
+                                              const ModelSpec &nestedSpec) const = 0;
 
-private:
-  std::string groupOf(const LayerSpec &layer) const;
-
-  std::shared_ptr<const Hdf5File> file;
-  /// Layer name -> group path, from the `name` attribute of `vars` (Keras >= 3.6).
-  std::map<std::string, std::string> byNameAttribute;
-  /// Layer name -> group path, from Keras's class-name counters.
-  std::map<std::string, std::string> byClassCounter;
+  /// Keras 3 `.keras` archives: `layers/<key>/vars/<index>`. `file` is null
+  /// when the archive has no weights file (reads then fail clearly).
+  static std::unique_ptr<WeightStore> forArchive(std::shared_ptr<const Hdf5File> file,
+                                                 const ModelSpec &spec);
+  /// Legacy `.h5`: `model_weights/<layer name>` with `weight_names`.
+  static std::unique_ptr<WeightStore> forLegacyH5(std::shared_ptr<const Hdf5File> file);
 };
 
 } // namespace kiln::keras
