@@ -3,7 +3,7 @@ own predictions as the reference.
 
 usage:
   python generate.py --list            print the case names (no Keras import)
-  python generate.py --out DIR [CASE]  write DIR/<case>/{model.keras, model.h5, args.txt,
+  python generate.py --out DIR [--shard K/N] [CASE]  write DIR/<case>/{model.keras, model.h5, args.txt,
                                        inputs/<input>.npy, expected/<output>.npy}
 
 Every case is a small model with seeded random weights (biases too, so they
@@ -24,6 +24,94 @@ ACTIVATIONS = [
     "log_softmax", "log_sigmoid", "sparsemax", "squareplus", "soft_shrink",
     "hard_shrink", "hard_tanh", "tanh_shrink", "sparse_plus", "sparse_sigmoid",
 ]
+
+
+RANDOM_DAGS = 200
+
+# Activations the random DAGs draw from (bounded or gently growing).
+DAG_ACTIVATIONS = ["relu", "tanh", "sigmoid", "gelu", "silu", "elu", "softplus",
+                   "linear", "hard_sigmoid", "softsign", "leaky_relu", "selu"]
+
+
+def random_dag(seed):
+    """A random Functional model whose graph exercises topology, not layers."""
+    import random
+
+    import keras
+    from keras import layers
+
+    rng = random.Random(seed)
+    init = {"bias_initializer": keras.initializers.RandomNormal(stddev=0.5)}
+    width = lambda t: t.shape[-1]  # noqa: E731
+    inputs = [keras.Input(shape=(rng.randint(1, 12),), name=f"in_{i}")
+              for i in range(rng.randint(1, 3))]
+    pool = list(inputs)
+    unused = list(inputs)
+    shared = []
+
+    def pick():
+        if unused and rng.random() < 0.6:
+            return unused.pop(rng.randrange(len(unused)))
+        t = rng.choice(pool)
+        if t in unused:
+            unused.remove(t)
+        return t
+
+    def project(t, w):
+        return t if width(t) == w else layers.Dense(w, activation=rng.choice(DAG_ACTIVATIONS), **init)(t)
+
+    for _ in range(rng.randint(3, 9)):
+        kind = rng.choice(["dense", "dense", "shared", "merge", "merge", "concat",
+                           "nested", "dropout", "activation"])
+        t = pick()
+        if kind == "dense":
+            out = layers.Dense(rng.randint(1, 16), activation=rng.choice(DAG_ACTIVATIONS),
+                               use_bias=rng.random() < 0.8, **init)(t)
+        elif kind == "shared":
+            reusable = [(l, w) for l, w in shared if w == width(t)]
+            if reusable and rng.random() < 0.7:
+                out = rng.choice(reusable)[0](t)
+            else:
+                layer = layers.Dense(rng.randint(1, 16), activation=rng.choice(DAG_ACTIVATIONS), **init)
+                shared.append((layer, width(t)))
+                out = layer(t)
+        elif kind == "merge":
+            merge = rng.choice([layers.Add, layers.Subtract, layers.Multiply, layers.Average,
+                                layers.Maximum, layers.Minimum])
+            n = 2 if merge is layers.Subtract else rng.randint(2, 3)
+            operands = [t] + [project(pick(), width(t)) for _ in range(n - 1)]
+            out = merge()(operands)
+        elif kind == "concat":
+            out = layers.Concatenate()([t] + [pick() for _ in range(rng.randint(1, 2))])
+        elif kind == "nested":
+            hidden_units, out_units = rng.randint(2, 10), rng.randint(1, 8)
+            act = rng.choice(DAG_ACTIVATIONS)
+            if rng.random() < 0.5:
+                sub_in = keras.Input(shape=(width(t),))
+                hidden = layers.Dense(hidden_units, activation=act, **init)(sub_in)
+                sub = keras.Model(sub_in, layers.Dense(out_units, **init)(hidden))
+            else:
+                sub = keras.Sequential([keras.Input(shape=(width(t),)),
+                                        layers.Dense(hidden_units, activation=act, **init),
+                                        layers.Dense(out_units, **init)])
+            out = sub(t)
+            if rng.random() < 0.4:  # the same submodel again: shared weights
+                pool.append(out)
+                out = sub(project(pick(), width(t)))
+        elif kind == "dropout":
+            out = layers.Dropout(0.3)(t)
+        else:
+            out = layers.Activation(rng.choice(DAG_ACTIVATIONS))(t)
+        pool.append(out)
+    last = pool[-1]
+    if unused:  # every input must reach an output
+        last = layers.Concatenate()([last] + unused)
+    outputs = [last]
+    for t in rng.sample(pool, min(len(pool), rng.randint(0, 2))):
+        names = {o._keras_history.operation.name for o in outputs}
+        if t._keras_history.operation.name not in names:
+            outputs.append(t)
+    return keras.Model(inputs, outputs, name=f"dag_{seed}")
 
 
 def cases():
@@ -58,6 +146,10 @@ def cases():
     c["nested_three_deep"] = ("three_deep", {}, [], 3)
     for name in ACTIVATIONS:
         c[f"act_{name}"] = ("activation_mlp", {"activation": name}, [], 4)
+    # Seeded random layer DAGs: shared layers, nested models, merges,
+    # several inputs and outputs.
+    for seed in range(RANDOM_DAGS):
+        c[f"dag_{seed:03d}"] = ("random_dag", {"seed": seed}, [], 2)
     # Straight on the inputs, where their spread gives sparse but nonzero
     # outputs and softmax axes of odd length.
     for name in ("sparsemax", "softmax", "log_softmax", "glu"):
@@ -215,13 +307,15 @@ def build(kind, kw):
         outer = keras.Model(outer_in, layers.Dense(2, **init)(mid(outer_in)), name="outer")
         x = keras.Input(shape=(6,), name="x")
         return keras.Model(x, outer(x), name="top")
+    if kind == "random_dag":
+        return random_dag(kw["seed"])
     if kind == "activation_only":
         inputs = keras.Input(shape=(10,), name="x")
         return keras.Model(inputs, layers.Activation(kw["activation"], name="out")(inputs))
     raise ValueError(kind)
 
 
-def generate(out, only=None):
+def generate(out, only=None, shard=(0, 1)):
     os.environ.setdefault("KERAS_BACKEND", "jax")
     import absl.logging
     import keras
@@ -230,7 +324,7 @@ def generate(out, only=None):
     import numpy as np
 
     for index, (name, (kind, kw, args, samples)) in enumerate(sorted(cases().items())):
-        if only and name != only:
+        if (only and name != only) or index % shard[1] != shard[0]:
             continue
         keras.utils.set_random_seed(1000 + index)
         model = build(kind, kw)
@@ -259,6 +353,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--list", action="store_true")
     parser.add_argument("--out")
+    parser.add_argument("--shard", default="0/1", help="K/N: every N-th case from the K-th")
     parser.add_argument("case", nargs="?")
     opts = parser.parse_args()
     if opts.list:
@@ -266,7 +361,8 @@ def main():
         return 0
     if not opts.out:
         parser.error("--out is required")
-    generate(opts.out, opts.case)
+    k, n = (int(v) for v in opts.shard.split("/"))
+    generate(opts.out, opts.case, (k, n))
     return 0
 
 
