@@ -12,6 +12,7 @@ chunks; some cases compile with --batch > 1 and a sample count that leaves a
 partial chunk.
 """
 import argparse
+import json
 import os
 import shutil
 import sys
@@ -345,6 +346,16 @@ def generate(out, only=None, shard=(0, 1)):
         output_names = [t._keras_history.operation.name for t in model.outputs]
         for out_name, y in zip(output_names, outputs):
             np.save(os.path.join(case_dir, "expected", out_name + ".npy"), np.asarray(y))
+        # What model.summary() counts, for comparison with `kiln summary`.
+        count = lambda weights: int(sum(np.prod(w.shape) for w in weights))  # noqa: E731
+        summary = {
+            "total_params": model.count_params(),
+            "trainable_params": count(model.trainable_weights),
+            "non_trainable_params": count(model.non_trainable_weights),
+            "layers": {layer.name: layer.count_params() for layer in model.layers},
+        }
+        with open(os.path.join(case_dir, "summary.json"), "w") as f:
+            json.dump(summary, f, indent=1)
         with open(os.path.join(case_dir, "args.txt"), "w") as f:
             f.write(" ".join(args) + "\n")
 

@@ -17,4 +17,7 @@ status=0
 for f in "$case_dir"/expected/*.npy; do
   "$compare" "$f" "$work/result/$(basename "$f")" 1e-5 || status=1
 done
+# kiln summary reports Keras's parameter counts.
+"$kiln" summary --json "$case_dir/$model" > "$work/summary.json"
+python3 "$(dirname "$0")/compare_summary.py" "$case_dir/summary.json" "$work/summary.json" || status=1
 exit $status

@@ -31,6 +31,8 @@ int compileModel(const CompileRequest &request, std::string *nameOut = nullptr);
 
 int compileCommand(int argc, char **argv);
 int runCommand(int argc, char **argv);
+int summaryCommand(int argc, char **argv);
+int plotCommand(int argc, char **argv);
 
 /// Prints `kiln: error: MESSAGE` to stderr and returns 1.
 int reportError(const std::string &message);

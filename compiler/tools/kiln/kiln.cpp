@@ -18,6 +18,8 @@ commands:
   compile MODEL -o DIR [--emit=kiln|kiln-opt|emitc|cpp|obj|lib|exe] [--name NAME]
           [--batch N] [--outputs LAYER,...] [--cxx-flags FLAGS] [--stats]
   run     MODEL --input NAME=FILE.npy ... --output-dir OUT [--batch N]
+  summary MODEL [--json]
+  plot    MODEL -o FILE.svg|.png|.dot [--show-shapes]
 
 `kiln <command> --help` lists a command's options.
 )";
@@ -44,5 +46,9 @@ int main(int argc, char **argv) {
     return kiln::cli::compileCommand(n, args.data());
   if (command == "run")
     return kiln::cli::runCommand(n, args.data());
+  if (command == "summary")
+    return kiln::cli::summaryCommand(n, args.data());
+  if (command == "plot")
+    return kiln::cli::plotCommand(n, args.data());
   return kiln::cli::reportError("unknown command '" + command + "'; run `kiln --help`");
 }

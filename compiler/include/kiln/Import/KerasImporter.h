@@ -10,11 +10,34 @@
 
 namespace kiln {
 
+/// One top-level layer as `model.summary()` and `plot_model` show it.
+struct LayerReport {
+  std::string name;
+  std::string className;
+  /// Output shapes of its first call, batch axis as None: "(None, 8)".
+  std::vector<std::string> outputShapes;
+  int64_t trainableParams = 0;
+  int64_t nonTrainableParams = 0;
+  /// Inbound tensors over all calls, as Keras prints them: "dense[0][0]".
+  std::vector<std::string> connectedTo;
+  /// Layers feeding it (for graph edges), once each, in first-use order.
+  std::vector<std::string> inboundLayers;
+};
+
+struct ModelReport {
+  std::string modelName;
+  bool sequential = false;
+  std::vector<LayerReport> layers; // in the config's order
+  std::vector<std::string> outputLayers;
+};
+
 struct ImportOptions {
   /// Compile-time batch size: every input's leading axis.
   int64_t batch = 1;
   /// Layers whose outputs become extra model outputs (feature extraction).
   std::vector<std::string> extraOutputs;
+  /// When set, receives the per-layer description (kiln summary, kiln plot).
+  ModelReport *report = nullptr;
 };
 
 /// Reads `path` and builds a module holding one `func.func @forward` whose

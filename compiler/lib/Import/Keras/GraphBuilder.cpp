@@ -27,14 +27,17 @@ using CallKey = std::pair<std::string, int64_t>; // (layer, call index)
 class ModelBuilder {
 public:
   ModelBuilder(OpBuilder &builder, WeightCache &weights, const ModelSpec &spec,
-               const WeightStore &store, std::string scope)
+               const WeightStore &store, std::string scope, bool trainable)
       : builder(builder), weights(weights), spec(spec), store(store),
-        scope(std::move(scope)) {}
+        scope(std::move(scope)), trainable(trainable) {}
 
   /// Binds the model's inputs to `inputs`, builds every call and returns the
   /// values of output_layers followed by `extraOutputs` (layer names).
   SmallVector<Value> build(ArrayRef<Value> inputs,
                            ArrayRef<std::string> extraOutputs = {});
+
+  /// Describes every layer of this model as model.summary() does.
+  void fillReport(ModelReport &report) const;
 
 private:
   /// The value a reference names, or null if its call is not built yet.
@@ -48,6 +51,7 @@ private:
   const ModelSpec &spec;
   const WeightStore &store;
   std::string scope;
+  bool trainable;
   std::map<CallKey, SmallVector<Value>> built;
 };
 
@@ -81,7 +85,9 @@ SmallVector<Value> ModelBuilder::buildNestedCall(const LayerSpec &layer,
   try {
     ModelSpec nested = parseNestedModel(layer, spec.kerasMajor);
     std::unique_ptr<WeightStore> nestedStore = store.nested(layer, nested);
-    ModelBuilder inner(builder, weights, nested, *nestedStore, scope + layer.name + "/");
+    bool nestedTrainable = trainable && layer.config->getBoolean("trainable").value_or(true);
+    ModelBuilder inner(builder, weights, nested, *nestedStore, scope + layer.name + "/",
+                       nestedTrainable);
     if (inputs.size() != nested.inputs.size())
       throw ImportError("", "called with " + std::to_string(inputs.size()) +
                                 " tensors, but the model has " +
@@ -106,6 +112,8 @@ void ModelBuilder::buildCall(const LayerSpec &layer, size_t callIndex) {
   if (layer.className == "Lambda" || layer.className == "TFOpLambda")
     throw ImportError(layer.label(), "Lambda layers hold Python code and cannot be compiled; "
                                      "rewrite the function with Keras layers or ops");
+  if (scope.empty())
+    weights.owner = layer.name; // parameters count toward this top-level layer
   if (layer.isNestedModel()) {
     built[{layer.name, int64_t(callIndex)}] = buildNestedCall(layer, inputs);
     return;
@@ -115,7 +123,7 @@ void ModelBuilder::buildCall(const LayerSpec &layer, size_t callIndex) {
     throw ImportError(layer.label(), "unsupported layer class '" + layer.className +
                                          "'" + (layer.module.empty() ? "" : " from module '" +
                                          layer.module + "'"));
-  LayerContext ctx(spec, layer, call, builder, weights, store, scope);
+  LayerContext ctx(spec, layer, call, builder, weights, store, scope, trainable);
   built[{layer.name, int64_t(callIndex)}] = (*fn)(ctx, inputs);
 }
 
@@ -186,6 +194,36 @@ SmallVector<Value> ModelBuilder::build(ArrayRef<Value> inputs,
   return results;
 }
 
+void ModelBuilder::fillReport(ModelReport &report) const {
+  report.modelName = spec.name;
+  report.sequential = spec.className == "Sequential";
+  for (const TensorRef &ref : spec.outputs)
+    report.outputLayers.push_back(ref.layer);
+  for (const LayerSpec &layer : spec.layers) {
+    LayerReport row;
+    row.name = layer.name;
+    row.className = layer.className;
+    auto it = built.find({layer.name, 0});
+    if (it != built.end())
+      for (Value v : it->second)
+        row.outputShapes.push_back(LayerContext::shapeString(v));
+    auto params = weights.params.find(layer.name);
+    if (params != weights.params.end()) {
+      row.trainableParams = params->second.trainable;
+      row.nonTrainableParams = params->second.nonTrainable;
+    }
+    for (const LayerCall &call : layer.calls)
+      for (const TensorRef &ref : call.inputs) {
+        row.connectedTo.push_back(ref.layer + "[" + std::to_string(ref.node) + "][" +
+                                  std::to_string(ref.tensor) + "]");
+        if (std::find(row.inboundLayers.begin(), row.inboundLayers.end(), ref.layer) ==
+            row.inboundLayers.end())
+          row.inboundLayers.push_back(ref.layer);
+      }
+    report.layers.push_back(std::move(row));
+  }
+}
+
 RankedTensorType inputType(Builder &builder, const LayerSpec &input, int64_t batch) {
   const llvm::json::Object &config = *input.config;
   const llvm::json::Value *shape = config.get("batch_shape");
@@ -240,9 +278,11 @@ OwningOpRef<ModuleOp> buildModule(MLIRContext &context, const ModelSpec &spec,
     func.setArgAttr(i, attr::kName, builder.getStringAttr(name));
 
   WeightCache weights(*module);
-  ModelBuilder top(builder, weights, spec, store, "");
+  ModelBuilder top(builder, weights, spec, store, "", /*trainable=*/true);
   SmallVector<Value> args(body->getArguments().begin(), body->getArguments().end());
   SmallVector<Value> results = top.build(args, options.extraOutputs);
+  if (options.report)
+    top.fillReport(*options.report);
   SmallVector<std::string> names;
   for (const TensorRef &ref : spec.outputs)
     names.push_back(ref.layer);

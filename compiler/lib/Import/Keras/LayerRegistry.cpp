@@ -33,7 +33,8 @@ std::string symbolFor(const std::string &layer, const std::string &role) {
 
 Value WeightCache::load(OpBuilder &b, Location loc, const WeightStore &store,
                         const std::string &scope, const LayerSpec &layer, int index,
-                        const std::string &role, llvm::ArrayRef<int64_t> expectedShape) {
+                        const std::string &role, llvm::ArrayRef<int64_t> expectedShape,
+                        bool trainable) {
   auto key = std::make_pair(scope + layer.name, index);
   auto type = RankedTensorType::get(expectedShape, b.getF32Type());
   auto it = symbols.find(key);
@@ -49,6 +50,7 @@ Value WeightCache::load(OpBuilder &b, Location loc, const WeightStore &store,
     auto global = addGlobal(loc, name, type,
                             DenseResourceElementsAttr::get(type, name, std::move(blob)));
     it = symbols.emplace(key, global.getSymName().str()).first;
+    (trainable ? params[owner].trainable : params[owner].nonTrainable) += type.getNumElements();
   }
   return ml_program::GlobalLoadConstOp::create(
       b, loc, type, FlatSymbolRefAttr::get(b.getContext(), it->second));
@@ -84,10 +86,14 @@ Value WeightCache::constant(OpBuilder &b, Location loc, float value, ArrayRef<in
 
 LayerContext::LayerContext(const ModelSpec &model, const LayerSpec &layer,
                            const LayerCall &call, OpBuilder &builder, WeightCache &weights,
-                           const WeightStore &store, const std::string &scope)
+                           const WeightStore &store, const std::string &scope,
+                           bool modelTrainable)
     : model(model), layer(layer), call(call), b(builder),
       loc(NameLoc::get(builder.getStringAttr(scope + layer.label()))), weights(weights),
-      store(store), scope(scope) {}
+      store(store), scope(scope) {
+  auto trainable = layer.config->getBoolean("trainable");
+  layerTrainable = modelTrainable && trainable.value_or(true);
+}
 
 const llvm::json::Value *LayerContext::get(llvm::StringRef key) const {
   const llvm::json::Value *v = layer.config->get(key);

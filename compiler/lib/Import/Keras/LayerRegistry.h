@@ -30,7 +30,17 @@ public:
   /// `scope`, the path of nested model names), checking it has `expectedShape`.
   mlir::Value load(mlir::OpBuilder &b, mlir::Location loc, const WeightStore &store,
                    const std::string &scope, const LayerSpec &layer, int index,
-                   const std::string &role, llvm::ArrayRef<int64_t> expectedShape);
+                   const std::string &role, llvm::ArrayRef<int64_t> expectedShape,
+                   bool trainable);
+
+  /// Parameter counts per top-level layer: each weight is counted once, for
+  /// the top-level layer (or nested model) whose call first loaded it.
+  struct ParamCount {
+    int64_t trainable = 0, nonTrainable = 0;
+  };
+  std::map<std::string, ParamCount> params;
+  /// The top-level layer being built; set by the top-level model builder.
+  std::string owner;
 
 private:
   mlir::ModuleOp module;
@@ -47,7 +57,7 @@ public:
   /// the top level.
   LayerContext(const ModelSpec &model, const LayerSpec &layer, const LayerCall &call,
                mlir::OpBuilder &builder, WeightCache &weights, const WeightStore &store,
-               const std::string &scope);
+               const std::string &scope, bool modelTrainable);
 
   const ModelSpec &model;
   const LayerSpec &layer;
@@ -66,8 +76,12 @@ public:
   bool getBool(llvm::StringRef key, bool fallback) const;
   std::string getString(llvm::StringRef key, const std::string &fallback) const;
 
-  mlir::Value weight(int index, const std::string &role, llvm::ArrayRef<int64_t> shape) {
-    return weights.load(b, loc, store, scope, layer, index, role, shape);
+  /// Loads variable `index` (Keras name `role`). `trainable` is false for
+  /// variables Keras creates non-trainable (moving statistics).
+  mlir::Value weight(int index, const std::string &role, llvm::ArrayRef<int64_t> shape,
+                     bool trainable = true) {
+    return weights.load(b, loc, store, scope, layer, index, role, shape,
+                        trainable && layerTrainable);
   }
   mlir::Value constant(float value, llvm::ArrayRef<int64_t> shape) {
     return weights.constant(b, loc, value, shape);
@@ -80,6 +94,7 @@ private:
   WeightCache &weights;
   const WeightStore &store;
   std::string scope;
+  bool layerTrainable;
 };
 
 using LayerBuildFn = std::function<llvm::SmallVector<mlir::Value>(
