@@ -113,3 +113,29 @@ func.func @reshape_count(%a: tensor<2x5xf32>) -> tensor<2x4xf32> {
   %0 = kiln.reshape %a : (tensor<2x5xf32>) -> tensor<2x4xf32>
   return %0 : tensor<2x4xf32>
 }
+
+// -----
+
+func.func @view_out_of_bounds(%x: tensor<2x4xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{reads element 8 of an input with 8 elements}}
+  %0 = kiln.strided_view %x {offset = 1 : i64, strides = array<i64: 4, 1>} : (tensor<2x4xf32>) -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @reduce_batch(%x: tensor<2x4xf32>) -> tensor<4xf32> {
+  // expected-error @+2 {{reduce axis 0 must be a non-batch axis of a rank-2 tensor}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = kiln.reduce %x {kind = #kiln.reduce<sum>, axis = 0 : i64} : (tensor<2x4xf32>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @matmul_contract(%a: tensor<2x4x6xf32>, %b: tensor<2x5x4xf32>) -> tensor<2x4x4xf32> {
+  // expected-error @+2 {{matmul contracts 6 with 5}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = kiln.matmul %a, %b : (tensor<2x4x6xf32>, tensor<2x5x4xf32>) -> tensor<2x4x4xf32>
+  return %0 : tensor<2x4x4xf32>
+}

@@ -51,3 +51,14 @@ func.func @merging(%a: tensor<2x5x3xf32>, %b: tensor<2x1x3xf32>, %c: tensor<2x3x
   %2 = kiln.reshape %c : (tensor<2x3xf32>) -> tensor<2x1x3xf32>
   return %0, %1, %2 : tensor<2x5x3xf32>, tensor<2x6x3xf32>, tensor<2x1x3xf32>
 }
+
+// CHECK-LABEL: func.func @raw_ops
+func.func @raw_ops(%x: tensor<2x4x6xf32>, %w: tensor<2x6x4xf32>) -> (tensor<2x6xf32>, tensor<2x2x3xf32>, tensor<2x4x4xf32>) {
+  // CHECK: kiln.reduce %{{.*}} {axis = 1 : i64, kind = #kiln.reduce<mean>} : (tensor<2x4x6xf32>) -> tensor<2x6xf32>
+  %0 = kiln.reduce %x {kind = #kiln.reduce<mean>, axis = 1 : i64} : (tensor<2x4x6xf32>) -> tensor<2x6xf32>
+  // CHECK: kiln.strided_view %{{.*}} {offset = 6 : i64, strides = array<i64: 24, 6, 2>}
+  %1 = kiln.strided_view %x {offset = 6 : i64, strides = array<i64: 24, 6, 2>} : (tensor<2x4x6xf32>) -> tensor<2x2x3xf32>
+  // CHECK: kiln.matmul %{{.*}}, %{{.*}} : (tensor<2x4x6xf32>, tensor<2x6x4xf32>) -> tensor<2x4x4xf32>
+  %2 = kiln.matmul %x, %w : (tensor<2x4x6xf32>, tensor<2x6x4xf32>) -> tensor<2x4x4xf32>
+  return %0, %1, %2 : tensor<2x6xf32>, tensor<2x2x3xf32>, tensor<2x4x4xf32>
+}

@@ -225,9 +225,88 @@ struct ReshapeLowering : KernelCallPattern<kiln::ReshapeOp> {
     return success();
   }
 };
+struct ReduceLowering : KernelCallPattern<kiln::ReduceOp> {
+  using KernelCallPattern::KernelCallPattern;
+  LogicalResult emitCall(kiln::ReduceOp op, OpAdaptor adaptor, Value out,
+                         ConversionPatternRewriter &rewriter) const override {
+    AxisView v = viewAround(op.getInput().getType(), op.getAxis());
+    kiln::emitKernelCall(
+        rewriter, op.getLoc(), "kiln::rt::reduce_f32", {adaptor.getInput(), out},
+        {rewriter.getIndexAttr(0), rewriter.getIndexAttr(1),
+         rewriter.getI64IntegerAttr(v.outer), rewriter.getI64IntegerAttr(v.axis),
+         rewriter.getI64IntegerAttr(v.inner)},
+        {opaque(op.getContext(), "kiln::rt::Reduce::" + kiln::stringifyReduceKind(op.getKind()))});
+    return success();
+  }
+};
+
+struct StridedViewLowering : KernelCallPattern<kiln::StridedViewOp> {
+  using KernelCallPattern::KernelCallPattern;
+  static constexpr size_t kRank = 6; // loop depth of kiln::rt::strided_copy_f32
+
+  LogicalResult emitCall(kiln::StridedViewOp op, OpAdaptor adaptor, Value out,
+                         ConversionPatternRewriter &rewriter) const override {
+    SmallVector<int64_t> dims(op.getType().getShape());
+    SmallVector<int64_t> strides(op.getStrides());
+    // Drop size-1 axes (their stride is irrelevant), then merge an axis into
+    // the next where the two form one evenly strided run.
+    for (int64_t d = int64_t(dims.size()) - 1; d >= 0 && dims.size() > 1; --d) {
+      if (dims[d] == 1) {
+        dims.erase(dims.begin() + d);
+        strides.erase(strides.begin() + d);
+      }
+    }
+    for (int64_t d = int64_t(dims.size()) - 2; d >= 0; --d) {
+      if (strides[d] == strides[d + 1] * dims[d + 1]) {
+        dims[d] *= dims[d + 1];
+        strides[d] = strides[d + 1];
+        dims.erase(dims.begin() + d + 1);
+        strides.erase(strides.begin() + d + 1);
+      }
+    }
+    if (dims.size() > kRank)
+      return op.emitOpError() << "view needs " << dims.size()
+                              << " axes; the runtime kernel handles " << kRank;
+    while (dims.size() < kRank) {
+      dims.insert(dims.begin(), 1);
+      strides.insert(strides.begin(), 0);
+    }
+    SmallVector<Attribute> args{rewriter.getIndexAttr(0), rewriter.getIndexAttr(1),
+                                rewriter.getI64IntegerAttr(op.getOffset())};
+    for (int64_t v : dims)
+      args.push_back(rewriter.getI64IntegerAttr(v));
+    for (int64_t v : strides)
+      args.push_back(rewriter.getI64IntegerAttr(v));
+    kiln::emitKernelCall(rewriter, op.getLoc(), "kiln::rt::strided_copy_f32",
+                         {adaptor.getInput(), out}, args);
+    return success();
+  }
+};
+
+struct MatmulLowering : KernelCallPattern<kiln::MatmulOp> {
+  using KernelCallPattern::KernelCallPattern;
+  LogicalResult emitCall(kiln::MatmulOp op, OpAdaptor adaptor, Value out,
+                         ConversionPatternRewriter &rewriter) const override {
+    auto lhs = op.getLhs().getType(), rhs = op.getRhs().getType();
+    int64_t rank = lhs.getRank();
+    int64_t m = lhs.getDimSize(rank - 2), k = lhs.getDimSize(rank - 1),
+            n = rhs.getDimSize(rank - 1);
+    int64_t batch = lhs.getNumElements() / (m * k);
+    int64_t rhsStride = rhs.getNumElements() == k * n ? 0 : k * n;
+    kiln::emitKernelCall(
+        rewriter, op.getLoc(), "kiln::rt::matmul_f32",
+        {adaptor.getLhs(), adaptor.getRhs(), out},
+        {rewriter.getIndexAttr(0), rewriter.getIndexAttr(1), rewriter.getIndexAttr(2),
+         rewriter.getI64IntegerAttr(batch), rewriter.getI64IntegerAttr(m),
+         rewriter.getI64IntegerAttr(k), rewriter.getI64IntegerAttr(n),
+         rewriter.getI64IntegerAttr(rhsStride)});
+    return success();
+  }
+};
 } // namespace
 
 void kiln::populateKernelCallPatterns(RewritePatternSet &patterns) {
+  patterns.add<ReduceLowering, StridedViewLowering, MatmulLowering>(patterns.getContext());
   patterns.add<DenseLowering, ActivationLowering, SoftmaxLowering, SparsemaxLowering,
                GluLowering, BinaryLowering, ConcatLowering, ReshapeLowering>(
       patterns.getContext());

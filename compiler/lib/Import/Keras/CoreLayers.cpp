@@ -43,9 +43,10 @@ Activation parseActivation(const LayerContext &ctx, const llvm::json::Value *val
   if (canonical == "hard_sigmoid" && ctx.model.kerasMajor < 3)
     return {Activation::Elementwise, ActivationKind::hard_sigmoid_keras2};
   std::optional<ActivationKind> kind = symbolizeActivationKind(canonical);
-  // Internal variants are not Keras names; `threshold` needs arguments.
+  // Internal variants and raw-op functions are not Keras activation names;
+  // `threshold` needs arguments.
   if (!kind || *kind == ActivationKind::gelu_tanh || *kind == ActivationKind::threshold ||
-      *kind == ActivationKind::hard_sigmoid_keras2)
+      *kind == ActivationKind::hard_sigmoid_keras2 || *kind >= ActivationKind::abs)
     ctx.fail("unknown activation '" + name->str() + "'");
   return {Activation::Elementwise, *kind};
 }

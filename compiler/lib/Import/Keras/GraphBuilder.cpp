@@ -118,10 +118,14 @@ void ModelBuilder::buildCall(const LayerSpec &layer, size_t callIndex) {
     built[{layer.name, int64_t(callIndex)}] = buildNestedCall(layer, inputs);
     return;
   }
-  const LayerBuildFn *fn = LayerRegistry::get().lookup(layer.className);
-  if (!fn || layer.module.rfind("keras.src.ops", 0) == 0)
-    throw ImportError(layer.label(), "unsupported layer class '" + layer.className +
-                                         "'" + (layer.module.empty() ? "" : " from module '" +
+  bool rawOp = layer.module.rfind("keras.src.ops", 0) == 0;
+  const LayerBuildFn *fn = rawOp ? LayerRegistry::get().lookupOp(layer.className)
+                                 : LayerRegistry::get().lookup(layer.className);
+  if (!fn)
+    throw ImportError(layer.label(), std::string(rawOp ? "unsupported operation '"
+                                                       : "unsupported layer class '") +
+                                         layer.className + "'" +
+                                         (layer.module.empty() ? "" : " from module '" +
                                          layer.module + "'"));
   LayerContext ctx(spec, layer, call, builder, weights, store, scope, trainable);
   built[{layer.name, int64_t(callIndex)}] = (*fn)(ctx, inputs);

@@ -157,6 +157,7 @@ const LayerRegistry &LayerRegistry::get() {
     LayerRegistry r;
     registerCoreLayers(r);
     registerMergeLayers(r);
+    registerRawOps(r);
     return r;
   }();
   return registry;
@@ -165,6 +166,11 @@ const LayerRegistry &LayerRegistry::get() {
 const LayerBuildFn *LayerRegistry::lookup(llvm::StringRef className) const {
   auto it = builders.find(className);
   return it == builders.end() ? nullptr : &it->second;
+}
+
+const LayerBuildFn *LayerRegistry::lookupOp(llvm::StringRef className) const {
+  auto it = ops.find(className);
+  return it == ops.end() ? nullptr : &it->second;
 }
 
 std::vector<std::string> LayerRegistry::names() const {

@@ -106,16 +106,23 @@ public:
   static const LayerRegistry &get();
   const LayerBuildFn *lookup(llvm::StringRef className) const;
   void add(llvm::StringRef className, LayerBuildFn fn) { builders[className] = std::move(fn); }
+  /// Raw operations (module keras.src.ops.*), which share class names with
+  /// layers (Add, Concatenate, ...) but not their semantics.
+  const LayerBuildFn *lookupOp(llvm::StringRef className) const;
+  void addOp(llvm::StringRef className, LayerBuildFn fn) { ops[className] = std::move(fn); }
   std::vector<std::string> names() const;
 
 private:
   llvm::StringMap<LayerBuildFn> builders;
+  llvm::StringMap<LayerBuildFn> ops;
 };
 
 /// Dense, Activation and the inference identities.
 void registerCoreLayers(LayerRegistry &registry);
 /// Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate.
 void registerMergeLayers(LayerRegistry &registry);
+/// The raw operations Keras 3 records in functional configs (keras.ops.*).
+void registerRawOps(LayerRegistry &registry);
 
 } // namespace kiln::keras
 

@@ -93,8 +93,10 @@ LayerCall parseKeras3Call(const Value &node, const std::string &label) {
     throw ImportError(label, "inbound node must be {\"args\": ..., \"kwargs\": ...}, found " +
                                  describe(node));
   LayerCall call;
-  if (const Value *args = o->get("args"))
+  if (const Value *args = o->get("args")) {
     collectKerasTensors(*args, call.inputs);
+    call.args = args->getAsArray();
+  }
   call.kwargs = o->getObject("kwargs");
   return call;
 }

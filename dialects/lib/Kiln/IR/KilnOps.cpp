@@ -181,6 +181,68 @@ LogicalResult ConcatOp::inferReturnTypes(
   return success();
 }
 
+LogicalResult ReduceOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> location, ValueRange operands,
+    DictionaryAttr attributes, OpaqueProperties properties, RegionRange,
+    SmallVectorImpl<Type> &inferredReturnTypes) {
+  auto input = cast<RankedTensorType>(operands[0].getType());
+  ReduceOp::Adaptor adaptor(operands, attributes, properties);
+  int64_t axis = adaptor.getAxis();
+  if (axis < 1 || axis >= input.getRank())
+    return emitOptionalError(location, "reduce axis ", axis,
+                             " must be a non-batch axis of a rank-", input.getRank(),
+                             " tensor");
+  SmallVector<int64_t> shape(input.getShape());
+  if (adaptor.getKeepdims())
+    shape[axis] = 1;
+  else
+    shape.erase(shape.begin() + axis);
+  inferredReturnTypes.push_back(RankedTensorType::get(shape, input.getElementType()));
+  return success();
+}
+
+LogicalResult StridedViewOp::verify() {
+  auto input = getInput().getType();
+  auto result = getType();
+  if (int64_t(getStrides().size()) != result.getRank())
+    return emitOpError() << "needs one stride per result axis, got " << getStrides().size()
+                         << " for rank " << result.getRank();
+  // The last element read must lie inside the input.
+  int64_t last = getOffset();
+  for (auto [size, stride] : llvm::zip(result.getShape(), getStrides())) {
+    if (stride < 0)
+      return emitOpError() << "strides must be non-negative";
+    last += (size - 1) * stride;
+  }
+  if (getOffset() < 0 || last >= input.getNumElements())
+    return emitOpError() << "reads element " << last << " of an input with "
+                         << input.getNumElements() << " elements";
+  return success();
+}
+
+LogicalResult MatmulOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> location, ValueRange operands,
+    DictionaryAttr, OpaqueProperties, RegionRange,
+    SmallVectorImpl<Type> &inferredReturnTypes) {
+  auto lhs = cast<RankedTensorType>(operands[0].getType());
+  auto rhs = cast<RankedTensorType>(operands[1].getType());
+  int64_t rank = lhs.getRank();
+  if (rank < 2 || rhs.getRank() != rank)
+    return emitOptionalError(location, "matmul operands must have the same rank >= 2, got ",
+                             lhs, " and ", rhs);
+  if (lhs.getDimSize(rank - 1) != rhs.getDimSize(rank - 2))
+    return emitOptionalError(location, "matmul contracts ", lhs.getDimSize(rank - 1),
+                             " with ", rhs.getDimSize(rank - 2));
+  bool sharedRhs = llvm::all_of(rhs.getShape().drop_back(2), [](int64_t d) { return d == 1; });
+  if (!sharedRhs && lhs.getShape().drop_back(2) != rhs.getShape().drop_back(2))
+    return emitOptionalError(location, "matmul leading axes of ", lhs, " and ", rhs,
+                             " must match, or be all 1 on the right");
+  SmallVector<int64_t> shape(lhs.getShape());
+  shape.back() = rhs.getDimSize(rank - 1);
+  inferredReturnTypes.push_back(RankedTensorType::get(shape, lhs.getElementType()));
+  return success();
+}
+
 LogicalResult ReshapeOp::verify() {
   if (getInput().getType().getNumElements() != getType().getNumElements())
     return emitOpError() << "cannot reshape " << getInput().getType() << " to "

@@ -5,8 +5,10 @@
 
 #include "kiln/rt/eltwise/activation.h"
 #include "kiln/rt/eltwise/binary.h"
+#include "kiln/rt/eltwise/reduce.h"
 #include "kiln/rt/eltwise/softmax.h"
 #include "kiln/rt/gemm/dense.h"
+#include "kiln/rt/gemm/matmul.h"
 #include "kiln/rt/shape/copy.h"
 
 #include <cstddef>

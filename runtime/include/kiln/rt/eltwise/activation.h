@@ -14,7 +14,8 @@ enum class Act {
   linear, relu, relu6, leaky_relu, elu, selu, gelu, gelu_tanh, silu,
   hard_sigmoid, hard_silu, sigmoid, tanh, softplus, softsign, exponential,
   celu, mish, log_sigmoid, squareplus, soft_shrink, hard_shrink, hard_tanh,
-  tanh_shrink, sparse_plus, sparse_sigmoid, threshold, hard_sigmoid_keras2
+  tanh_shrink, sparse_plus, sparse_sigmoid, threshold, hard_sigmoid_keras2,
+  abs, negative, square, sqrt, log
 };
 
 namespace detail {
@@ -70,6 +71,11 @@ template <Act A> inline float activate(float x) {
   else if constexpr (A == Act::sparse_sigmoid) return 0.5f * clamp(x + 1.0f, 0.0f, 2.0f);
   else if constexpr (A == Act::threshold) return x > 0.0f ? x : 0.0f;
   else if constexpr (A == Act::hard_sigmoid_keras2) return clamp(0.2f * x + 0.5f, 0.0f, 1.0f);
+  else if constexpr (A == Act::abs) return std::fabs(x);
+  else if constexpr (A == Act::negative) return -x;
+  else if constexpr (A == Act::square) return x * x;
+  else if constexpr (A == Act::sqrt) return std::sqrt(x);
+  else if constexpr (A == Act::log) return std::log(x);
 }
 
 /// y[i] = act(x[i]) for n elements; x and y may alias exactly.

@@ -36,7 +36,13 @@ def Kiln_ActivationKind : I32EnumAttr<"ActivationKind",
   I32EnumAttrCase<"sparse_plus", 24>,
   I32EnumAttrCase<"sparse_sigmoid", 25>,
   I32EnumAttrCase<"threshold", 26>,
-  I32EnumAttrCase<"hard_sigmoid_keras2", 27>
+  I32EnumAttrCase<"hard_sigmoid_keras2", 27>,
+  // Elementwise functions that raw Keras ops (keras.ops.*) record.
+  I32EnumAttrCase<"abs", 28>,
+  I32EnumAttrCase<"negative", 29>,
+  I32EnumAttrCase<"square", 30>,
+  I32EnumAttrCase<"sqrt", 31>,
+  I32EnumAttrCase<"log", 32>
 ]> {
   let cppNamespace = "::kiln";
   let genSpecializedAttr = 0;
@@ -57,6 +63,21 @@ def Kiln_BinaryKind : I32EnumAttr<"BinaryKind", "elementwise binary operation", 
 ]> {
   let cppNamespace = "::kiln";
   let genSpecializedAttr = 0;
+}
+
+def Kiln_ReduceKind : I32EnumAttr<"ReduceKind", "reduction", [
+  I32EnumAttrCase<"sum", 0>,
+  I32EnumAttrCase<"mean", 1>,
+  I32EnumAttrCase<"max", 2>,
+  I32EnumAttrCase<"min", 3>
+]> {
+  let cppNamespace = "::kiln";
+  let genSpecializedAttr = 0;
+}
+
+def Kiln_ReduceAttr : EnumAttr<Kiln_Dialect, Kiln_ReduceKind, "reduce"> {
+  let summary = "which reduction";
+  let assemblyFormat = "`<` $value `>`";
 }
 
 def Kiln_BinaryAttr : EnumAttr<Kiln_Dialect, Kiln_BinaryKind, "binary"> {

@@ -146,6 +146,61 @@ def Kiln_ConcatOp : Kiln_Op<"concat", [Pure,
   let hasVerifier = 1;
 }
 
+def Kiln_ReduceOp : Kiln_Op<"reduce", [Pure,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "sum, mean, max or min over one non-batch axis";
+  let description = [{
+    Reduces `axis` (non-negative, not the batch axis). With `keepdims` the
+    axis stays with size 1, otherwise it is removed. Reductions over several
+    axes are chains of this op.
+
+    ```mlir
+    %y = kiln.reduce %x {kind = #kiln.reduce<mean>, axis = 1 : i64}
+        : (tensor<2x4x6xf32>) -> tensor<2x6xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$input, Kiln_ReduceAttr:$kind, I64Attr:$axis,
+                   UnitAttr:$keepdims);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
+def Kiln_StridedViewOp : Kiln_Op<"strided_view", [Pure]> {
+  let summary = "copies a strided, possibly permuted view of the input";
+  let description = [{
+    Element `i` of the result (row-major) is input element
+    `offset + sum_d idx_d(i) * strides[d]`, strides in elements of the
+    input. Transposes, slices with steps and integer indexing lower to it.
+
+    ```mlir
+    // x[:, 1:3, ::2] of a 2x4x6 tensor
+    %y = kiln.strided_view %x {offset = 6 : i64, strides = array<i64: 24, 6, 2>}
+        : (tensor<2x4x6xf32>) -> tensor<2x2x3xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$input, I64Attr:$offset, DenseI64ArrayAttr:$strides);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Kiln_MatmulOp : Kiln_Op<"matmul", [Pure,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "batched matrix product over the last two axes";
+  let description = [{
+    `(..., M, K) x (..., K, N) -> (..., M, N)`. Both operands have the same
+    rank >= 2 and the same leading axes, or the right operand's leading axes
+    are all 1 (one matrix shared by the whole batch).
+
+    ```mlir
+    %y = kiln.matmul %a, %b : (tensor<2x4x6xf32>, tensor<2x6x4xf32>) -> tensor<2x4x4xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$lhs, Kiln_F32Tensor:$rhs);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+}
+
 def Kiln_ReshapeOp : Kiln_Op<"reshape", [Pure]> {
   let summary = "same elements, new shape (row-major order kept)";
   let description = [{
