@@ -141,6 +141,7 @@ def cases():
     c["merge_all_kinds"] = ("merge_all", {}, [], 3)
     c["merge_rank_broadcast"] = ("merge_rank", {}, [], 3)
     c["concat_axes"] = ("concat_axes", {}, [], 3)
+    c["dot_layers"] = ("dot_layers", {}, [], 3)
     c["outputs_input_and_twice"] = ("outputs_edge", {}, [], 3)
     c["shared_layer_three_calls"] = ("shared_three", {}, [], 3)
     # Raw operations recorded in functional configs.
@@ -268,6 +269,21 @@ def build(kind, kw):
         last = layers.Concatenate(axis=-1, name="last")([a, b])
         middle = layers.Concatenate(axis=1, name="middle")([a, c, a])
         return keras.Model([a, b, c], [last, middle])
+    if kind == "dot_layers":
+        a = keras.Input(shape=(5,), name="a")
+        b = keras.Input(shape=(5,), name="b")
+        s = keras.Input(shape=(3, 4), name="s")
+        t = keras.Input(shape=(6, 4), name="t")
+        u = keras.Input(shape=(4, 2), name="u")
+        v = keras.Input(shape=(3, 2), name="v")
+        return keras.Model([a, b, s, t, u, v], [
+            layers.Dot(axes=1, name="dot_vec")([a, b]),
+            layers.Dot(axes=-1, normalize=True, name="cosine")([a, b]),
+            layers.Dot(axes=(2, 2), name="dot_seq")([s, t]),
+            layers.Dot(axes=(1, 1), normalize=True, name="dot_seq_norm")([s, v]),
+            layers.Dot(axes=(2, 1), name="dot_mat")([s, u]),
+            layers.Dot(axes=(1, 1), name="dot_vec_seq")([layers.Dense(3, **init)(a), s]),
+        ])
     if kind == "outputs_edge":
         x = keras.Input(shape=(5,), name="x")
         y = layers.Dense(4, activation="tanh", name="y", **init)(x)

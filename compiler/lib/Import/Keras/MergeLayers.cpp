@@ -90,9 +90,124 @@ SmallVector<Value> buildConcatenate(LayerContext &ctx, ArrayRef<Value> inputs) {
   return {ConcatOp::create(ctx.b, ctx.loc, inputs, resolved)};
 }
 
+Value reshapeTo(LayerContext &ctx, Value v, ArrayRef<int64_t> shape) {
+  if (tensorType(v).getShape() == shape)
+    return v;
+  return ReshapeOp::create(ctx.b, ctx.loc, RankedTensorType::get(shape, ctx.b.getF32Type()), v);
+}
+
+/// Moves axis `from` to position `to`, shifting the axes between.
+Value moveAxis(LayerContext &ctx, Value v, int64_t from, int64_t to) {
+  if (from == to)
+    return v;
+  auto type = tensorType(v);
+  SmallVector<int64_t> perm;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    if (d != from)
+      perm.push_back(d);
+  perm.insert(perm.begin() + to, from);
+  SmallVector<int64_t> inStrides(type.getRank(), 1), shape, strides;
+  for (int64_t d = type.getRank() - 2; d >= 0; --d)
+    inStrides[d] = inStrides[d + 1] * type.getDimSize(d + 1);
+  for (int64_t d : perm) {
+    shape.push_back(type.getDimSize(d));
+    strides.push_back(inStrides[d]);
+  }
+  return StridedViewOp::create(ctx.b, ctx.loc,
+                               RankedTensorType::get(shape, type.getElementType()), v, 0,
+                               strides);
+}
+
+/// Keras's L2 normalize: x * min(rsqrt(sum(x^2, axis)), 1 / epsilon).
+Value l2Normalize(LayerContext &ctx, Value x, int64_t axis) {
+  auto *context = ctx.b.getContext();
+  Value squared = ActivationOp::create(ctx.b, ctx.loc, x,
+                                       ActivationKindAttr::get(context, ActivationKind::square));
+  Value sum = ReduceOp::create(ctx.b, ctx.loc, squared,
+                               ReduceKindAttr::get(context, ReduceKind::sum),
+                               ctx.b.getI64IntegerAttr(axis), ctx.b.getUnitAttr());
+  Value inv = ActivationOp::create(ctx.b, ctx.loc, sum,
+                                   ActivationKindAttr::get(context, ActivationKind::rsqrt));
+  SmallVector<int64_t> ones(tensorType(x).getRank(), 1);
+  Value cap = BinaryOp::create(ctx.b, ctx.loc, inv, ctx.constant(1.0f / 1e-7f, ones),
+                               BinaryKindAttr::get(context, BinaryKind::min));
+  return BinaryOp::create(ctx.b, ctx.loc, x, cap, BinaryKindAttr::get(context, BinaryKind::mul));
+}
+
+/// Keras's Dot layer: optional L2 normalization, then batch_dot.
+SmallVector<Value> buildDot(LayerContext &ctx, ArrayRef<Value> inputs) {
+  if (inputs.size() != 2)
+    ctx.fail("expected exactly 2 inputs, found " + std::to_string(inputs.size()));
+  Value x = inputs[0], y = inputs[1];
+  int64_t xRank = tensorType(x).getRank(), yRank = tensorType(y).getRank();
+  const llvm::json::Value *axesValue = ctx.get("axes");
+  if (!axesValue)
+    ctx.fail("config field 'axes' is missing");
+  int64_t a0, a1;
+  if (const auto *list = axesValue->getAsArray()) {
+    if (list->size() != 2)
+      ctx.fail("'axes' must be an integer or a pair");
+    a0 = (*list)[0].getAsInteger().value_or(0);
+    a1 = (*list)[1].getAsInteger().value_or(0);
+  } else {
+    a0 = a1 = ctx.getInt("axes");
+  }
+  if (a0 < 0)
+    a0 = ((a0 % xRank) + xRank) % xRank;
+  if (a1 < 0)
+    a1 = ((a1 % yRank) + yRank) % yRank;
+  if (a0 <= 0 || a1 <= 0 || a0 >= xRank || a1 >= yRank)
+    ctx.fail("'axes' must name a non-batch axis of each input");
+  if (tensorType(x).getDimSize(a0) != tensorType(y).getDimSize(a1))
+    ctx.fail("cannot contract axis " + std::to_string(a0) + " of " +
+             LayerContext::shapeString(x) + " with axis " + std::to_string(a1) + " of " +
+             LayerContext::shapeString(y));
+  if (ctx.getBool("normalize", false)) {
+    x = l2Normalize(ctx, x, a0);
+    y = l2Normalize(ctx, y, a1);
+  }
+  // batch_dot: both operands to rank 3, contracted axes last (x) and middle
+  // (y), one batched matmul, then the original axes back.
+  auto xShape = llvm::to_vector(tensorType(x).getShape());
+  auto yShape = llvm::to_vector(tensorType(y).getShape());
+  if (xRank == 2) {
+    xShape.insert(xShape.begin() + 1, 1);
+    x = reshapeTo(ctx, x, xShape);
+    ++a0;
+  }
+  if (yRank == 2) {
+    yShape.push_back(1);
+    y = reshapeTo(ctx, y, yShape);
+  }
+  x = moveAxis(ctx, x, a0, xShape.size() - 1);
+  y = moveAxis(ctx, y, a1, 1);
+  xShape = llvm::to_vector(tensorType(x).getShape());
+  yShape = llvm::to_vector(tensorType(y).getShape());
+  int64_t batch = xShape[0], k = xShape.back();
+  SmallVector<int64_t> xMid(xShape.begin() + 1, xShape.end() - 1);
+  SmallVector<int64_t> yTrail(yShape.begin() + 2, yShape.end());
+  int64_t m = 1, n = 1;
+  for (int64_t d : xMid)
+    m *= d;
+  for (int64_t d : yTrail)
+    n *= d;
+  x = reshapeTo(ctx, x, {batch, m, k});
+  y = reshapeTo(ctx, y, {batch, k, n});
+  Value out = MatmulOp::create(ctx.b, ctx.loc, x, y);
+  SmallVector<int64_t> shape{batch};
+  shape.append(xMid.begin(), xMid.end());
+  shape.append(yTrail.begin(), yTrail.end());
+  if (xRank == 2)
+    shape.erase(shape.begin() + 1);
+  else if (yRank == 2)
+    shape.pop_back();
+  return {reshapeTo(ctx, out, shape)};
+}
+
 } // namespace
 
 void registerMergeLayers(LayerRegistry &registry) {
+  registry.add("Dot", buildDot);
   registry.add("Add", [](LayerContext &ctx, ArrayRef<Value> in) {
     return buildElementwiseMerge(ctx, in, BinaryKind::add);
   });

@@ -15,7 +15,7 @@ enum class Act {
   hard_sigmoid, hard_silu, sigmoid, tanh, softplus, softsign, exponential,
   celu, mish, log_sigmoid, squareplus, soft_shrink, hard_shrink, hard_tanh,
   tanh_shrink, sparse_plus, sparse_sigmoid, threshold, hard_sigmoid_keras2,
-  abs, negative, square, sqrt, log
+  abs, negative, square, sqrt, log, rsqrt
 };
 
 namespace detail {
@@ -76,6 +76,7 @@ template <Act A> inline float activate(float x) {
   else if constexpr (A == Act::square) return x * x;
   else if constexpr (A == Act::sqrt) return std::sqrt(x);
   else if constexpr (A == Act::log) return std::log(x);
+  else if constexpr (A == Act::rsqrt) return 1.0f / std::sqrt(x);
 }
 
 /// y[i] = act(x[i]) for n elements; x and y may alias exactly.

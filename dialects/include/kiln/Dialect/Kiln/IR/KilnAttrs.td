@@ -42,7 +42,8 @@ def Kiln_ActivationKind : I32EnumAttr<"ActivationKind",
   I32EnumAttrCase<"negative", 29>,
   I32EnumAttrCase<"square", 30>,
   I32EnumAttrCase<"sqrt", 31>,
-  I32EnumAttrCase<"log", 32>
+  I32EnumAttrCase<"log", 32>,
+  I32EnumAttrCase<"rsqrt", 33>
 ]> {
   let cppNamespace = "::kiln";
   let genSpecializedAttr = 0;
