@@ -142,6 +142,7 @@ def cases():
     c["merge_rank_broadcast"] = ("merge_rank", {}, [], 3)
     c["concat_axes"] = ("concat_axes", {}, [], 3)
     c["dot_layers"] = ("dot_layers", {}, [], 3)
+    c["dict_inputs_outputs"] = ("dict_io", {}, [], 3)
     c["outputs_input_and_twice"] = ("outputs_edge", {}, [], 3)
     c["shared_layer_three_calls"] = ("shared_three", {}, [], 3)
     # Raw operations recorded in functional configs.
@@ -269,6 +270,13 @@ def build(kind, kw):
         last = layers.Concatenate(axis=-1, name="last")([a, b])
         middle = layers.Concatenate(axis=1, name="middle")([a, c, a])
         return keras.Model([a, b, c], [last, middle])
+    if kind == "dict_io":
+        a = keras.Input(shape=(3,), name="a_in")
+        b = keras.Input(shape=(2,), name="b_in")
+        h = layers.Concatenate()([b, a])
+        return keras.Model({"b_in": b, "a_in": a},
+                           {"zeta": layers.Dense(1, name="z", **init)(h),
+                            "alpha": layers.Dense(2, name="al", **init)(h)})
     if kind == "dot_layers":
         a = keras.Input(shape=(5,), name="a")
         b = keras.Input(shape=(5,), name="b")
@@ -383,15 +391,28 @@ def generate(out, only=None, shard=(0, 1)):
         rng = np.random.default_rng(index)
         inputs = [rng.normal(0.0, 1.5, size=(samples,) + tuple(t.shape[1:])).astype("float32")
                   for t in model.inputs]
-        outputs = model.predict(inputs if len(inputs) > 1 else inputs[0], verbose=0)
-        outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+        # Inputs and outputs go by their dict keys when the model was built
+        # with dicts (in sorted key order, as model.inputs lists them), else
+        # by the names of their layers.
+        in_struct = getattr(model, "_inputs_struct", None)
+        if isinstance(in_struct, dict):
+            input_names = sorted(in_struct)
+            feed = dict(zip(input_names, inputs))
+        else:
+            input_names = [t._keras_history.operation.name for t in model.inputs]
+            feed = inputs if len(inputs) > 1 else inputs[0]
+        outputs = model.predict(feed, verbose=0)
+        if isinstance(outputs, dict):
+            output_names = sorted(outputs)
+            outputs = [outputs[k] for k in output_names]
+        else:
+            outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+            output_names = [t._keras_history.operation.name for t in model.outputs]
         model.save(os.path.join(case_dir, "model.keras"))
         if name not in KERAS_ONLY:
             model.save(os.path.join(case_dir, "model.h5"))  # the legacy format too
-        for t, x in zip(model.inputs, inputs):
-            np.save(os.path.join(case_dir, "inputs", t._keras_history.operation.name + ".npy"), x)
-        # Keras names a model's outputs after the layers that produce them.
-        output_names = [t._keras_history.operation.name for t in model.outputs]
+        for in_name, x in zip(input_names, inputs):
+            np.save(os.path.join(case_dir, "inputs", in_name + ".npy"), x)
         for out_name, y in zip(output_names, outputs):
             np.save(os.path.join(case_dir, "expected", out_name + ".npy"), np.asarray(y))
         # What model.summary() counts, for comparison with `kiln summary`.

@@ -262,14 +262,14 @@ OwningOpRef<ModuleOp> buildModule(MLIRContext &context, const ModelSpec &spec,
   OpBuilder builder(&context);
   SmallVector<Type> argTypes;
   SmallVector<std::string> argNames;
-  for (const TensorRef &ref : spec.inputs) {
+  for (auto [ref, name] : llvm::zip(spec.inputs, spec.inputNames)) {
     const LayerSpec *layer = spec.find(ref.layer);
     if (!layer)
       throw ImportError("", "input_layers names '" + ref.layer + "', which is not in the model");
     if (layer->className != "InputLayer")
       throw ImportError(layer->label(), "listed in input_layers but is not an InputLayer");
     argTypes.push_back(inputType(builder, *layer, options.batch));
-    argNames.push_back(layer->name);
+    argNames.push_back(name);
   }
   if (argTypes.empty())
     throw ImportError("", "the model has no inputs");
@@ -287,9 +287,7 @@ OwningOpRef<ModuleOp> buildModule(MLIRContext &context, const ModelSpec &spec,
   SmallVector<Value> results = top.build(args, options.extraOutputs);
   if (options.report)
     top.fillReport(*options.report);
-  SmallVector<std::string> names;
-  for (const TensorRef &ref : spec.outputs)
-    names.push_back(ref.layer);
+  SmallVector<std::string> names(spec.outputNames.begin(), spec.outputNames.end());
   names.append(options.extraOutputs.begin(), options.extraOutputs.end());
 
   func::ReturnOp::create(builder, module->getLoc(), results);

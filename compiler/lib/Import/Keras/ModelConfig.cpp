@@ -46,22 +46,26 @@ TensorRef tripleRef(const Value &v) {
   return {a[0].getAsString()->str(), *a[1].getAsInteger(), *a[2].getAsInteger()};
 }
 
-/// Flattens a nested list/dict of triples (input_layers, output_layers).
-void collectTriples(const Value &v, std::vector<TensorRef> &out, const std::string &where) {
+/// Flattens a nested list/dict of triples (input_layers, output_layers),
+/// naming each by its dict key, or by its layer when it has none.
+void collectTriples(const Value &v, std::vector<TensorRef> &out,
+                    std::vector<std::string> &names, const std::string &where,
+                    const std::string &key = "") {
   if (isTensorTriple(v)) {
     out.push_back(tripleRef(v));
+    names.push_back(key.empty() ? out.back().layer : key);
   } else if (const Array *a = v.getAsArray()) {
     for (const Value &e : *a)
-      collectTriples(e, out, where);
+      collectTriples(e, out, names, where);
   } else if (const Object *o = v.getAsObject()) {
-    // Dicts keep the key order Keras wrote; llvm::json sorts keys, so
-    // recover the order by position when Keras gave one.
+    // Keras flattens dicts in sorted key order (optree), as model.inputs
+    // and model.outputs list them.
     std::vector<std::pair<std::string, const Value *>> entries;
     for (const auto &kv : *o)
       entries.push_back({kv.first.str(), &kv.second});
     std::sort(entries.begin(), entries.end());
     for (auto &e : entries)
-      collectTriples(*e.second, out, where);
+      collectTriples(*e.second, out, names, where, e.first);
   } else {
     throw ImportError("", where + " must hold [layer, node, tensor] references, found " +
                               describe(v));
@@ -196,6 +200,8 @@ void parseSequential(ModelSpec &spec, const Object &config) {
   }
   spec.inputs.push_back({parsed.front().name, 0, 0});
   spec.outputs.push_back({parsed.back().name, 0, 0});
+  spec.inputNames.push_back(parsed.front().name);
+  spec.outputNames.push_back(parsed.back().name);
   spec.layers = std::move(parsed);
 }
 
@@ -209,8 +215,8 @@ void parseFunctional(ModelSpec &spec, const Object &config) {
   const Value *outputs = config.get("output_layers");
   if (!inputs || !outputs)
     throw ImportError("", "model config needs input_layers and output_layers");
-  collectTriples(*inputs, spec.inputs, "input_layers");
-  collectTriples(*outputs, spec.outputs, "output_layers");
+  collectTriples(*inputs, spec.inputs, spec.inputNames, "input_layers");
+  collectTriples(*outputs, spec.outputs, spec.outputNames, "output_layers");
 }
 } // namespace
 

@@ -57,6 +57,10 @@ struct ModelSpec {
   std::vector<LayerSpec> layers;
   std::vector<TensorRef> inputs;
   std::vector<TensorRef> outputs;
+  /// The names inputs and outputs go by: the dict key when the model was
+  /// built with a dict, else the layer name.
+  std::vector<std::string> inputNames;
+  std::vector<std::string> outputNames;
 
   /// The JSON every `config` pointer refers into (null for a nested model,
   /// which points into its parent's).
