@@ -60,14 +60,13 @@ Value ModelBuilder::resolve(const TensorRef &ref, const std::string &user,
   const LayerSpec *layer = spec.find(ref.layer);
   if (!layer)
     throw ImportError(user, "refers to layer '" + ref.layer + "', which is not in the model");
-  int64_t call = 0;
-  if (layer->className != "InputLayer") {
-    call = callIndex(*layer, ref.node, fromModelIO, spec.kerasMajor);
-    if (call < 0 || call >= int64_t(layer->calls.size()))
-      throw ImportError(user, "refers to node " + std::to_string(ref.node) + " of layer '" +
-                                  ref.layer + "', which has " +
-                                  std::to_string(layer->calls.size()) + " call(s)");
-  }
+  // An InputLayer has one node, which produces the model input.
+  int64_t call = callIndex(*layer, ref.node, fromModelIO, spec.kerasMajor);
+  int64_t calls = layer->className == "InputLayer" ? 1 : int64_t(layer->calls.size());
+  if (call < 0 || call >= calls)
+    throw ImportError(user, "refers to node " + std::to_string(ref.node) + " of layer '" +
+                                ref.layer + "', which has " + std::to_string(calls) +
+                                " call(s)");
   auto it = built.find({ref.layer, call});
   if (it == built.end())
     return {};
@@ -109,6 +108,10 @@ void ModelBuilder::buildCall(const LayerSpec &layer, size_t callIndex) {
     throw ImportError(layer.label(), "custom class '" + layer.registeredName +
                                          "' cannot be compiled: kiln never runs code from a "
                                          "model file");
+  if (!layer.module.empty() && layer.module.rfind("keras", 0) != 0)
+    throw ImportError(layer.label(), "class from module '" + layer.module +
+                                         "' is not a Keras built-in and cannot be compiled: "
+                                         "kiln never runs code from a model file");
   if (layer.className == "Lambda" || layer.className == "TFOpLambda")
     throw ImportError(layer.label(), "Lambda layers hold Python code and cannot be compiled; "
                                      "rewrite the function with Keras layers or ops");
