@@ -29,6 +29,9 @@ ACTIVATIONS = [
 
 RANDOM_DAGS = 200
 
+TUTORIALS = ["numeric_and_image", "regression_and_classification", "skip_connection",
+             "siamese", "branching", "autoencoder", "ensemble", "conditioning"]
+
 # Cases whose model Keras itself cannot reload from a legacy .h5 file.
 KERAS_ONLY = {"raw_ops", "raw_ops_batch2"}
 
@@ -142,9 +145,13 @@ def cases():
     c["merge_rank_broadcast"] = ("merge_rank", {}, [], 3)
     c["concat_axes"] = ("concat_axes", {}, [], 3)
     c["dot_layers"] = ("dot_layers", {}, [], 3)
+    c["flatten_reshape"] = ("flatten_reshape", {}, [], 3)
     c["dict_inputs_outputs"] = ("dict_io", {}, [], 3)
     c["outputs_input_and_twice"] = ("outputs_edge", {}, [], 3)
     c["shared_layer_three_calls"] = ("shared_three", {}, [], 3)
+    # The architectures of the functional-API tutorials (samples/functional-api).
+    for name in TUTORIALS:
+        c[f"tutorial_{name}"] = ("tutorial", {"name": name}, [], 3)
     # Raw operations recorded in functional configs.
     # Keras cannot load raw ops back from a legacy .h5, so these are
     # .keras-only (see KERAS_ONLY).
@@ -277,6 +284,12 @@ def build(kind, kw):
         return keras.Model({"b_in": b, "a_in": a},
                            {"zeta": layers.Dense(1, name="z", **init)(h),
                             "alpha": layers.Dense(2, name="al", **init)(h)})
+    if kind == "flatten_reshape":
+        x = keras.Input(shape=(3, 4, 5), name="x")
+        first = layers.Flatten(data_format="channels_first", name="flat_cf")(x)
+        last = layers.Flatten(name="flat_cl")(x)
+        r = layers.Reshape((-1, 4), name="reshaped")(layers.Dense(8, **init)(last))
+        return keras.Model(x, [first, layers.Dense(3, name="out", **init)(r)])
     if kind == "dot_layers":
         a = keras.Input(shape=(5,), name="a")
         b = keras.Input(shape=(5,), name="b")
@@ -363,6 +376,11 @@ def build(kind, kw):
         }
         named = [layers.Identity(name="out_" + name)(t) for name, t in outputs.items()]
         return keras.Model([x, y], named)
+    if kind == "tutorial":
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                        "..", "..", "samples", "functional-api"))
+        import models
+        return models.ARCHITECTURES[kw["name"]]()
     if kind == "random_dag":
         return random_dag(kw["seed"])
     if kind == "activation_only":

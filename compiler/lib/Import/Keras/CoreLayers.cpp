@@ -1,4 +1,5 @@
-// Dense, Activation, and the layers that are the identity at inference.
+// Dense, Activation, Flatten, Reshape, and the layers that are the identity
+// at inference.
 #include "LayerRegistry.h"
 
 #include "kiln/Dialect/Kiln/IR/KilnOps.h"
@@ -119,6 +120,75 @@ SmallVector<Value> buildDropout(LayerContext &ctx, ArrayRef<Value> inputs) {
   return {DropoutOp::create(ctx.b, ctx.loc, x, ctx.b.getF32FloatAttr(rate))};
 }
 
+/// Flatten: everything but the batch axis into one; channels_first inputs
+/// are first moved to channels-last, as Keras does.
+SmallVector<Value> buildFlatten(LayerContext &ctx, ArrayRef<Value> inputs) {
+  Value x = singleInput(ctx, inputs);
+  auto type = cast<RankedTensorType>(x.getType());
+  std::string format = ctx.getString("data_format", "channels_last");
+  if (format != "channels_last" && format != "channels_first")
+    ctx.fail("data_format must be channels_last or channels_first, found '" + format + "'");
+  if (format == "channels_first" && type.getRank() > 2) {
+    // (N, C, d1, ..., dk) -> (N, d1, ..., dk, C) as a strided view.
+    SmallVector<int64_t> strides(type.getRank(), 1), shape{type.getDimSize(0)}, viewStrides;
+    for (int64_t d = type.getRank() - 2; d >= 0; --d)
+      strides[d] = strides[d + 1] * type.getDimSize(d + 1);
+    viewStrides.push_back(strides[0]);
+    for (int64_t d = 2; d < type.getRank(); ++d) {
+      shape.push_back(type.getDimSize(d));
+      viewStrides.push_back(strides[d]);
+    }
+    shape.push_back(type.getDimSize(1));
+    viewStrides.push_back(strides[1]);
+    x = StridedViewOp::create(ctx.b, ctx.loc, RankedTensorType::get(shape, type.getElementType()),
+                              x, 0, viewStrides);
+  }
+  int64_t features = type.getNumElements() / type.getDimSize(0);
+  return {ReshapeOp::create(
+      ctx.b, ctx.loc,
+      RankedTensorType::get({type.getDimSize(0), features}, type.getElementType()), x)};
+}
+
+/// Reshape: target_shape without the batch axis; one entry may be -1.
+SmallVector<Value> buildReshape(LayerContext &ctx, ArrayRef<Value> inputs) {
+  Value x = singleInput(ctx, inputs);
+  auto type = cast<RankedTensorType>(x.getType());
+  const llvm::json::Value *target = ctx.get("target_shape");
+  const llvm::json::Array *dims = target ? target->getAsArray() : nullptr;
+  if (!dims)
+    ctx.fail("config field 'target_shape' must be a list");
+  int64_t features = type.getNumElements() / type.getDimSize(0), known = 1;
+  SmallVector<int64_t> shape{type.getDimSize(0)};
+  int64_t unknown = -1;
+  for (const llvm::json::Value &d : *dims) {
+    std::optional<int64_t> n = d.getAsInteger();
+    if (n && *n == -1 && unknown < 0) {
+      unknown = shape.size();
+      shape.push_back(1);
+    } else if (n && *n > 0) {
+      known *= *n;
+      shape.push_back(*n);
+    } else {
+      std::string s;
+      llvm::raw_string_ostream(s) << *target;
+      ctx.fail("invalid target_shape " + s);
+    }
+  }
+  if (unknown >= 0 && features % known == 0)
+    shape[unknown] = features / known;
+  int64_t total = 1;
+  for (size_t i = 1; i < shape.size(); ++i)
+    total *= shape[i];
+  if (total != features) {
+    std::string s;
+    llvm::raw_string_ostream(s) << *target;
+    ctx.fail("cannot reshape " + LayerContext::shapeString(x) + " (" +
+             std::to_string(features) + " values a sample) to target_shape " + s);
+  }
+  return {ReshapeOp::create(ctx.b, ctx.loc, RankedTensorType::get(shape, type.getElementType()),
+                            x)};
+}
+
 SmallVector<Value> buildIdentity(LayerContext &ctx, ArrayRef<Value> inputs) {
   return {IdentityOp::create(ctx.b, ctx.loc, singleInput(ctx, inputs))};
 }
@@ -129,6 +199,8 @@ void registerCoreLayers(LayerRegistry &registry) {
   registry.add("Dense", buildDense);
   registry.add("Activation", buildActivation);
   registry.add("Dropout", buildDropout);
+  registry.add("Flatten", buildFlatten);
+  registry.add("Reshape", buildReshape);
   for (const char *name : {"SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
                            "GaussianDropout", "AlphaDropout"})
     registry.add(name, buildDropout);
