@@ -145,6 +145,8 @@ def cases():
     c["merge_rank_broadcast"] = ("merge_rank", {}, [], 3)
     c["concat_axes"] = ("concat_axes", {}, [], 3)
     c["dot_layers"] = ("dot_layers", {}, [], 3)
+    # --outputs exposes intermediate layers, as model.get_layer(name).output.
+    c["feature_extraction"] = ("two_in_two_out", {}, ["--outputs", "shared,concat"], 3)
     c["flatten_reshape"] = ("flatten_reshape", {}, [], 3)
     c["dict_inputs_outputs"] = ("dict_io", {}, [], 3)
     c["outputs_input_and_twice"] = ("outputs_edge", {}, [], 3)
@@ -433,6 +435,13 @@ def generate(out, only=None, shard=(0, 1)):
             np.save(os.path.join(case_dir, "inputs", in_name + ".npy"), x)
         for out_name, y in zip(output_names, outputs):
             np.save(os.path.join(case_dir, "expected", out_name + ".npy"), np.asarray(y))
+        if "--outputs" in args:  # Keras's own feature extractor is the reference
+            layer_names = args[args.index("--outputs") + 1].split(",")
+            extractor = keras.Model(model.inputs,
+                                    [model.get_layer(n).output for n in layer_names])
+            features = extractor.predict(feed, verbose=0)
+            for layer_name, y in zip(layer_names, features):
+                np.save(os.path.join(case_dir, "expected", layer_name + ".npy"), np.asarray(y))
         # What model.summary() counts, for comparison with `kiln summary`.
         count = lambda weights: int(sum(np.prod(w.shape) for w in weights))  # noqa: E731
         summary = {

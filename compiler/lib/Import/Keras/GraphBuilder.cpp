@@ -112,7 +112,15 @@ void ModelBuilder::buildCall(const LayerSpec &layer, size_t callIndex) {
     throw ImportError(layer.label(), "class from module '" + layer.module +
                                          "' is not a Keras built-in and cannot be compiled: "
                                          "kiln never runs code from a model file");
-  if (layer.className == "Lambda" || layer.className == "TFOpLambda")
+  if (layer.className == "TFOpLambda" || layer.className == "SlicingOpLambda") {
+    std::string function = "?";
+    if (auto f = layer.config->getString("function"))
+      function = f->str();
+    throw ImportError(layer.label(), "Keras 2 recorded the TensorFlow function '" + function +
+                                         "' here; TensorFlow ops are not supported: use Keras "
+                                         "layers, or save the model with Keras 3");
+  }
+  if (layer.className == "Lambda")
     throw ImportError(layer.label(), "Lambda layers hold Python code and cannot be compiled; "
                                      "rewrite the function with Keras layers or ops");
   if (scope.empty())
