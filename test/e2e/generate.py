@@ -29,6 +29,50 @@ ACTIVATIONS = [
 
 RANDOM_DAGS = 200
 
+# Conv2D configs: odd sizes, every padding, strides, dilations, groups,
+# kernels 1-7, channel counts that are not multiples of the SIMD width.
+CONV2D_SWEEP = [
+    dict(filters=6, kernel_size=3, padding="valid"),
+    dict(filters=6, kernel_size=3, padding="same"),
+    dict(filters=7, kernel_size=(3, 5), strides=2, padding="same"),
+    dict(filters=7, kernel_size=3, strides=(2, 3), padding="valid", activation="relu"),
+    dict(filters=5, kernel_size=3, dilation_rate=2, padding="same"),
+    dict(filters=5, kernel_size=(2, 3), dilation_rate=(2, 1), padding="valid"),
+    dict(filters=6, kernel_size=1, use_bias=False),
+    dict(filters=4, kernel_size=5, padding="same", activation="gelu"),
+    dict(filters=3, kernel_size=7, strides=2, padding="same", activation="sigmoid"),
+    dict(filters=6, kernel_size=3, groups=2, padding="same"),
+    dict(filters=9, kernel_size=3, groups=3, strides=2, padding="valid", use_bias=False),
+    dict(filters=4, kernel_size=4, strides=3, padding="same", activation="softmax"),
+]
+CONV1D_SWEEP = [
+    dict(filters=5, kernel_size=3, padding="valid"),
+    dict(filters=5, kernel_size=3, padding="same", strides=2),
+    dict(filters=4, kernel_size=3, padding="causal", dilation_rate=2, activation="relu"),
+    dict(filters=6, kernel_size=2, padding="causal"),
+    dict(filters=6, kernel_size=5, groups=3, padding="same", use_bias=False),
+]
+TRANSPOSE_SWEEP = [
+    dict(filters=4, kernel_size=3, strides=1, padding="valid"),
+    dict(filters=4, kernel_size=3, strides=2, padding="same"),
+    dict(filters=5, kernel_size=3, strides=2, padding="valid"),
+    dict(filters=3, kernel_size=(2, 3), strides=(2, 3), padding="same", activation="relu"),
+    dict(filters=4, kernel_size=3, strides=2, padding="same", output_padding=1),
+    dict(filters=4, kernel_size=4, strides=3, padding="valid", output_padding=(1, 2)),
+    dict(filters=3, kernel_size=3, dilation_rate=2, padding="same", use_bias=False),
+    dict(filters=5, kernel_size=1, strides=2, padding="valid"),
+]
+POOL_SWEEP = [
+    dict(kind="max", dims=2, pool_size=2),
+    dict(kind="max", dims=2, pool_size=3, strides=2, padding="same"),
+    dict(kind="avg", dims=2, pool_size=2, padding="valid"),
+    dict(kind="avg", dims=2, pool_size=3, strides=2, padding="same"),
+    dict(kind="avg", dims=2, pool_size=(2, 3), strides=(1, 2), padding="same"),
+    dict(kind="max", dims=1, pool_size=3, strides=2, padding="same"),
+    dict(kind="avg", dims=1, pool_size=2, padding="same"),
+    dict(kind="avg", dims=1, pool_size=3, strides=1, padding="valid"),
+]
+
 TUTORIALS = ["numeric_and_image", "regression_and_classification", "skip_connection",
              "siamese", "branching", "autoencoder", "ensemble", "conditioning"]
 
@@ -121,6 +165,17 @@ def random_dag(seed):
     return keras.Model(inputs, outputs, name=f"dag_{seed}")
 
 
+def randomize_statistics(model, rng):
+    """Gives every BatchNormalization (nested ones too) non-trivial moving
+    statistics and scale, so inference actually uses them."""
+    for layer in model._flatten_layers(include_self=False, recursive=True):
+        if layer.__class__.__name__ == "BatchNormalization":
+            layer.set_weights([
+                rng.uniform(0.5, 2.0, size=w.shape) if "variance" in w.path or "gamma" in w.path
+                else rng.normal(0.0, 0.5, size=w.shape)
+                for w in layer.weights])
+
+
 def cases():
     """name -> (builder, kwargs, compile args, samples)."""
     c = {}
@@ -159,6 +214,20 @@ def cases():
     # .keras-only (see KERAS_ONLY).
     c["raw_ops"] = ("raw_ops", {}, [], 3)
     c["raw_ops_batch2"] = ("raw_ops", {}, ["--batch", "2"], 3)
+    # Vision layers: per-layer sweeps over their config space.
+    for i, cfg in enumerate(CONV2D_SWEEP):
+        c[f"conv2d_{i:02d}"] = ("conv2d", cfg, [], 2)
+    for i, cfg in enumerate(CONV1D_SWEEP):
+        c[f"conv1d_{i:02d}"] = ("conv1d", cfg, [], 2)
+    for i, cfg in enumerate(TRANSPOSE_SWEEP):
+        c[f"conv2d_transpose_{i:02d}"] = ("conv2d_transpose", cfg, [], 2)
+    for i, cfg in enumerate(POOL_SWEEP):
+        c[f"pool_{i:02d}"] = ("pool", cfg, [], 2)
+    for name in ["depthwise_separable", "global_pools", "padding_cropping", "upsampling",
+                 "batch_norm", "layer_norm", "rescaling_normalization", "activation_layers",
+                 "permute_repeat"]:
+        c[f"layers_{name}"] = (name, {}, [], 3)
+    c["vision_batch2"] = ("conv2d", CONV2D_SWEEP[3], ["--batch", "2"], 3)
     # Nested models.
     c["nested_autoencoder"] = ("autoencoder", {}, [], 3)
     c["nested_ensemble"] = ("ensemble", {}, [], 3)
@@ -179,6 +248,7 @@ def cases():
 
 def build(kind, kw):
     import keras
+    import numpy as np
     from keras import layers
 
     init = {"kernel_initializer": "glorot_uniform",
@@ -383,6 +453,116 @@ def build(kind, kw):
                                         "..", "..", "samples", "functional-api"))
         import models
         return models.ARCHITECTURES[kw["name"]]()
+    if kind == "conv2d":
+        x = keras.Input(shape=(11, 9, 5 if kw.get("groups", 1) == 1 else 6), name="x")
+        return keras.Model(x, layers.Conv2D(name="out", **init, **kw)(x))
+    if kind == "conv1d":
+        x = keras.Input(shape=(13, 6), name="x")
+        return keras.Model(x, layers.Conv1D(name="out", **init, **kw)(x))
+    if kind == "conv2d_transpose":
+        x = keras.Input(shape=(5, 7, 3), name="x")
+        return keras.Model(x, layers.Conv2DTranspose(name="out", **init, **kw)(x))
+    if kind == "pool":
+        kw = dict(kw)
+        pool = {("max", 2): layers.MaxPooling2D, ("avg", 2): layers.AveragePooling2D,
+                ("max", 1): layers.MaxPooling1D, ("avg", 1): layers.AveragePooling1D}[
+                    (kw.pop("kind"), kw.pop("dims"))]
+        shape = (9, 11, 5) if pool in (layers.MaxPooling2D, layers.AveragePooling2D) else (13, 5)
+        x = keras.Input(shape=shape, name="x")
+        return keras.Model(x, pool(name="out", **kw)(x))
+    if kind == "depthwise_separable":
+        binit = {"bias_initializer": init["bias_initializer"]}
+        x = keras.Input(shape=(10, 9, 4), name="x")
+        s1 = keras.Input(shape=(12, 5), name="s")
+        return keras.Model([x, s1], [
+            layers.DepthwiseConv2D(3, padding="same", name="dw", **binit)(x),
+            layers.DepthwiseConv2D((3, 2), strides=2, depth_multiplier=2, activation="relu",
+                                   name="dw2", **binit)(x),
+            layers.SeparableConv2D(6, 3, padding="same", depth_multiplier=2, name="sep", **binit)(x),
+            layers.SeparableConv2D(5, 3, strides=2, dilation_rate=1, use_bias=False, name="sep2")(x),
+            layers.SeparableConv1D(4, 3, padding="same", name="sep1d", **binit)(s1),
+            layers.DepthwiseConv1D(3, depth_multiplier=2, name="dw1d", **binit)(s1),
+        ])
+    if kind == "global_pools":
+        x = keras.Input(shape=(7, 5, 6), name="x")
+        s1 = keras.Input(shape=(9, 4), name="s")
+        return keras.Model([x, s1], [
+            layers.GlobalAveragePooling2D(name="gap2")(x),
+            layers.GlobalMaxPooling2D(keepdims=True, name="gmp2")(x),
+            layers.GlobalAveragePooling1D(keepdims=True, name="gap1")(s1),
+            layers.GlobalMaxPooling1D(name="gmp1")(s1),
+        ])
+    if kind == "padding_cropping":
+        x = keras.Input(shape=(7, 6, 3), name="x")
+        s1 = keras.Input(shape=(9, 4), name="s")
+        return keras.Model([x, s1], [
+            layers.ZeroPadding2D(1, name="zp")(x),
+            layers.ZeroPadding2D(((1, 2), (0, 3)), name="zp2")(x),
+            layers.Cropping2D(((1, 2), (2, 1)), name="crop")(x),
+            layers.Cropping2D(1, name="crop2")(x),
+            layers.ZeroPadding1D((2, 1), name="zp1")(s1),
+            layers.Cropping1D((1, 3), name="crop1")(s1),
+        ])
+    if kind == "upsampling":
+        x = keras.Input(shape=(4, 5, 3), name="x")
+        s1 = keras.Input(shape=(6, 2), name="s")
+        return keras.Model([x, s1], [
+            layers.UpSampling2D(2, name="nearest")(x),
+            layers.UpSampling2D((3, 2), name="nearest32")(x),
+            layers.UpSampling2D(2, interpolation="bilinear", name="bilinear")(x),
+            layers.UpSampling2D((2, 3), interpolation="bilinear", name="bilinear23")(x),
+            layers.UpSampling1D(3, name="up1")(s1),
+        ])
+    if kind == "batch_norm":
+        x = keras.Input(shape=(6, 5, 4), name="x")
+        s1 = keras.Input(shape=(3, 7), name="s")
+        return keras.Model([x, s1], [
+            layers.BatchNormalization(name="bn")(x),
+            layers.BatchNormalization(axis=1, epsilon=0.01, name="bn_axis1")(s1),
+            layers.BatchNormalization(center=False, scale=False, name="bn_plain")(x),
+            layers.BatchNormalization(center=False, name="bn_noc")(s1),
+        ])
+    if kind == "layer_norm":
+        x = keras.Input(shape=(5, 6), name="x")
+        return keras.Model(x, [
+            layers.LayerNormalization(name="ln")(x),
+            layers.LayerNormalization(axis=[-2, -1], epsilon=1e-5, name="ln2")(x),
+            layers.LayerNormalization(center=False, name="ln_noc")(x),
+            layers.LayerNormalization(rms_scaling=True, name="ln_rms")(x),
+        ])
+    if kind == "rescaling_normalization":
+        x = keras.Input(shape=(5, 3), name="x")
+        adapted = layers.Normalization(name="norm_adapted")
+        adapted.adapt(np.random.default_rng(5).normal(2.0, 3.0, size=(64, 5, 3)))
+        return keras.Model(x, [
+            layers.Rescaling(1.0 / 255, name="rescale")(x),
+            layers.Rescaling([0.5, 2.0, -1.0], offset=[1.0, 0.0, 3.0], name="rescale_ch")(x),
+            layers.Normalization(mean=[1.0, 2.0, 3.0], variance=[4.0, 0.25, 1e-16], name="norm")(x),
+            layers.Normalization(mean=2.0, variance=9.0, invert=True, name="norm_inv")(x),
+            adapted(x),
+        ])
+    if kind == "activation_layers":
+        x = keras.Input(shape=(4, 6), name="x")
+        return keras.Model(x, [
+            layers.ReLU(name="relu")(x),
+            layers.ReLU(max_value=1.5, negative_slope=0.1, threshold=-0.5, name="relu_p")(x),
+            layers.ReLU(max_value=6.0, name="relu6")(x),
+            layers.LeakyReLU(name="leaky")(x),
+            layers.LeakyReLU(negative_slope=0.05, name="leaky_p")(x),
+            layers.ELU(alpha=0.7, name="elu")(x),
+            layers.PReLU(alpha_initializer=keras.initializers.RandomNormal(), name="prelu")(x),
+            layers.PReLU(shared_axes=[1], alpha_initializer="random_normal", name="prelu_s")(x),
+            layers.Softmax(axis=1, name="softmax1")(x),
+            layers.Softmax(name="softmax")(x),
+        ])
+    if kind == "permute_repeat":
+        x = keras.Input(shape=(3, 4, 5), name="x")
+        v = keras.Input(shape=(6,), name="v")
+        return keras.Model([x, v], [
+            layers.Permute((3, 1, 2), name="perm")(x),
+            layers.Permute((2, 1, 3), name="perm2")(x),
+            layers.RepeatVector(4, name="repeat")(v),
+        ])
     if kind == "random_dag":
         return random_dag(kw["seed"])
     if kind == "activation_only":
@@ -404,6 +584,7 @@ def generate(out, only=None, shard=(0, 1)):
             continue
         keras.utils.set_random_seed(1000 + index)
         model = build(kind, kw)
+        randomize_statistics(model, np.random.default_rng(index))
         case_dir = os.path.join(out, name)
         shutil.rmtree(case_dir, ignore_errors=True)  # no stale references
         os.makedirs(os.path.join(case_dir, "inputs"), exist_ok=True)

@@ -1,58 +1,12 @@
 // kiln ops → calls of their kiln::rt kernels on planned buffers.
-#include "PopulatePatterns.h"
+#include "KernelCallPattern.h"
 
 #include "kiln/Dialect/Kiln/IR/KilnOps.h"
 
 using namespace mlir;
+using namespace kiln;
 
 namespace {
-Attribute opaque(MLIRContext *ctx, const Twine &text) {
-  return emitc::OpaqueAttr::get(ctx, text.str());
-}
-Attribute actTemplate(MLIRContext *ctx, kiln::ActivationKind kind) {
-  return opaque(ctx, "kiln::rt::Act::" + kiln::stringifyActivationKind(kind));
-}
-
-/// (outer, axis, inner) extents of a row-major shape around `axis`.
-struct AxisView {
-  int64_t outer = 1, axis = 1, inner = 1;
-};
-AxisView viewAround(RankedTensorType type, int64_t axis) {
-  if (axis < 0)
-    axis += type.getRank();
-  AxisView view;
-  for (int64_t d = 0; d < type.getRank(); ++d) {
-    if (d < axis)
-      view.outer *= type.getDimSize(d);
-    else if (d == axis)
-      view.axis = type.getDimSize(d);
-    else
-      view.inner *= type.getDimSize(d);
-  }
-  return view;
-}
-
-template <typename Op>
-struct KernelCallPattern : OpConversionPattern<Op> {
-  using OpConversionPattern<Op>::OpConversionPattern;
-  using OpAdaptor = typename Op::Adaptor;
-
-  LogicalResult matchAndRewrite(Op op, OpAdaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
-    FailureOr<Value> out = kiln::getResultBuffer(op, 0, rewriter);
-    if (failed(out))
-      return failure();
-    if (failed(emitCall(op, adaptor, *out, rewriter)))
-      return failure();
-    rewriter.replaceOp(op, *out);
-    return success();
-  }
-
-  /// Emits the kernel call writing the op's result to `out`.
-  virtual LogicalResult emitCall(Op op, OpAdaptor adaptor, Value out,
-                                 ConversionPatternRewriter &rewriter) const = 0;
-};
-
 struct DenseLowering : KernelCallPattern<kiln::DenseOp> {
   using KernelCallPattern::KernelCallPattern;
   LogicalResult emitCall(kiln::DenseOp op, OpAdaptor adaptor, Value out,
@@ -83,11 +37,24 @@ struct ActivationLowering : KernelCallPattern<kiln::ActivationOp> {
   using KernelCallPattern::KernelCallPattern;
   LogicalResult emitCall(kiln::ActivationOp op, OpAdaptor adaptor, Value out,
                          ConversionPatternRewriter &rewriter) const override {
-    kiln::emitKernelCall(
-        rewriter, op.getLoc(), "kiln::rt::activation_f32", {adaptor.getInput(), out},
-        {rewriter.getIndexAttr(0), rewriter.getIndexAttr(1),
-         rewriter.getI64IntegerAttr(op.getType().getNumElements())},
-        {actTemplate(op.getContext(), op.getKind())});
+    SmallVector<Attribute> args{rewriter.getIndexAttr(0), rewriter.getIndexAttr(1),
+                                rewriter.getI64IntegerAttr(op.getType().getNumElements())};
+    StringRef callee = "kiln::rt::activation_f32";
+    if (!op.hasDefaultParameters()) {
+      // The Keras layers' defaults for what the op leaves unset.
+      float alpha = op.getKind() == kiln::ActivationKind::leaky_relu ? 0.2f
+                    : op.getKind() == kiln::ActivationKind::elu      ? 1.0f
+                                                                     : 0.0f;
+      callee = "kiln::rt::activation_param_f32";
+      args.push_back(rewriter.getF32FloatAttr(op.getAlpha() ? op.getAlpha()->convertToFloat() : alpha));
+      args.push_back(op.getMaxValue()
+                         ? Attribute(rewriter.getF32FloatAttr(op.getMaxValue()->convertToFloat()))
+                         : opaque(op.getContext(), "INFINITY"));
+      args.push_back(rewriter.getF32FloatAttr(
+          op.getThreshold() ? op.getThreshold()->convertToFloat() : 0.0f));
+    }
+    kiln::emitKernelCall(rewriter, op.getLoc(), callee, {adaptor.getInput(), out}, args,
+                         {actTemplate(op.getContext(), op.getKind())});
     return success();
   }
 };
@@ -306,6 +273,7 @@ struct MatmulLowering : KernelCallPattern<kiln::MatmulOp> {
 } // namespace
 
 void kiln::populateKernelCallPatterns(RewritePatternSet &patterns) {
+  populateConvPatterns(patterns);
   patterns.add<ReduceLowering, StridedViewLowering, MatmulLowering>(patterns.getContext());
   patterns.add<DenseLowering, ActivationLowering, SoftmaxLowering, SparsemaxLowering,
                GluLowering, BinaryLowering, ConcatLowering, ReshapeLowering>(

@@ -30,6 +30,8 @@ void emitKernelCall(mlir::ConversionPatternRewriter &rewriter, mlir::Location lo
 
 /// Patterns for the kiln ops that become runtime kernel calls.
 void populateKernelCallPatterns(mlir::RewritePatternSet &patterns);
+/// Convolution, pooling, normalization, padding and resizing.
+void populateConvPatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace kiln
 

@@ -9,13 +9,6 @@
 using namespace mlir;
 
 namespace kiln::keras {
-namespace {
-
-/// What a Keras activation name lowers to.
-struct Activation {
-  enum Form { Elementwise, Softmax, LogSoftmax, Glu, Sparsemax } form = Elementwise;
-  ActivationKind kind = ActivationKind::linear;
-};
 
 Activation parseActivation(const LayerContext &ctx, const llvm::json::Value *value) {
   if (!value)
@@ -52,7 +45,6 @@ Activation parseActivation(const LayerContext &ctx, const llvm::json::Value *val
   return {Activation::Elementwise, *kind};
 }
 
-/// Applies a parsed activation as a separate op (or not at all when linear).
 Value applyActivation(LayerContext &ctx, Value x, const Activation &act) {
   switch (act.form) {
   case Activation::Elementwise:
@@ -74,11 +66,16 @@ Value applyActivation(LayerContext &ctx, Value x, const Activation &act) {
   llvm_unreachable("activation form");
 }
 
-Value singleInput(const LayerContext &ctx, ArrayRef<Value> inputs) {
-  if (inputs.size() != 1)
-    ctx.fail("expected 1 input tensor, found " + std::to_string(inputs.size()));
-  return inputs.front();
+Value withActivation(LayerContext &ctx, ActivationFusionOpInterface op, const Activation &act) {
+  if (act.form == Activation::Elementwise) {
+    op.setFusedActivation(act.kind);
+    return op->getResult(0);
+  }
+  return applyActivation(ctx, op->getResult(0), act);
 }
+
+namespace {
+
 
 SmallVector<Value> buildDense(LayerContext &ctx, ArrayRef<Value> inputs) {
   Value x = singleInput(ctx, inputs);
@@ -95,13 +92,8 @@ SmallVector<Value> buildDense(LayerContext &ctx, ArrayRef<Value> inputs) {
   int64_t in = type.getShape().back();
   Value kernel = ctx.weight(0, "kernel", {in, units});
   Value bias = ctx.getBool("use_bias", true) ? ctx.weight(1, "bias", {units}) : Value();
-  Activation act = parseActivation(ctx, ctx.get("activation"));
   auto dense = DenseOp::create(ctx.b, ctx.loc, x, kernel, bias);
-  if (act.form == Activation::Elementwise) {
-    dense.setActivation(act.kind);
-    return {dense};
-  }
-  return {applyActivation(ctx, dense, act)};
+  return {withActivation(ctx, dense, parseActivation(ctx, ctx.get("activation")))};
 }
 
 SmallVector<Value> buildActivation(LayerContext &ctx, ArrayRef<Value> inputs) {

@@ -34,9 +34,10 @@ std::string symbolFor(const std::string &layer, const std::string &role) {
 Value WeightCache::load(OpBuilder &b, Location loc, const WeightStore &store,
                         const std::string &scope, const LayerSpec &layer, int index,
                         const std::string &role, llvm::ArrayRef<int64_t> expectedShape,
-                        bool trainable) {
+                        bool trainable, llvm::ArrayRef<int64_t> globalShape) {
   auto key = std::make_pair(scope + layer.name, index);
-  auto type = RankedTensorType::get(expectedShape, b.getF32Type());
+  auto type = RankedTensorType::get(globalShape.empty() ? expectedShape : globalShape,
+                                    b.getF32Type());
   auto it = symbols.find(key);
   if (it == symbols.end()) {
     Hdf5Dataset data = store.read(layer, index, role);
@@ -75,6 +76,19 @@ ml_program::GlobalOp WeightCache::addGlobal(Location loc, const std::string &nam
 Value WeightCache::constant(OpBuilder &b, Location loc, float value, ArrayRef<int64_t> shape) {
   auto type = RankedTensorType::get(shape, b.getF32Type());
   auto attr = DenseElementsAttr::get(type, value);
+  auto it = constants.find(attr);
+  if (it == constants.end()) {
+    auto global = addGlobal(loc, "constant", type, attr);
+    it = constants.try_emplace(attr, global.getSymName().str()).first;
+  }
+  return ml_program::GlobalLoadConstOp::create(
+      b, loc, type, FlatSymbolRefAttr::get(b.getContext(), it->second));
+}
+
+Value WeightCache::constantTensor(OpBuilder &b, Location loc, ArrayRef<float> values,
+                                  ArrayRef<int64_t> shape) {
+  auto type = RankedTensorType::get(shape, b.getF32Type());
+  auto attr = DenseElementsAttr::get(type, values);
   auto it = constants.find(attr);
   if (it == constants.end()) {
     auto global = addGlobal(loc, "constant", type, attr);
@@ -158,6 +172,9 @@ const LayerRegistry &LayerRegistry::get() {
     registerCoreLayers(r);
     registerMergeLayers(r);
     registerRawOps(r);
+    registerVisionLayers(r);
+    registerNormalizationLayers(r);
+    registerActivationAndShapeLayers(r);
     return r;
   }();
   return registry;

@@ -9,6 +9,8 @@
 #include "WeightStore.h"
 
 #include "mlir/IR/Builders.h"
+#include "kiln/Dialect/Kiln/IR/KilnOps.h"
+
 #include "mlir/Dialect/MLProgram/IR/MLProgram.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/StringMap.h"
@@ -26,12 +28,14 @@ public:
   /// A constant tensor of `shape` filled with `value`, shared by every use.
   mlir::Value constant(mlir::OpBuilder &b, mlir::Location loc, float value,
                        llvm::ArrayRef<int64_t> shape);
+  mlir::Value constantTensor(mlir::OpBuilder &b, mlir::Location loc,
+                             llvm::ArrayRef<float> values, llvm::ArrayRef<int64_t> shape);
   /// Loads variable `index` of `layer` (of the model `store` describes, at
   /// `scope`, the path of nested model names), checking it has `expectedShape`.
   mlir::Value load(mlir::OpBuilder &b, mlir::Location loc, const WeightStore &store,
                    const std::string &scope, const LayerSpec &layer, int index,
                    const std::string &role, llvm::ArrayRef<int64_t> expectedShape,
-                   bool trainable);
+                   bool trainable, llvm::ArrayRef<int64_t> globalShape = {});
 
   /// Parameter counts per top-level layer: each weight is counted once, for
   /// the top-level layer (or nested model) whose call first loaded it.
@@ -83,6 +87,29 @@ public:
     return weights.load(b, loc, store, scope, layer, index, role, shape,
                         trainable && layerTrainable);
   }
+  /// A weight stored with `shape` but used with `asShape` (same elements in
+  /// the same order), e.g. a Conv1D kernel used as a 1xK Conv2D kernel.
+  mlir::Value weightAs(int index, const std::string &role, llvm::ArrayRef<int64_t> shape,
+                       llvm::ArrayRef<int64_t> asShape, bool trainable = true) {
+    return weights.load(b, loc, store, scope, layer, index, role, shape,
+                        trainable && layerTrainable, asShape);
+  }
+  /// The raw values of a weight, for layers that fold them into constants.
+  /// They count toward the layer's parameters like any other weight.
+  Hdf5Dataset weightValues(int index, const std::string &role, bool trainable = true) {
+    Hdf5Dataset data = store.read(layer, index, role);
+    countParams(int64_t(data.values.size()), trainable);
+    return data;
+  }
+  /// Counts parameters kiln does not load (e.g. Normalization's `count`).
+  void countParams(int64_t n, bool trainable) {
+    auto &p = weights.params[weights.owner];
+    (trainable && layerTrainable ? p.trainable : p.nonTrainable) += n;
+  }
+  /// A constant tensor holding `values` with `shape`.
+  mlir::Value constantTensor(llvm::ArrayRef<float> values, llvm::ArrayRef<int64_t> shape) {
+    return weights.constantTensor(b, loc, values, shape);
+  }
   mlir::Value constant(float value, llvm::ArrayRef<int64_t> shape) {
     return weights.constant(b, loc, value, shape);
   }
@@ -96,6 +123,27 @@ private:
   std::string scope;
   bool layerTrainable;
 };
+
+/// What a Keras activation (a name in a layer config) lowers to.
+struct Activation {
+  enum Form { Elementwise, Softmax, LogSoftmax, Glu, Sparsemax } form = Elementwise;
+  ActivationKind kind = ActivationKind::linear;
+};
+
+/// Parses an `activation` config value (null means linear).
+Activation parseActivation(const LayerContext &ctx, const llvm::json::Value *value);
+/// Applies an activation as its own op (nothing when linear).
+mlir::Value applyActivation(LayerContext &ctx, mlir::Value x, const Activation &act);
+/// Makes an elementwise activation the epilogue of `op`, or applies any
+/// other after it; returns the activated value.
+mlir::Value withActivation(LayerContext &ctx, ActivationFusionOpInterface op,
+                           const Activation &act);
+
+inline mlir::Value singleInput(const LayerContext &ctx, llvm::ArrayRef<mlir::Value> inputs) {
+  if (inputs.size() != 1)
+    ctx.fail("expected 1 input tensor, found " + std::to_string(inputs.size()));
+  return inputs.front();
+}
 
 using LayerBuildFn = std::function<llvm::SmallVector<mlir::Value>(
     LayerContext &, llvm::ArrayRef<mlir::Value>)>;
@@ -123,6 +171,12 @@ void registerCoreLayers(LayerRegistry &registry);
 void registerMergeLayers(LayerRegistry &registry);
 /// The raw operations Keras 3 records in functional configs (keras.ops.*).
 void registerRawOps(LayerRegistry &registry);
+/// Convolutions, pooling, padding, cropping, upsampling.
+void registerVisionLayers(LayerRegistry &registry);
+/// BatchNormalization, LayerNormalization, Rescaling, Normalization.
+void registerNormalizationLayers(LayerRegistry &registry);
+/// ReLU, LeakyReLU, PReLU, ELU, Softmax, Permute, RepeatVector.
+void registerActivationAndShapeLayers(LayerRegistry &registry);
 
 } // namespace kiln::keras
 

@@ -76,6 +76,182 @@ void DenseOp::setFusedActivation(ActivationKind kind) {
 }
 
 //===----------------------------------------------------------------------===//
+// Convolution and pooling
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// Output length of a window sliding over `in` padded by `pad`.
+int64_t windowOutput(int64_t in, int64_t pad, int64_t window, int64_t stride,
+                     int64_t dilation) {
+  int64_t span = (window - 1) * dilation + 1;
+  return (in + pad - span) / stride + 1;
+}
+
+bool validPairs(ArrayRef<int64_t> values, size_t count, bool positive) {
+  return values.size() == count &&
+         llvm::all_of(values, [&](int64_t v) { return positive ? v > 0 : v >= 0; });
+}
+} // namespace
+
+LogicalResult Conv2DOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> location, ValueRange operands,
+    DictionaryAttr attributes, OpaqueProperties properties, RegionRange,
+    SmallVectorImpl<Type> &inferredReturnTypes) {
+  Conv2DOp::Adaptor adaptor(operands, attributes, properties);
+  auto input = dyn_cast<RankedTensorType>(operands[0].getType());
+  auto kernel = dyn_cast<RankedTensorType>(operands[1].getType());
+  if (!input || !kernel || input.getRank() != 4 || kernel.getRank() != 4)
+    return emitOptionalError(location, "conv2d expects an NHWC input and an HWIO kernel");
+  auto strides = adaptor.getStrides(), dilations = adaptor.getDilations(),
+       padding = adaptor.getPadding();
+  if (!validPairs(strides, 2, true) || !validPairs(dilations, 2, true) ||
+      !validPairs(padding, 4, false))
+    return emitOptionalError(location, "conv2d needs 2 positive strides, 2 positive "
+                                       "dilations and 4 non-negative paddings");
+  int64_t oh = windowOutput(input.getDimSize(1), padding[0] + padding[1],
+                            kernel.getDimSize(0), strides[0], dilations[0]);
+  int64_t ow = windowOutput(input.getDimSize(2), padding[2] + padding[3],
+                            kernel.getDimSize(1), strides[1], dilations[1]);
+  if (oh <= 0 || ow <= 0)
+    return emitOptionalError(location, "conv2d window does not fit the padded input");
+  inferredReturnTypes.push_back(RankedTensorType::get(
+      {input.getDimSize(0), oh, ow, kernel.getDimSize(3)}, input.getElementType()));
+  return success();
+}
+
+LogicalResult Conv2DOp::verify() {
+  auto input = getInput().getType();
+  auto kernel = getKernel().getType();
+  int64_t groups = getGroups();
+  if (groups < 1 || input.getDimSize(3) % groups != 0 || kernel.getDimSize(3) % groups != 0)
+    return emitOpError() << groups << " groups do not divide " << input.getDimSize(3)
+                         << " input and " << kernel.getDimSize(3) << " output channels";
+  if (kernel.getDimSize(2) * groups != input.getDimSize(3))
+    return emitOpError() << "kernel expects " << kernel.getDimSize(2) * groups
+                         << " input channels, input has " << input.getDimSize(3);
+  if (Value bias = getBias()) {
+    auto biasType = cast<RankedTensorType>(bias.getType());
+    if (biasType.getRank() != 1 || biasType.getDimSize(0) != kernel.getDimSize(3))
+      return emitOpError() << "bias must have shape (" << kernel.getDimSize(3) << ")";
+  }
+  return success();
+}
+
+ActivationKind Conv2DOp::getFusedActivation() { return getActivation(); }
+void Conv2DOp::setFusedActivation(ActivationKind kind) {
+  setActivationAttr(ActivationKindAttr::get(getContext(), kind));
+}
+
+LogicalResult Conv2DTransposeOp::verify() {
+  auto input = getInput().getType();
+  auto kernel = getKernel().getType();
+  auto result = getType();
+  if (input.getRank() != 4 || kernel.getRank() != 4 || result.getRank() != 4)
+    return emitOpError("expects NHWC input and result and a (KH, KW, F, C) kernel");
+  if (kernel.getDimSize(3) != input.getDimSize(3) || kernel.getDimSize(2) != result.getDimSize(3))
+    return emitOpError() << "kernel " << kernel << " does not map " << input.getDimSize(3)
+                         << " to " << result.getDimSize(3) << " channels";
+  if (!validPairs(getStrides(), 2, true) || !validPairs(getDilations(), 2, true) ||
+      !validPairs(getCrop(), 2, false))
+    return emitOpError("needs 2 positive strides and dilations and 2 non-negative crops");
+  if (Value bias = getBias()) {
+    auto biasType = cast<RankedTensorType>(bias.getType());
+    if (biasType.getRank() != 1 || biasType.getDimSize(0) != result.getDimSize(3))
+      return emitOpError() << "bias must have shape (" << result.getDimSize(3) << ")";
+  }
+  return success();
+}
+
+ActivationKind Conv2DTransposeOp::getFusedActivation() { return getActivation(); }
+void Conv2DTransposeOp::setFusedActivation(ActivationKind kind) {
+  setActivationAttr(ActivationKindAttr::get(getContext(), kind));
+}
+
+LogicalResult Pool2DOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> location, ValueRange operands,
+    DictionaryAttr attributes, OpaqueProperties properties, RegionRange,
+    SmallVectorImpl<Type> &inferredReturnTypes) {
+  Pool2DOp::Adaptor adaptor(operands, attributes, properties);
+  auto input = dyn_cast<RankedTensorType>(operands[0].getType());
+  if (!input || input.getRank() != 4)
+    return emitOptionalError(location, "pool2d expects an NHWC input");
+  auto window = adaptor.getWindow(), strides = adaptor.getStrides(),
+       padding = adaptor.getPadding();
+  if (!validPairs(window, 2, true) || !validPairs(strides, 2, true) ||
+      !validPairs(padding, 4, false))
+    return emitOptionalError(location, "pool2d needs 2 positive window sizes and strides "
+                                       "and 4 non-negative paddings");
+  int64_t oh = windowOutput(input.getDimSize(1), padding[0] + padding[1], window[0], strides[0], 1);
+  int64_t ow = windowOutput(input.getDimSize(2), padding[2] + padding[3], window[1], strides[1], 1);
+  if (oh <= 0 || ow <= 0)
+    return emitOptionalError(location, "pool2d window does not fit the padded input");
+  inferredReturnTypes.push_back(RankedTensorType::get(
+      {input.getDimSize(0), oh, ow, input.getDimSize(3)}, input.getElementType()));
+  return success();
+}
+
+LogicalResult PadOp::inferReturnTypes(MLIRContext *, std::optional<Location> location,
+                                      ValueRange operands, DictionaryAttr attributes,
+                                      OpaqueProperties properties, RegionRange,
+                                      SmallVectorImpl<Type> &inferredReturnTypes) {
+  PadOp::Adaptor adaptor(operands, attributes, properties);
+  auto input = cast<RankedTensorType>(operands[0].getType());
+  auto low = adaptor.getLow(), high = adaptor.getHigh();
+  if (!validPairs(low, input.getRank(), false) || !validPairs(high, input.getRank(), false))
+    return emitOptionalError(location, "pad needs one non-negative low and high per axis");
+  SmallVector<int64_t> shape(input.getShape());
+  for (int64_t d = 0; d < input.getRank(); ++d)
+    shape[d] += low[d] + high[d];
+  inferredReturnTypes.push_back(RankedTensorType::get(shape, input.getElementType()));
+  return success();
+}
+
+LogicalResult ResizeOp::verify() {
+  auto input = getInput().getType();
+  auto result = getType();
+  if (input.getRank() != 4 || result.getRank() != 4 ||
+      input.getDimSize(0) != result.getDimSize(0) || input.getDimSize(3) != result.getDimSize(3))
+    return emitOpError("resizes the spatial axes of NHWC tensors only");
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Normalization
+//===----------------------------------------------------------------------===//
+
+LogicalResult BatchNormOp::verify() {
+  auto input = getInput().getType();
+  int64_t axis = getAxis();
+  if (axis < 1 || axis >= input.getRank())
+    return emitOpError() << "axis " << axis << " must be a non-batch axis";
+  for (Value v : {getMean(), getVariance(), getGamma(), getBeta()}) {
+    if (!v)
+      continue;
+    auto type = cast<RankedTensorType>(v.getType());
+    if (type.getRank() != 1 || type.getDimSize(0) != input.getDimSize(axis))
+      return emitOpError() << "statistics must have shape (" << input.getDimSize(axis)
+                           << "), got " << type;
+  }
+  return success();
+}
+
+LogicalResult LayerNormOp::verify() {
+  auto input = getInput().getType();
+  int64_t axis = getAxis();
+  if (axis < 1 || axis >= input.getRank())
+    return emitOpError() << "axis " << axis << " must be a non-batch axis";
+  ArrayRef<int64_t> normalized = input.getShape().drop_front(axis);
+  for (Value v : {getGamma(), getBeta()}) {
+    if (!v)
+      continue;
+    auto type = cast<RankedTensorType>(v.getType());
+    if (type.getShape() != normalized)
+      return emitOpError() << "gamma and beta must have the normalized shape, got " << type;
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // Axis ops
 //===----------------------------------------------------------------------===//
 

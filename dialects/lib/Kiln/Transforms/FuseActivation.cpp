@@ -21,6 +21,9 @@ struct FoldActivationIntoProducer : OpRewritePattern<kiln::ActivationOp> {
         op.getInput().getDefiningOp<kiln::ActivationFusionOpInterface>();
     if (!producer || !op.getInput().hasOneUse())
       return rewriter.notifyMatchFailure(op, "no exclusive fusible producer");
+    // Epilogues apply an activation with Keras's default parameters only.
+    if (!op.hasDefaultParameters())
+      return rewriter.notifyMatchFailure(op, "parameterized activation");
     if (producer.getFusedActivation() != kiln::ActivationKind::linear)
       return rewriter.notifyMatchFailure(op, "producer already has an epilogue");
     rewriter.modifyOpInPlace(producer, [&] {

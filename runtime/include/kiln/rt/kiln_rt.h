@@ -3,13 +3,17 @@
 #ifndef KILN_RT_KILN_RT_H
 #define KILN_RT_KILN_RT_H
 
+#include "kiln/rt/conv/conv2d.h"
 #include "kiln/rt/eltwise/activation.h"
 #include "kiln/rt/eltwise/binary.h"
+#include "kiln/rt/eltwise/norm.h"
 #include "kiln/rt/eltwise/reduce.h"
 #include "kiln/rt/eltwise/softmax.h"
 #include "kiln/rt/gemm/dense.h"
 #include "kiln/rt/gemm/matmul.h"
+#include "kiln/rt/pool/pool2d.h"
 #include "kiln/rt/shape/copy.h"
+#include "kiln/rt/shape/pad.h"
 
 #include <cstddef>
 

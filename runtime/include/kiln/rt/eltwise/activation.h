@@ -86,6 +86,25 @@ inline void activation_f32(const float *x, float *y, std::size_t n) {
     y[i] = activate<A>(x[i]);
 }
 
+/// The Keras ReLU, LeakyReLU and ELU layers' parameterized forms:
+/// relu: x > threshold ? min(x, max_value) : alpha * (x - threshold);
+/// leaky_relu: x >= 0 ? x : alpha * x; elu: x > 0 ? x : alpha * (e^x - 1).
+template <Act A>
+inline void activation_param_f32(const float *x, float *y, std::size_t n, float alpha,
+                                 float max_value, float threshold) {
+  for (std::size_t i = 0; i < n; ++i) {
+    const float v = x[i];
+    if constexpr (A == Act::relu)
+      y[i] = v > threshold ? (v < max_value ? v : max_value) : alpha * (v - threshold);
+    else if constexpr (A == Act::leaky_relu)
+      y[i] = v >= 0.0f ? v : alpha * v;
+    else if constexpr (A == Act::elu)
+      y[i] = v > 0.0f ? v : alpha * std::expm1(v);
+    else
+      y[i] = activate<A>(v);
+  }
+}
+
 } // namespace rt
 } // namespace kiln
 

@@ -81,6 +81,32 @@ def Kiln_ReduceAttr : EnumAttr<Kiln_Dialect, Kiln_ReduceKind, "reduce"> {
   let assemblyFormat = "`<` $value `>`";
 }
 
+def Kiln_PoolKind : I32EnumAttr<"PoolKind", "pooling", [
+  I32EnumAttrCase<"max", 0>,
+  I32EnumAttrCase<"avg", 1>
+]> {
+  let cppNamespace = "::kiln";
+  let genSpecializedAttr = 0;
+}
+
+def Kiln_PoolAttr : EnumAttr<Kiln_Dialect, Kiln_PoolKind, "pool"> {
+  let summary = "max or average pooling";
+  let assemblyFormat = "`<` $value `>`";
+}
+
+def Kiln_ResizeKind : I32EnumAttr<"ResizeKind", "resize interpolation", [
+  I32EnumAttrCase<"nearest", 0>,
+  I32EnumAttrCase<"bilinear", 1>
+]> {
+  let cppNamespace = "::kiln";
+  let genSpecializedAttr = 0;
+}
+
+def Kiln_ResizeAttr : EnumAttr<Kiln_Dialect, Kiln_ResizeKind, "resize"> {
+  let summary = "resize interpolation";
+  let assemblyFormat = "`<` $value `>`";
+}
+
 def Kiln_BinaryAttr : EnumAttr<Kiln_Dialect, Kiln_BinaryKind, "binary"> {
   let summary = "which elementwise binary operation";
   let assemblyFormat = "`<` $value `>`";

@@ -40,21 +40,202 @@ def Kiln_DenseOp : Kiln_Op<"dense", [Pure,
 }
 
 //===----------------------------------------------------------------------===//
+// Convolution and pooling (NHWC activations, HWIO kernels as Keras stores them)
+//===----------------------------------------------------------------------===//
+
+def Kiln_Conv2DOp : Kiln_Op<"conv2d", [Pure,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>,
+    DeclareOpInterfaceMethods<Kiln_ActivationFusionOpInterface>]> {
+  let summary = "2-D convolution, grouped and dilated, with bias and activation";
+  let description = [{
+    `input` is NHWC, `kernel` is (KH, KW, C / groups, F). `padding` is
+    [top, bottom, left, right] zeros added before the convolution (the
+    importer resolves Keras's "same" and "causal"). Output channel `f`
+    belongs to group `f / (F / groups)`. Conv1D, DepthwiseConv2D and the
+    parts of SeparableConv2D lower to this op.
+
+    ```mlir
+    %y = kiln.conv2d %x, %k, %b {strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>,
+                                 padding = array<i64: 0, 1, 0, 1>, groups = 1 : i64,
+                                 activation = #kiln.activation<relu>}
+        : (tensor<1x8x8x3xf32>, tensor<3x3x3x16xf32>, tensor<16xf32>) -> tensor<1x4x4x16xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$input, Kiln_F32Tensor:$kernel,
+                   Optional<Kiln_F32Tensor>:$bias,
+                   DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
+                   DenseI64ArrayAttr:$padding, DefaultValuedAttr<I64Attr, "1">:$groups,
+                   DefaultValuedAttr<Kiln_ActivationAttr,
+                       "::kiln::ActivationKind::linear">:$activation);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $kernel (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Kiln_Conv2DTransposeOp : Kiln_Op<"conv2d_transpose", [Pure,
+    DeclareOpInterfaceMethods<Kiln_ActivationFusionOpInterface>]> {
+  let summary = "2-D transposed convolution (Keras Conv2DTranspose)";
+  let description = [{
+    `kernel` is (KH, KW, F, C) as Keras stores it (output and input
+    channels swapped). Input pixel (h, w) adds `x[h, w] . kernel[i, j]` to
+    output pixel (h*sh + i*dh - crop[0], w*sw + j*dw - crop[1]); the result
+    type fixes the output size (the importer applies Keras's formulas).
+
+    ```mlir
+    %y = kiln.conv2d_transpose %x, %k, %b {strides = array<i64: 2, 2>,
+            dilations = array<i64: 1, 1>, crop = array<i64: 0, 0>}
+        : (tensor<1x4x4x8xf32>, tensor<3x3x4x8xf32>, tensor<4xf32>) -> tensor<1x9x9x4xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$input, Kiln_F32Tensor:$kernel,
+                   Optional<Kiln_F32Tensor>:$bias,
+                   DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
+                   DenseI64ArrayAttr:$crop,
+                   DefaultValuedAttr<Kiln_ActivationAttr,
+                       "::kiln::ActivationKind::linear">:$activation);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $kernel (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Kiln_Pool2DOp : Kiln_Op<"pool2d", [Pure,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "2-D max or average pooling over NHWC";
+  let description = [{
+    `padding` is [top, bottom, left, right]; padded positions never count:
+    max ignores them and average divides by the number of real elements in
+    the window, as Keras does for "same".
+
+    ```mlir
+    %y = kiln.pool2d %x {kind = #kiln.pool<avg>, window = array<i64: 3, 3>,
+                         strides = array<i64: 2, 2>, padding = array<i64: 1, 1, 1, 1>}
+        : (tensor<1x8x8x4xf32>) -> tensor<1x4x4x4xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$input, Kiln_PoolAttr:$kind,
+                   DenseI64ArrayAttr:$window, DenseI64ArrayAttr:$strides,
+                   DenseI64ArrayAttr:$padding);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
+def Kiln_PadOp : Kiln_Op<"pad", [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "zero padding (Keras ZeroPadding1D/2D)";
+  let description = [{
+    `low` and `high` give the zeros added before and after each axis.
+
+    ```mlir
+    %y = kiln.pad %x {low = array<i64: 0, 1, 2, 0>, high = array<i64: 0, 1, 2, 0>}
+        : (tensor<1x4x4x3xf32>) -> tensor<1x6x8x3xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$input, DenseI64ArrayAttr:$low, DenseI64ArrayAttr:$high);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
+def Kiln_ResizeOp : Kiln_Op<"resize", [Pure]> {
+  let summary = "spatial resize of NHWC (Keras UpSampling2D)";
+  let description = [{
+    Nearest repeats pixels; bilinear samples at half-pixel centers, clamped
+    at the edges, as `jax.image.resize` does when upsampling.
+
+    ```mlir
+    %y = kiln.resize %x {kind = #kiln.resize<bilinear>} : (tensor<1x4x4x3xf32>) -> tensor<1x8x12x3xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$input, Kiln_ResizeAttr:$kind);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Normalization
+//===----------------------------------------------------------------------===//
+
+def Kiln_BatchNormOp : Kiln_Op<"batch_norm", [Pure, AttrSizedOperandSegments,
+    AllTypesMatch<["input", "result"]>]> {
+  let summary = "batch normalization with moving statistics (inference)";
+  let description = [{
+    `(x - mean) / sqrt(variance + epsilon) * gamma + beta` along `axis`
+    (non-negative); gamma and beta are optional (Keras scale/center).
+
+    ```mlir
+    %y = kiln.batch_norm %x, %mean, %var gamma %g beta %b {axis = 3 : i64, epsilon = 1.0e-3 : f32}
+        : tensor<1x4x4x8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$input, Kiln_F32Tensor:$mean, Kiln_F32Tensor:$variance,
+                   Optional<Kiln_F32Tensor>:$gamma, Optional<Kiln_F32Tensor>:$beta,
+                   I64Attr:$axis, F32Attr:$epsilon);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $mean `,` $variance (`gamma` $gamma^)? (`beta` $beta^)? attr-dict `:`
+    type($input) `,` type($mean) `,` type($variance) (`,` type($gamma)^)? (`,` type($beta)^)?
+  }];
+  let hasVerifier = 1;
+}
+
+def Kiln_LayerNormOp : Kiln_Op<"layer_norm", [Pure, AttrSizedOperandSegments,
+    AllTypesMatch<["input", "result"]>]> {
+  let summary = "layer normalization over the trailing axes from `axis` on";
+  let description = [{
+    Normalizes each sample over axes `axis..rank-1` with their mean and
+    variance, then applies the optional gamma and beta, which have the shape
+    of the normalized axes. With `rms` (Keras's rms_scaling) the input is
+    only divided by sqrt(variance + epsilon) and scaled by gamma.
+
+    ```mlir
+    %y = kiln.layer_norm %x gamma %g beta %b {axis = 2 : i64, epsilon = 1.0e-3 : f32}
+        : tensor<1x5x8xf32>, tensor<8xf32>, tensor<8xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$input, Optional<Kiln_F32Tensor>:$gamma,
+                   Optional<Kiln_F32Tensor>:$beta, I64Attr:$axis, F32Attr:$epsilon,
+                   UnitAttr:$rms);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input (`gamma` $gamma^)? (`beta` $beta^)? attr-dict `:` type($input)
+    (`,` type($gamma)^)? (`,` type($beta)^)?
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Activations
 //===----------------------------------------------------------------------===//
 
 def Kiln_ActivationOp : Kiln_Op<"activation", [Pure, SameOperandsAndResultType]> {
   let summary = "elementwise activation (Keras Activation layer)";
   let description = [{
-    Applies one of the elementwise Keras activations.
+    Applies one of the elementwise Keras activations. The Keras ReLU,
+    LeakyReLU and ELU layers set parameters: `alpha` is the negative slope
+    (relu, leaky_relu) or the ELU alpha; `max_value` and `threshold` shape
+    relu as `x > threshold ? min(x, max_value) : alpha * (x - threshold)`.
 
     ```mlir
     %y = kiln.activation %x {kind = #kiln.activation<gelu>} : tensor<1x64xf32>
+    %z = kiln.activation %x {kind = #kiln.activation<relu>, max_value = 6.0 : f32,
+                             alpha = 0.1 : f32} : tensor<1x64xf32>
     ```
   }];
-  let arguments = (ins Kiln_F32Tensor:$input, Kiln_ActivationAttr:$kind);
+  let arguments = (ins Kiln_F32Tensor:$input, Kiln_ActivationAttr:$kind,
+                   OptionalAttr<F32Attr>:$alpha, OptionalAttr<F32Attr>:$max_value,
+                   OptionalAttr<F32Attr>:$threshold);
   let results = (outs Kiln_F32Tensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($result)";
+  let extraClassDeclaration = [{
+    /// Whether the op applies its kind with Keras's default parameters.
+    bool hasDefaultParameters() { return !getAlpha() && !getMaxValue() && !getThreshold(); }
+  }];
+  let builders = [OpBuilder<(ins "::mlir::Value":$input, "::kiln::ActivationKindAttr":$kind), [{
+    build($_builder, $_state, input.getType(), input, kind, nullptr, nullptr, nullptr);
+  }]>];
 }
 
 def Kiln_SoftmaxOp : Kiln_Op<"softmax", [Pure, SameOperandsAndResultType]> {

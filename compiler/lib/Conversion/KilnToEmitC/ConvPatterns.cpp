@@ -1,0 +1,176 @@
+// Convolution, pooling, normalization, padding and resizing → kiln::rt calls.
+#include "KernelCallPattern.h"
+
+using namespace mlir;
+using namespace kiln;
+
+namespace {
+/// Operand list and call arguments, built side by side.
+struct CallBuilder {
+  ConversionPatternRewriter &rewriter;
+  SmallVector<Value> operands;
+  SmallVector<Attribute> args;
+
+  void value(Value v) {
+    args.push_back(rewriter.getIndexAttr(operands.size()));
+    operands.push_back(v);
+  }
+  /// An optional operand: null becomes `nullptr`.
+  void optional(Value v) {
+    if (v)
+      value(v);
+    else
+      args.push_back(opaque(rewriter.getContext(), "nullptr"));
+  }
+  void ints(ArrayRef<int64_t> values) { args.append(intArgs(rewriter, values)); }
+  void emit(Location loc, StringRef callee, ArrayRef<Attribute> templateArgs = {}) {
+    emitKernelCall(rewriter, loc, callee, operands, args, templateArgs);
+  }
+};
+
+struct Conv2DLowering : KernelCallPattern<Conv2DOp> {
+  using KernelCallPattern::KernelCallPattern;
+  LogicalResult emitCall(Conv2DOp op, OpAdaptor adaptor, Value out,
+                         ConversionPatternRewriter &rewriter) const override {
+    auto in = op.getInput().getType().getShape();
+    auto k = op.getKernel().getType().getShape();
+    auto o = op.getType().getShape();
+    CallBuilder call{rewriter};
+    call.value(adaptor.getInput());
+    call.value(adaptor.getKernel());
+    call.optional(adaptor.getBias());
+    call.value(out);
+    call.ints({in[0], in[1], in[2], in[3], k[0], k[1], k[3], o[1], o[2], op.getStrides()[0],
+               op.getStrides()[1], op.getDilations()[0], op.getDilations()[1],
+               op.getPadding()[0], op.getPadding()[2], op.getGroups()});
+    call.emit(op.getLoc(), "kiln::rt::conv2d_f32",
+              {actTemplate(op.getContext(), op.getActivation())});
+    return success();
+  }
+};
+
+struct Conv2DTransposeLowering : KernelCallPattern<Conv2DTransposeOp> {
+  using KernelCallPattern::KernelCallPattern;
+  LogicalResult emitCall(Conv2DTransposeOp op, OpAdaptor adaptor, Value out,
+                         ConversionPatternRewriter &rewriter) const override {
+    auto in = op.getInput().getType().getShape();
+    auto k = op.getKernel().getType().getShape();
+    auto o = op.getType().getShape();
+    CallBuilder call{rewriter};
+    call.value(adaptor.getInput());
+    call.value(adaptor.getKernel());
+    call.optional(adaptor.getBias());
+    call.value(out);
+    call.ints({in[0], in[1], in[2], in[3], k[0], k[1], k[2], o[1], o[2], op.getStrides()[0],
+               op.getStrides()[1], op.getDilations()[0], op.getDilations()[1],
+               op.getCrop()[0], op.getCrop()[1]});
+    call.emit(op.getLoc(), "kiln::rt::conv2d_transpose_f32",
+              {actTemplate(op.getContext(), op.getActivation())});
+    return success();
+  }
+};
+
+struct Pool2DLowering : KernelCallPattern<Pool2DOp> {
+  using KernelCallPattern::KernelCallPattern;
+  LogicalResult emitCall(Pool2DOp op, OpAdaptor adaptor, Value out,
+                         ConversionPatternRewriter &rewriter) const override {
+    auto in = op.getInput().getType().getShape();
+    auto o = op.getType().getShape();
+    CallBuilder call{rewriter};
+    call.value(adaptor.getInput());
+    call.value(out);
+    call.ints({in[0], in[1], in[2], in[3], op.getWindow()[0], op.getWindow()[1], o[1], o[2],
+               op.getStrides()[0], op.getStrides()[1], op.getPadding()[0], op.getPadding()[2]});
+    call.emit(op.getLoc(), "kiln::rt::pool2d_f32",
+              {opaque(op.getContext(), "kiln::rt::Pool::" + stringifyPoolKind(op.getKind()))});
+    return success();
+  }
+};
+
+struct PadLowering : KernelCallPattern<PadOp> {
+  using KernelCallPattern::KernelCallPattern;
+  static constexpr int64_t kRank = 4; // kiln::rt::pad_f32
+
+  LogicalResult emitCall(PadOp op, OpAdaptor adaptor, Value out,
+                         ConversionPatternRewriter &rewriter) const override {
+    auto shape = llvm::to_vector(op.getInput().getType().getShape());
+    auto low = llvm::to_vector(op.getLow()), high = llvm::to_vector(op.getHigh());
+    if (int64_t(shape.size()) > kRank)
+      return op.emitOpError() << "pads at most " << kRank << " axes";
+    while (int64_t(shape.size()) < kRank) {
+      shape.insert(shape.begin(), 1);
+      low.insert(low.begin(), 0);
+      high.insert(high.begin(), 0);
+    }
+    CallBuilder call{rewriter};
+    call.value(adaptor.getInput());
+    call.value(out);
+    call.ints(shape);
+    call.ints(low);
+    call.ints(high);
+    call.emit(op.getLoc(), "kiln::rt::pad_f32");
+    return success();
+  }
+};
+
+struct ResizeLowering : KernelCallPattern<ResizeOp> {
+  using KernelCallPattern::KernelCallPattern;
+  LogicalResult emitCall(ResizeOp op, OpAdaptor adaptor, Value out,
+                         ConversionPatternRewriter &rewriter) const override {
+    auto in = op.getInput().getType().getShape();
+    auto o = op.getType().getShape();
+    CallBuilder call{rewriter};
+    call.value(adaptor.getInput());
+    call.value(out);
+    call.ints({in[0], in[1], in[2], in[3], o[1], o[2]});
+    call.emit(op.getLoc(), "kiln::rt::resize_f32",
+              {opaque(op.getContext(), "kiln::rt::Resize::" + stringifyResizeKind(op.getKind()))});
+    return success();
+  }
+};
+
+struct BatchNormLowering : KernelCallPattern<BatchNormOp> {
+  using KernelCallPattern::KernelCallPattern;
+  LogicalResult emitCall(BatchNormOp op, OpAdaptor adaptor, Value out,
+                         ConversionPatternRewriter &rewriter) const override {
+    AxisView v = viewAround(op.getInput().getType(), op.getAxis());
+    CallBuilder call{rewriter};
+    call.value(adaptor.getInput());
+    call.value(adaptor.getMean());
+    call.value(adaptor.getVariance());
+    call.optional(adaptor.getGamma());
+    call.optional(adaptor.getBeta());
+    call.value(out);
+    call.ints({v.outer, v.axis, v.inner});
+    call.args.push_back(rewriter.getF32FloatAttr(op.getEpsilon().convertToFloat()));
+    call.emit(op.getLoc(), "kiln::rt::batch_norm_f32");
+    return success();
+  }
+};
+
+struct LayerNormLowering : KernelCallPattern<LayerNormOp> {
+  using KernelCallPattern::KernelCallPattern;
+  LogicalResult emitCall(LayerNormOp op, OpAdaptor adaptor, Value out,
+                         ConversionPatternRewriter &rewriter) const override {
+    auto type = op.getInput().getType();
+    int64_t n = 1;
+    for (int64_t d = op.getAxis(); d < type.getRank(); ++d)
+      n *= type.getDimSize(d);
+    CallBuilder call{rewriter};
+    call.value(adaptor.getInput());
+    call.optional(adaptor.getGamma());
+    call.optional(adaptor.getBeta());
+    call.value(out);
+    call.ints({type.getNumElements() / n, n});
+    call.args.push_back(rewriter.getF32FloatAttr(op.getEpsilon().convertToFloat()));
+    call.args.push_back(opaque(op.getContext(), op.getRms() ? "true" : "false"));
+    call.emit(op.getLoc(), "kiln::rt::layer_norm_f32");
+    return success();
+  }
+};
+} // namespace
+
+void kiln::populateConvPatterns(RewritePatternSet &patterns) {
+  patterns.add<Conv2DLowering, Conv2DTransposeLowering, Pool2DLowering, PadLowering,
+               ResizeLowering, BatchNormLowering, LayerNormLowering>(patterns.getContext());
+}

@@ -1,0 +1,74 @@
+// The shape shared by every kiln op that becomes one runtime kernel call:
+// find the result buffer, emit the call, replace the op by the buffer.
+#ifndef KILN_CONVERSION_KILNTOEMITC_KERNELCALLPATTERN_H
+#define KILN_CONVERSION_KILNTOEMITC_KERNELCALLPATTERN_H
+
+#include "PopulatePatterns.h"
+
+#include "kiln/Dialect/Kiln/IR/KilnOps.h"
+
+namespace kiln {
+
+inline mlir::Attribute opaque(mlir::MLIRContext *ctx, const llvm::Twine &text) {
+  return mlir::emitc::OpaqueAttr::get(ctx, text.str());
+}
+
+/// `kiln::rt::Act::<kind>`, the template argument selecting an activation.
+inline mlir::Attribute actTemplate(mlir::MLIRContext *ctx, ActivationKind kind) {
+  return opaque(ctx, "kiln::rt::Act::" + stringifyActivationKind(kind));
+}
+
+/// (outer, axis, inner) extents of a row-major shape around `axis`.
+struct AxisView {
+  int64_t outer = 1, axis = 1, inner = 1;
+};
+
+inline AxisView viewAround(mlir::RankedTensorType type, int64_t axis) {
+  if (axis < 0)
+    axis += type.getRank();
+  AxisView view;
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    if (d < axis)
+      view.outer *= type.getDimSize(d);
+    else if (d == axis)
+      view.axis = type.getDimSize(d);
+    else
+      view.inner *= type.getDimSize(d);
+  }
+  return view;
+}
+
+/// Integer attributes for a kernel call's literal arguments.
+inline llvm::SmallVector<mlir::Attribute> intArgs(mlir::Builder &b,
+                                                  llvm::ArrayRef<int64_t> values) {
+  llvm::SmallVector<mlir::Attribute> out;
+  for (int64_t v : values)
+    out.push_back(b.getI64IntegerAttr(v));
+  return out;
+}
+
+template <typename Op>
+struct KernelCallPattern : mlir::OpConversionPattern<Op> {
+  using mlir::OpConversionPattern<Op>::OpConversionPattern;
+  using OpAdaptor = typename Op::Adaptor;
+
+  mlir::LogicalResult
+  matchAndRewrite(Op op, OpAdaptor adaptor,
+                  mlir::ConversionPatternRewriter &rewriter) const override {
+    mlir::FailureOr<mlir::Value> out = getResultBuffer(op, 0, rewriter);
+    if (mlir::failed(out))
+      return mlir::failure();
+    if (mlir::failed(emitCall(op, adaptor, *out, rewriter)))
+      return mlir::failure();
+    rewriter.replaceOp(op, *out);
+    return mlir::success();
+  }
+
+  /// Emits the kernel call writing the op's result to `out`.
+  virtual mlir::LogicalResult emitCall(Op op, OpAdaptor adaptor, mlir::Value out,
+                                       mlir::ConversionPatternRewriter &rewriter) const = 0;
+};
+
+} // namespace kiln
+
+#endif

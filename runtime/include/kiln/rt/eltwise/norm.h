@@ -1,0 +1,61 @@
+// Batch normalization (moving statistics) and layer normalization.
+#ifndef KILN_RT_ELTWISE_NORM_H
+#define KILN_RT_ELTWISE_NORM_H
+
+#include <cmath>
+#include <cstddef>
+
+namespace kiln {
+namespace rt {
+
+/// x viewed as (outer, c, inner) with the normalized axis in the middle;
+/// gamma and beta may be null.
+inline void batch_norm_f32(const float *x, const float *mean, const float *var,
+                           const float *gamma, const float *beta, float *y, std::size_t outer,
+                           std::size_t c, std::size_t inner, float eps) {
+  for (std::size_t k = 0; k < c; ++k) {
+    const float inv = 1.0f / std::sqrt(var[k] + eps);
+    const float scale = gamma ? gamma[k] * inv : inv;
+    const float shift = (beta ? beta[k] : 0.0f) - mean[k] * scale;
+    for (std::size_t o = 0; o < outer; ++o) {
+      const float *xr = x + (o * c + k) * inner;
+      float *yr = y + (o * c + k) * inner;
+      for (std::size_t i = 0; i < inner; ++i)
+        yr[i] = xr[i] * scale + shift;
+    }
+  }
+}
+
+/// Each of `rows` rows of `n` values: (x - mean) / sqrt(var + eps), then
+/// * gamma + beta (length n, either may be null). With `rms` (Keras's
+/// rms_scaling): x / sqrt(var + eps) * gamma, no centering, no beta.
+inline void layer_norm_f32(const float *x, const float *gamma, const float *beta, float *y,
+                           std::size_t rows, std::size_t n, float eps, bool rms) {
+  for (std::size_t r = 0; r < rows; ++r) {
+    const float *xr = x + r * n;
+    float *yr = y + r * n;
+    float mean = 0.0f;
+    for (std::size_t i = 0; i < n; ++i)
+      mean += xr[i];
+    mean /= float(n);
+    float var = 0.0f;
+    for (std::size_t i = 0; i < n; ++i)
+      var += (xr[i] - mean) * (xr[i] - mean);
+    var /= float(n);
+    const float inv = 1.0f / std::sqrt(var + eps);
+    const float center = rms ? 0.0f : mean;
+    for (std::size_t i = 0; i < n; ++i) {
+      float v = (xr[i] - center) * inv;
+      if (gamma)
+        v *= gamma[i];
+      if (beta && !rms)
+        v += beta[i];
+      yr[i] = v;
+    }
+  }
+}
+
+} // namespace rt
+} // namespace kiln
+
+#endif
