@@ -165,6 +165,17 @@ def random_dag(seed):
     return keras.Model(inputs, outputs, name=f"dag_{seed}")
 
 
+def load_sample(folder):
+    """samples/<folder>/models.py as a module."""
+    import importlib.util
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "samples",
+                        folder, "models.py")
+    spec = importlib.util.spec_from_file_location("kiln_sample_" + folder.replace("-", "_"), path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def randomize_statistics(model, rng):
     """Gives every BatchNormalization (nested ones too) non-trivial moving
     statistics and scale, so inference actually uses them."""
@@ -228,6 +239,8 @@ def cases():
                  "permute_repeat"]:
         c[f"layers_{name}"] = (name, {}, [], 3)
     c["vision_batch2"] = ("conv2d", CONV2D_SWEEP[3], ["--batch", "2"], 3)
+    for name in ["toy_resnet", "conv_autoencoder", "conv1d_sequence", "small_unet"]:
+        c[f"vision_{name}"] = ("vision_sample", {"name": name}, [], 2)
     # Nested models.
     c["nested_autoencoder"] = ("autoencoder", {}, [], 3)
     c["nested_ensemble"] = ("ensemble", {}, [], 3)
@@ -448,11 +461,10 @@ def build(kind, kw):
         }
         named = [layers.Identity(name="out_" + name)(t) for name, t in outputs.items()]
         return keras.Model([x, y], named)
+    if kind == "vision_sample":
+        return load_sample("vision").ARCHITECTURES[kw["name"]]()
     if kind == "tutorial":
-        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                        "..", "..", "samples", "functional-api"))
-        import models
-        return models.ARCHITECTURES[kw["name"]]()
+        return load_sample("functional-api").ARCHITECTURES[kw["name"]]()
     if kind == "conv2d":
         x = keras.Input(shape=(11, 9, 5 if kw.get("groups", 1) == 1 else 6), name="x")
         return keras.Model(x, layers.Conv2D(name="out", **init, **kw)(x))
