@@ -165,6 +165,20 @@ def random_dag(seed):
     return keras.Model(inputs, outputs, name=f"dag_{seed}")
 
 
+def write_summary(model, case_dir):
+    """What model.summary() counts, for comparison with `kiln summary`."""
+    import numpy as np
+    count = lambda weights: int(sum(np.prod(w.shape) for w in weights))  # noqa: E731
+    summary = {
+        "total_params": model.count_params(),
+        "trainable_params": count(model.trainable_weights),
+        "non_trainable_params": count(model.non_trainable_weights),
+        "layers": {layer.name: layer.count_params() for layer in model.layers},
+    }
+    with open(os.path.join(case_dir, "summary.json"), "w") as f:
+        json.dump(summary, f, indent=1)
+
+
 def load_sample(folder):
     """samples/<folder>/models.py as a module."""
     import importlib.util
@@ -178,11 +192,15 @@ def load_sample(folder):
 
 def randomize_statistics(model, rng):
     """Gives every BatchNormalization (nested ones too) non-trivial moving
-    statistics and scale, so inference actually uses them."""
+    statistics and scale, so inference actually uses them. The scale stays
+    at most 1 so that deep random networks (EfficientNet) do not amplify
+    activations by orders of magnitude, which would test float32 rounding
+    rather than kiln."""
+    ranges = {"gamma": (0.5, 1.0), "moving_variance": (0.5, 2.0)}
     for layer in model._flatten_layers(include_self=False, recursive=True):
         if layer.__class__.__name__ == "BatchNormalization":
             layer.set_weights([
-                rng.uniform(0.5, 2.0, size=w.shape) if "variance" in w.path or "gamma" in w.path
+                rng.uniform(*ranges[w.name], size=w.shape) if w.name in ranges
                 else rng.normal(0.0, 0.5, size=w.shape)
                 for w in layer.weights])
 
@@ -635,16 +653,7 @@ def generate(out, only=None, shard=(0, 1)):
             features = extractor.predict(feed, verbose=0)
             for layer_name, y in zip(layer_names, features):
                 np.save(os.path.join(case_dir, "expected", layer_name + ".npy"), np.asarray(y))
-        # What model.summary() counts, for comparison with `kiln summary`.
-        count = lambda weights: int(sum(np.prod(w.shape) for w in weights))  # noqa: E731
-        summary = {
-            "total_params": model.count_params(),
-            "trainable_params": count(model.trainable_weights),
-            "non_trainable_params": count(model.non_trainable_weights),
-            "layers": {layer.name: layer.count_params() for layer in model.layers},
-        }
-        with open(os.path.join(case_dir, "summary.json"), "w") as f:
-            json.dump(summary, f, indent=1)
+        write_summary(model, case_dir)
         with open(os.path.join(case_dir, "args.txt"), "w") as f:
             f.write(" ".join(args) + "\n")
 

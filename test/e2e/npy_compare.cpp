@@ -1,6 +1,8 @@
-// npy_compare EXPECTED.npy ACTUAL.npy REL_TOL
+// npy_compare EXPECTED.npy ACTUAL.npy REL_TOL [max]
 // Succeeds iff both arrays have the same shape and every element satisfies
-// |actual - expected| <= REL_TOL * max(1, |expected|). Prints the worst error.
+// |actual - expected| <= REL_TOL * max(1, |expected|), or with `max`
+// |actual - expected| <= REL_TOL * max over the array of |expected| (the
+// output's magnitude). Prints the worst error.
 #include "kiln/rt/npy.h"
 
 #include <cmath>
@@ -8,8 +10,8 @@
 #include <cstdlib>
 
 int main(int argc, char **argv) {
-  if (argc != 4) {
-    std::fprintf(stderr, "usage: npy_compare EXPECTED.npy ACTUAL.npy REL_TOL\n");
+  if (argc != 4 && !(argc == 5 && std::string(argv[4]) == "max")) {
+    std::fprintf(stderr, "usage: npy_compare EXPECTED.npy ACTUAL.npy REL_TOL [max]\n");
     return 2;
   }
   kiln::rt::NpyArray expected, actual;
@@ -24,11 +26,15 @@ int main(int argc, char **argv) {
     return 1;
   }
   const double tol = std::atof(argv[3]);
+  double magnitude = 0.0; // with `max`: the output's largest |value|
+  if (argc == 5)
+    for (float v : expected.data)
+      magnitude = std::fmax(magnitude, std::fabs(double(v)));
   double worst = 0.0, worstExpected = 0.0, worstActual = 0.0;
   std::size_t bad = 0, worstAt = 0;
   for (std::size_t i = 0; i < expected.data.size(); ++i) {
     double e = expected.data[i], a = actual.data[i];
-    double err = std::fabs(a - e) / std::fmax(1.0, std::fabs(e));
+    double err = std::fabs(a - e) / (argc == 5 ? magnitude : std::fmax(1.0, std::fabs(e)));
     if (!(err <= tol)) { // also catches NaN
       ++bad;
       if (!(err <= worst) || std::isnan(err)) {

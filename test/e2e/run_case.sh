@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# usage: run_case.sh KILN NPY_COMPARE CASE_DIR WORK_DIR [MODEL_FILE]
+# usage: run_case.sh KILN NPY_COMPARE CASE_DIR WORK_DIR [MODEL_FILE [TOLERANCE [max]]]
+# (`max`: the tolerance is relative to each output's largest magnitude)
 # Compiles a case's model (default model.keras; model.h5 for the legacy
 # format) with kiln into an executable, runs it on the case's inputs and
 # compares every output with Keras's prediction.
 set -euo pipefail
-kiln=$1 compare=$2 case_dir=$3 work=$4 model=${5:-model.keras}
+kiln=$1 compare=$2 case_dir=$3 work=$4 model=${5:-model.keras} tolerance=${6:-1e-5} scale=${7:-}
 rm -rf "$work" && mkdir -p "$work"
 read -r -a args < "$case_dir/args.txt" || true
 "$kiln" compile "$case_dir/$model" -o "$work/build" --emit=exe --name model "${args[@]}"
@@ -15,7 +16,7 @@ done
 "$work/build/model" "${inputs[@]}" --output-dir "$work/result"
 status=0
 for f in "$case_dir"/expected/*.npy; do
-  "$compare" "$f" "$work/result/$(basename "$f")" 1e-5 || status=1
+  "$compare" "$f" "$work/result/$(basename "$f")" "$tolerance" $scale || status=1
 done
 # kiln summary reports Keras's parameter counts.
 "$kiln" summary --json "$case_dir/$model" > "$work/summary.json"
