@@ -39,3 +39,17 @@ func.func @no_producer(%x: tensor<1x8xf32>) -> tensor<1x8xf32> {
   %1 = kiln.activation %0 {kind = #kiln.activation<relu>} : tensor<1x8xf32>
   return %1 : tensor<1x8xf32>
 }
+
+// Convolutions take activation epilogues too; parameterized activations
+// (a Keras ReLU layer with max_value) stay separate.
+// CHECK-LABEL: func.func @conv
+func.func @conv(%x: tensor<1x8x8x4xf32>, %k: tensor<3x3x4x6xf32>) -> (tensor<1x6x6x6xf32>, tensor<1x6x6x6xf32>) {
+  // CHECK: kiln.conv2d {{.*}}activation = #kiln.activation<silu>
+  // CHECK: %[[C:.*]] = kiln.conv2d
+  // CHECK: kiln.activation %[[C]] {kind = #kiln.activation<relu>, max_value = 6.000000e+00 : f32}
+  %0 = kiln.conv2d %x, %k {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>} : (tensor<1x8x8x4xf32>, tensor<3x3x4x6xf32>) -> tensor<1x6x6x6xf32>
+  %1 = kiln.activation %0 {kind = #kiln.activation<silu>} : tensor<1x6x6x6xf32>
+  %2 = kiln.conv2d %x, %k {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>} : (tensor<1x8x8x4xf32>, tensor<3x3x4x6xf32>) -> tensor<1x6x6x6xf32>
+  %3 = kiln.activation %2 {kind = #kiln.activation<relu>, max_value = 6.0 : f32} : tensor<1x6x6x6xf32>
+  return %1, %3 : tensor<1x6x6x6xf32>, tensor<1x6x6x6xf32>
+}

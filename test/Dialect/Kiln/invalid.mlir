@@ -139,3 +139,61 @@ func.func @matmul_contract(%a: tensor<2x4x6xf32>, %b: tensor<2x5x4xf32>) -> tens
   %0 = kiln.matmul %a, %b : (tensor<2x4x6xf32>, tensor<2x5x4xf32>) -> tensor<2x4x4xf32>
   return %0 : tensor<2x4x4xf32>
 }
+
+// -----
+
+func.func @conv_channels(%x: tensor<1x8x8x4xf32>, %k: tensor<3x3x3x6xf32>) -> tensor<1x6x6x6xf32> {
+  // expected-error @+1 {{kernel expects 3 input channels, input has 4}}
+  %0 = kiln.conv2d %x, %k {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>} : (tensor<1x8x8x4xf32>, tensor<3x3x3x6xf32>) -> tensor<1x6x6x6xf32>
+  return %0 : tensor<1x6x6x6xf32>
+}
+
+// -----
+
+func.func @conv_groups(%x: tensor<1x8x8x4xf32>, %k: tensor<3x3x2x5xf32>) -> tensor<1x6x6x5xf32> {
+  // expected-error @+1 {{2 groups do not divide 4 input and 5 output channels}}
+  %0 = kiln.conv2d %x, %k {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>, groups = 2 : i64} : (tensor<1x8x8x4xf32>, tensor<3x3x2x5xf32>) -> tensor<1x6x6x5xf32>
+  return %0 : tensor<1x6x6x5xf32>
+}
+
+// -----
+
+func.func @conv_too_small(%x: tensor<1x2x2x4xf32>, %k: tensor<3x3x4x5xf32>) -> tensor<1x1x1x5xf32> {
+  // expected-error @+2 {{conv2d window does not fit the padded input}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = kiln.conv2d %x, %k {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>} : (tensor<1x2x2x4xf32>, tensor<3x3x4x5xf32>) -> tensor<1x1x1x5xf32>
+  return %0 : tensor<1x1x1x5xf32>
+}
+
+// -----
+
+func.func @pool_strides(%x: tensor<1x8x8x4xf32>) -> tensor<1x4x4x4xf32> {
+  // expected-error @+2 {{pool2d needs 2 positive window sizes and strides and 4 non-negative paddings}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = kiln.pool2d %x {kind = #kiln.pool<max>, window = array<i64: 2, 2>, strides = array<i64: 0, 2>, padding = array<i64: 0, 0, 0, 0>} : (tensor<1x8x8x4xf32>) -> tensor<1x4x4x4xf32>
+  return %0 : tensor<1x4x4x4xf32>
+}
+
+// -----
+
+func.func @batch_norm_stats(%x: tensor<1x8x8x4xf32>, %s: tensor<3xf32>) -> tensor<1x8x8x4xf32> {
+  // expected-error @+1 {{statistics must have shape (4), got 'tensor<3xf32>'}}
+  %0 = kiln.batch_norm %x, %s, %s {axis = 3 : i64, epsilon = 1.0e-3 : f32} : (tensor<1x8x8x4xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<1x8x8x4xf32>
+  return %0 : tensor<1x8x8x4xf32>
+}
+
+// -----
+
+func.func @layer_norm_gamma(%x: tensor<1x5x8xf32>, %g: tensor<5x8xf32>) -> tensor<1x5x8xf32> {
+  // expected-error @+1 {{gamma and beta must have the normalized shape, got 'tensor<5x8xf32>'}}
+  %0 = kiln.layer_norm %x gamma %g {axis = 2 : i64, epsilon = 1.0e-3 : f32} : (tensor<1x5x8xf32>, tensor<5x8xf32>) -> tensor<1x5x8xf32>
+  return %0 : tensor<1x5x8xf32>
+}
+
+// -----
+
+func.func @resize_channels(%x: tensor<1x4x4x3xf32>) -> tensor<1x8x8x4xf32> {
+  // expected-error @+1 {{resizes the spatial axes of NHWC tensors only}}
+  %0 = kiln.resize %x {kind = #kiln.resize<nearest>} : (tensor<1x4x4x3xf32>) -> tensor<1x8x8x4xf32>
+  return %0 : tensor<1x8x8x4xf32>
+}

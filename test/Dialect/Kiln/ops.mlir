@@ -62,3 +62,24 @@ func.func @raw_ops(%x: tensor<2x4x6xf32>, %w: tensor<2x6x4xf32>) -> (tensor<2x6x
   %2 = kiln.matmul %x, %w : (tensor<2x4x6xf32>, tensor<2x6x4xf32>) -> tensor<2x4x4xf32>
   return %0, %1, %2 : tensor<2x6xf32>, tensor<2x2x3xf32>, tensor<2x4x4xf32>
 }
+
+// CHECK-LABEL: func.func @vision
+func.func @vision(%x: tensor<1x8x8x4xf32>, %k: tensor<3x3x2x6xf32>, %b: tensor<6xf32>, %t: tensor<3x3x5x4xf32>, %s: tensor<4xf32>) -> (tensor<1x4x4x6xf32>, tensor<1x17x17x5xf32>, tensor<1x4x4x4xf32>, tensor<1x10x12x4xf32>, tensor<1x16x24x4xf32>, tensor<1x8x8x4xf32>, tensor<1x8x8x4xf32>, tensor<1x8x8x4xf32>) {
+  // CHECK: kiln.conv2d %{{.*}}, %{{.*}}, %{{.*}} {activation = #kiln.activation<relu>, dilations = array<i64: 1, 1>, groups = 2 : i64, padding = array<i64: 0, 1, 0, 1>, strides = array<i64: 2, 2>}
+  %0 = kiln.conv2d %x, %k, %b {strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, padding = array<i64: 0, 1, 0, 1>, groups = 2 : i64, activation = #kiln.activation<relu>} : (tensor<1x8x8x4xf32>, tensor<3x3x2x6xf32>, tensor<6xf32>) -> tensor<1x4x4x6xf32>
+  // CHECK: kiln.conv2d_transpose %{{.*}}, %{{.*}} {crop = array<i64: 0, 0>, dilations = array<i64: 1, 1>, strides = array<i64: 2, 2>}
+  %1 = kiln.conv2d_transpose %x, %t {strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, crop = array<i64: 0, 0>} : (tensor<1x8x8x4xf32>, tensor<3x3x5x4xf32>) -> tensor<1x17x17x5xf32>
+  // CHECK: kiln.pool2d %{{.*}} {kind = #kiln.pool<avg>, padding = array<i64: 0, 1, 0, 1>, strides = array<i64: 2, 2>, window = array<i64: 3, 3>}
+  %2 = kiln.pool2d %x {kind = #kiln.pool<avg>, window = array<i64: 3, 3>, strides = array<i64: 2, 2>, padding = array<i64: 0, 1, 0, 1>} : (tensor<1x8x8x4xf32>) -> tensor<1x4x4x4xf32>
+  // CHECK: kiln.pad %{{.*}} {high = array<i64: 0, 1, 2, 0>, low = array<i64: 0, 1, 2, 0>}
+  %3 = kiln.pad %x {low = array<i64: 0, 1, 2, 0>, high = array<i64: 0, 1, 2, 0>} : (tensor<1x8x8x4xf32>) -> tensor<1x10x12x4xf32>
+  // CHECK: kiln.resize %{{.*}} {kind = #kiln.resize<bilinear>}
+  %4 = kiln.resize %x {kind = #kiln.resize<bilinear>} : (tensor<1x8x8x4xf32>) -> tensor<1x16x24x4xf32>
+  // CHECK: kiln.batch_norm %{{.*}}, %{{.*}}, %{{.*}} gamma %{{.*}} {axis = 3 : i64, epsilon = 1.000000e-03 : f32}
+  %5 = kiln.batch_norm %x, %s, %s gamma %s {axis = 3 : i64, epsilon = 1.0e-3 : f32} : (tensor<1x8x8x4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<1x8x8x4xf32>
+  // CHECK: kiln.layer_norm %{{.*}} beta %{{.*}} {axis = 3 : i64, epsilon = 1.000000e-03 : f32, rms}
+  %6 = kiln.layer_norm %x beta %s {axis = 3 : i64, epsilon = 1.0e-3 : f32, rms} : (tensor<1x8x8x4xf32>, tensor<4xf32>) -> tensor<1x8x8x4xf32>
+  // CHECK: kiln.activation %{{.*}} {alpha = 1.000000e-01 : f32, kind = #kiln.activation<relu>, max_value = 6.000000e+00 : f32}
+  %7 = kiln.activation %x {kind = #kiln.activation<relu>, alpha = 0.1 : f32, max_value = 6.0 : f32} : tensor<1x8x8x4xf32>
+  return %0, %1, %2, %3, %4, %5, %6, %7 : tensor<1x4x4x6xf32>, tensor<1x17x17x5xf32>, tensor<1x4x4x4xf32>, tensor<1x10x12x4xf32>, tensor<1x16x24x4xf32>, tensor<1x8x8x4xf32>, tensor<1x8x8x4xf32>, tensor<1x8x8x4xf32>
+}

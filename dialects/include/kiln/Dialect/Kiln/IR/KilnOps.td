@@ -167,7 +167,8 @@ def Kiln_BatchNormOp : Kiln_Op<"batch_norm", [Pure, AttrSizedOperandSegments,
 
     ```mlir
     %y = kiln.batch_norm %x, %mean, %var gamma %g beta %b {axis = 3 : i64, epsilon = 1.0e-3 : f32}
-        : tensor<1x4x4x8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>
+        : (tensor<1x4x4x8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>)
+        -> tensor<1x4x4x8xf32>
     ```
   }];
   let arguments = (ins Kiln_F32Tensor:$input, Kiln_F32Tensor:$mean, Kiln_F32Tensor:$variance,
@@ -176,7 +177,7 @@ def Kiln_BatchNormOp : Kiln_Op<"batch_norm", [Pure, AttrSizedOperandSegments,
   let results = (outs Kiln_F32Tensor:$result);
   let assemblyFormat = [{
     $input `,` $mean `,` $variance (`gamma` $gamma^)? (`beta` $beta^)? attr-dict `:`
-    type($input) `,` type($mean) `,` type($variance) (`,` type($gamma)^)? (`,` type($beta)^)?
+    functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }
@@ -192,7 +193,7 @@ def Kiln_LayerNormOp : Kiln_Op<"layer_norm", [Pure, AttrSizedOperandSegments,
 
     ```mlir
     %y = kiln.layer_norm %x gamma %g beta %b {axis = 2 : i64, epsilon = 1.0e-3 : f32}
-        : tensor<1x5x8xf32>, tensor<8xf32>, tensor<8xf32>
+        : (tensor<1x5x8xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<1x5x8xf32>
     ```
   }];
   let arguments = (ins Kiln_F32Tensor:$input, Optional<Kiln_F32Tensor>:$gamma,
@@ -200,8 +201,7 @@ def Kiln_LayerNormOp : Kiln_Op<"layer_norm", [Pure, AttrSizedOperandSegments,
                    UnitAttr:$rms);
   let results = (outs Kiln_F32Tensor:$result);
   let assemblyFormat = [{
-    $input (`gamma` $gamma^)? (`beta` $beta^)? attr-dict `:` type($input)
-    (`,` type($gamma)^)? (`,` type($beta)^)?
+    $input (`gamma` $gamma^)? (`beta` $beta^)? attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }

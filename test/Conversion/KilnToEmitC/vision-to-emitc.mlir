@@ -1,0 +1,15 @@
+// RUN: kiln-opt %s -kiln-plan-weights -kiln-plan-memory -convert-kiln-to-emitc | mlir-translate-22 -mlir-to-cpp | FileCheck %s
+
+// CHECK: kiln::rt::conv2d_f32<kiln::rt::Act::relu>({{v[0-9]+}}, {{v[0-9]+}}, nullptr, {{v[0-9]+}}, 1, 8, 8, 4, 3, 3, 6, 4, 4, 2, 2, 1, 1, 0, 0, 2);
+// CHECK: kiln::rt::conv2d_transpose_f32<kiln::rt::Act::linear>({{v[0-9]+}}, {{v[0-9]+}}, {{v[0-9]+}}, {{v[0-9]+}}, 1, 8, 8, 4, 3, 3, 5, 16, 16, 2, 2, 1, 1, 1, 1);
+// CHECK: kiln::rt::pool2d_f32<kiln::rt::Pool::max>({{v[0-9]+}}, {{v[0-9]+}}, 1, 8, 8, 4, 3, 3, 4, 4, 2, 2, 1, 1);
+// CHECK: kiln::rt::batch_norm_f32({{v[0-9]+}}, {{v[0-9]+}}, {{v[0-9]+}}, nullptr, {{v[0-9]+}}, {{v[0-9]+}}, 64, 4, 1, 1.000000050e-03f);
+// CHECK: kiln::rt::activation_param_f32<kiln::rt::Act::relu>({{v[0-9]+}}, {{v[0-9]+}}, 256, 0.0e+00f, 6.000000000e+00f, 0.0e+00f);
+func.func @forward(%x: tensor<1x8x8x4xf32>, %k: tensor<3x3x2x6xf32>, %t: tensor<3x3x5x4xf32>, %b: tensor<5xf32>, %s: tensor<4xf32>) -> (tensor<1x4x4x6xf32>, tensor<1x16x16x5xf32>, tensor<1x4x4x4xf32>, tensor<1x8x8x4xf32>) {
+  %0 = kiln.conv2d %x, %k {strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, padding = array<i64: 0, 1, 0, 1>, groups = 2 : i64, activation = #kiln.activation<relu>} : (tensor<1x8x8x4xf32>, tensor<3x3x2x6xf32>) -> tensor<1x4x4x6xf32>
+  %1 = kiln.conv2d_transpose %x, %t, %b {strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, crop = array<i64: 1, 1>} : (tensor<1x8x8x4xf32>, tensor<3x3x5x4xf32>, tensor<5xf32>) -> tensor<1x16x16x5xf32>
+  %2 = kiln.pool2d %x {kind = #kiln.pool<max>, window = array<i64: 3, 3>, strides = array<i64: 2, 2>, padding = array<i64: 1, 1, 1, 1>} : (tensor<1x8x8x4xf32>) -> tensor<1x4x4x4xf32>
+  %3 = kiln.batch_norm %x, %s, %s beta %s {axis = 3 : i64, epsilon = 1.0e-3 : f32} : (tensor<1x8x8x4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<1x8x8x4xf32>
+  %4 = kiln.activation %3 {kind = #kiln.activation<relu>, max_value = 6.0 : f32} : tensor<1x8x8x4xf32>
+  return %0, %1, %2, %4 : tensor<1x4x4x6xf32>, tensor<1x16x16x5xf32>, tensor<1x4x4x4xf32>, tensor<1x8x8x4xf32>
+}
