@@ -575,7 +575,7 @@ def build(kind, kw):
         x = keras.Input(shape=(4, 6), name="x")
         return keras.Model(x, [
             layers.ReLU(name="relu")(x),
-            layers.ReLU(max_value=1.5, negative_slope=0.1, threshold=-0.5, name="relu_p")(x),
+            layers.ReLU(max_value=1.5, negative_slope=0.1, threshold=0.5, name="relu_p")(x),
             layers.ReLU(max_value=6.0, name="relu6")(x),
             layers.LeakyReLU(name="leaky")(x),
             layers.LeakyReLU(negative_slope=0.05, name="leaky_p")(x),
@@ -609,53 +609,69 @@ def generate(out, only=None, shard=(0, 1)):
     absl.logging.set_verbosity(absl.logging.ERROR)  # the legacy-format warning
     import numpy as np
 
+    failures = []
     for index, (name, (kind, kw, args, samples)) in enumerate(sorted(cases().items())):
         if (only and name != only) or index % shard[1] != shard[0]:
             continue
-        keras.utils.set_random_seed(1000 + index)
-        model = build(kind, kw)
-        randomize_statistics(model, np.random.default_rng(index))
-        case_dir = os.path.join(out, name)
-        shutil.rmtree(case_dir, ignore_errors=True)  # no stale references
-        os.makedirs(os.path.join(case_dir, "inputs"), exist_ok=True)
-        os.makedirs(os.path.join(case_dir, "expected"), exist_ok=True)
-        rng = np.random.default_rng(index)
-        inputs = [rng.normal(0.0, 1.5, size=(samples,) + tuple(t.shape[1:])).astype("float32")
-                  for t in model.inputs]
-        # Inputs and outputs go by their dict keys when the model was built
-        # with dicts (in sorted key order, as model.inputs lists them), else
-        # by the names of their layers.
-        in_struct = getattr(model, "_inputs_struct", None)
-        if isinstance(in_struct, dict):
-            input_names = sorted(in_struct)
-            feed = dict(zip(input_names, inputs))
-        else:
-            input_names = [t._keras_history.operation.name for t in model.inputs]
-            feed = inputs if len(inputs) > 1 else inputs[0]
-        outputs = model.predict(feed, verbose=0)
-        if isinstance(outputs, dict):
-            output_names = sorted(outputs)
-            outputs = [outputs[k] for k in output_names]
-        else:
-            outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
-            output_names = [t._keras_history.operation.name for t in model.outputs]
-        model.save(os.path.join(case_dir, "model.keras"))
-        if name not in KERAS_ONLY:
-            model.save(os.path.join(case_dir, "model.h5"))  # the legacy format too
-        for in_name, x in zip(input_names, inputs):
-            np.save(os.path.join(case_dir, "inputs", in_name + ".npy"), x)
-        for out_name, y in zip(output_names, outputs):
-            np.save(os.path.join(case_dir, "expected", out_name + ".npy"), np.asarray(y))
-        if "--outputs" in args:  # Keras's own feature extractor is the reference
-            layer_names = args[args.index("--outputs") + 1].split(",")
-            extractor = keras.Model(model.inputs,
-                                    [model.get_layer(n).output for n in layer_names])
-            features = extractor.predict(feed, verbose=0)
-            for layer_name, y in zip(layer_names, features):
-                np.save(os.path.join(case_dir, "expected", layer_name + ".npy"), np.asarray(y))
-        write_summary(model, case_dir)
-        with open(os.path.join(case_dir, "args.txt"), "w") as f:
-            f.write(" ".join(args) + "\n")
+        try:
+            generate_case(out, index, name, kind, kw, args, samples)
+        except Exception as error:  # report every broken case, keep the others
+            failures.append(f"{name}: {type(error).__name__}: {error}")
+    # A case that fails here fails its own test (its files are missing);
+    # the other cases still run.
+    for failure in failures:
+        print("generate.py: failed to build", failure, file=sys.stderr)
+    return 0
+
+
+def generate_case(out, index, name, kind, kw, args, samples):
+    import keras
+    import numpy as np
+
+    keras.utils.set_random_seed(1000 + index)
+    model = build(kind, kw)
+    randomize_statistics(model, np.random.default_rng(index))
+    case_dir = os.path.join(out, name)
+    shutil.rmtree(case_dir, ignore_errors=True)  # no stale references
+    os.makedirs(os.path.join(case_dir, "inputs"), exist_ok=True)
+    os.makedirs(os.path.join(case_dir, "expected"), exist_ok=True)
+    rng = np.random.default_rng(index)
+    inputs = [rng.normal(0.0, 1.5, size=(samples,) + tuple(t.shape[1:])).astype("float32")
+              for t in model.inputs]
+    # Inputs and outputs go by their dict keys when the model was built
+    # with dicts (in sorted key order, as model.inputs lists them), else
+    # by the names of their layers.
+    in_struct = getattr(model, "_inputs_struct", None)
+    if isinstance(in_struct, dict):
+        input_names = sorted(in_struct)
+        feed = dict(zip(input_names, inputs))
+    else:
+        input_names = [t._keras_history.operation.name for t in model.inputs]
+        feed = inputs if len(inputs) > 1 else inputs[0]
+    outputs = model.predict(feed, verbose=0)
+    if isinstance(outputs, dict):
+        output_names = sorted(outputs)
+        outputs = [outputs[k] for k in output_names]
+    else:
+        outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+        output_names = [t._keras_history.operation.name for t in model.outputs]
+    model.save(os.path.join(case_dir, "model.keras"))
+    if name not in KERAS_ONLY:
+        model.save(os.path.join(case_dir, "model.h5"))  # the legacy format too
+    for in_name, x in zip(input_names, inputs):
+        np.save(os.path.join(case_dir, "inputs", in_name + ".npy"), x)
+    for out_name, y in zip(output_names, outputs):
+        np.save(os.path.join(case_dir, "expected", out_name + ".npy"), np.asarray(y))
+    if "--outputs" in args:  # Keras's own feature extractor is the reference
+        layer_names = args[args.index("--outputs") + 1].split(",")
+        extractor = keras.Model(model.inputs,
+                                [model.get_layer(n).output for n in layer_names])
+        features = extractor.predict(feed, verbose=0)
+        for layer_name, y in zip(layer_names, features):
+            np.save(os.path.join(case_dir, "expected", layer_name + ".npy"), np.asarray(y))
+    write_summary(model, case_dir)
+    with open(os.path.join(case_dir, "args.txt"), "w") as f:
+        f.write(" ".join(args) + "\n")
 
 
 def main():
@@ -672,8 +688,7 @@ def main():
     if not opts.out:
         parser.error("--out is required")
     k, n = (int(v) for v in opts.shard.split("/"))
-    generate(opts.out, opts.case, (k, n))
-    return 0
+    return generate(opts.out, opts.case, (k, n))
 
 
 if __name__ == "__main__":

@@ -8,8 +8,9 @@
 namespace kiln {
 
 void buildInferencePipeline(mlir::OpPassManager &pm) {
+  pm.nest<mlir::func::FuncOp>().addPass(createDropInferenceNoOps());
+  pm.addPass(createFoldBatchNorm());
   mlir::OpPassManager &func = pm.nest<mlir::func::FuncOp>();
-  func.addPass(createDropInferenceNoOps());
   func.addPass(createFuseActivation());
   func.addPass(mlir::createCanonicalizerPass());
   func.addPass(mlir::createCSEPass());

@@ -69,6 +69,14 @@ LogicalResult DenseOp::verify() {
   return success();
 }
 
+void DenseOp::setKernelAndBias(Value kernel, Value bias) {
+  getKernelMutable().assign(kernel);
+  if (bias)
+    getBiasMutable().assign(bias);
+  else
+    getBiasMutable().clear();
+}
+
 ActivationKind DenseOp::getFusedActivation() { return getActivation(); }
 
 void DenseOp::setFusedActivation(ActivationKind kind) {
@@ -135,6 +143,14 @@ LogicalResult Conv2DOp::verify() {
       return emitOpError() << "bias must have shape (" << kernel.getDimSize(3) << ")";
   }
   return success();
+}
+
+void Conv2DOp::setKernelAndBias(Value kernel, Value bias) {
+  getKernelMutable().assign(kernel);
+  if (bias)
+    getBiasMutable().assign(bias);
+  else
+    getBiasMutable().clear();
 }
 
 ActivationKind Conv2DOp::getFusedActivation() { return getActivation(); }

@@ -44,4 +44,22 @@ def Kiln_ScratchOpInterface : OpInterface<"ScratchOpInterface"> {
   ];
 }
 
+def Kiln_ChannelLinearOpInterface : OpInterface<"ChannelLinearOpInterface"> {
+  let description = [{
+    Implemented by ops computing `x * kernel + bias` whose result channel `f`
+    (the result's last axis) comes from the kernel's last axis alone (Dense,
+    Conv2D, grouped and depthwise included). A per-channel affine map after
+    such an op (an inference BatchNormalization) folds into its kernel and
+    bias: `-kiln-fold-batch-norm`.
+  }];
+  let cppNamespace = "::kiln";
+  let methods = [
+    InterfaceMethod<"The kernel, output channels on its last axis.",
+      "::mlir::Value", "getKernel">,
+    InterfaceMethod<"The bias, or null.", "::mlir::Value", "getBias">,
+    InterfaceMethod<"Replaces the kernel and the bias (which may be new).",
+      "void", "setKernelAndBias", (ins "::mlir::Value":$kernel, "::mlir::Value":$bias)>
+  ];
+}
+
 #endif // KILN_INTERFACES_TD

@@ -15,7 +15,8 @@ def Kiln_F32Tensor : RankedTensorOf<[F32]>;
 
 def Kiln_DenseOp : Kiln_Op<"dense", [Pure,
     DeclareOpInterfaceMethods<InferTypeOpInterface>,
-    DeclareOpInterfaceMethods<Kiln_ActivationFusionOpInterface>]> {
+    DeclareOpInterfaceMethods<Kiln_ActivationFusionOpInterface>,
+    DeclareOpInterfaceMethods<Kiln_ChannelLinearOpInterface, ["setKernelAndBias"]>]> {
   let summary = "Keras Dense: act(x · kernel + bias) over the last axis";
   let description = [{
     Multiplies the last axis of `input` by `kernel` (shape `in × units`, as
@@ -45,7 +46,8 @@ def Kiln_DenseOp : Kiln_Op<"dense", [Pure,
 
 def Kiln_Conv2DOp : Kiln_Op<"conv2d", [Pure,
     DeclareOpInterfaceMethods<InferTypeOpInterface>,
-    DeclareOpInterfaceMethods<Kiln_ActivationFusionOpInterface>]> {
+    DeclareOpInterfaceMethods<Kiln_ActivationFusionOpInterface>,
+    DeclareOpInterfaceMethods<Kiln_ChannelLinearOpInterface, ["setKernelAndBias"]>]> {
   let summary = "2-D convolution, grouped and dilated, with bias and activation";
   let description = [{
     `input` is NHWC, `kernel` is (KH, KW, C / groups, F). `padding` is

@@ -19,6 +19,27 @@ def DropInferenceNoOps : Pass<"kiln-drop-inference-noops"> {
   let dependentDialects = ["::kiln::KilnDialect"];
 }
 
+def FoldBatchNorm : Pass<"kiln-fold-batch-norm", "::mlir::ModuleOp"> {
+  let summary = "Fold inference BatchNormalization into the Dense or Conv before it";
+  let description = [{
+    A `kiln.batch_norm` over the channel (last) axis whose input comes only
+    from an op implementing `ChannelLinearOpInterface` with a linear
+    epilogue and constant weights becomes part of that op:
+    `kernel[..., f] * s[f]` and `(bias[f] - mean[f]) * s[f] + beta[f]` with
+    `s = gamma / sqrt(variance + epsilon)`, as new weight globals. The
+    producer's old weights stay for other users; unused ones are dropped by
+    `-kiln-plan-weights`.
+
+    ```mlir
+    %c = kiln.conv2d %x, %k, %b {...} : (...) -> tensor<1x8x8x16xf32>
+    %y = kiln.batch_norm %c, %mean, %var gamma %g beta %be {axis = 3 : i64, ...}
+    // becomes
+    %y = kiln.conv2d %x, %k_folded, %b_folded {...} : (...) -> tensor<1x8x8x16xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::ml_program::MLProgramDialect"];
+}
+
 def FuseActivation : Pass<"kiln-fuse-activation"> {
   let summary = "Fold elementwise activations into the op that produces their input";
   let description = [{
