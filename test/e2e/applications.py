@@ -5,7 +5,7 @@ usage: python applications.py --list
        python applications.py --out DIR NAME
 writes DIR/NAME/{model.keras, inputs/<input>.npy, expected/<output>.npy,
 args.txt}; skips the work when DIR/NAME/stamp matches (model, Keras version,
-seed), so the cache survives test runs.
+seed, these scripts), so the cache survives test runs.
 """
 import argparse
 import os
@@ -42,7 +42,16 @@ def main():
     import numpy as np
 
     case = os.path.join(opts.out, opts.name)
-    stamp = f"{opts.name} keras={keras.__version__} seed={SEED}\n"
+    # The cache key: model, Keras version, seed, and the scripts that make
+    # the reference (this one and generate.py's weight randomization).
+    import hashlib
+    here = os.path.dirname(os.path.abspath(__file__))
+    scripts = hashlib.sha256()
+    for script in ("applications.py", "generate.py"):
+        with open(os.path.join(here, script), "rb") as f:
+            scripts.update(f.read())
+    stamp = (f"{opts.name} keras={keras.__version__} seed={SEED} "
+             f"scripts={scripts.hexdigest()[:16]}\n")
     stamp_path = os.path.join(case, "stamp")
     if os.path.exists(stamp_path) and open(stamp_path).read() == stamp:
         return 0

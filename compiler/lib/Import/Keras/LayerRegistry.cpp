@@ -74,15 +74,10 @@ ml_program::GlobalOp WeightCache::addGlobal(Location loc, const std::string &nam
 }
 
 Value WeightCache::constant(OpBuilder &b, Location loc, float value, ArrayRef<int64_t> shape) {
-  auto type = RankedTensorType::get(shape, b.getF32Type());
-  auto attr = DenseElementsAttr::get(type, value);
-  auto it = constants.find(attr);
-  if (it == constants.end()) {
-    auto global = addGlobal(loc, "constant", type, attr);
-    it = constants.try_emplace(attr, global.getSymName().str()).first;
-  }
-  return ml_program::GlobalLoadConstOp::create(
-      b, loc, type, FlatSymbolRefAttr::get(b.getContext(), it->second));
+  int64_t count = 1;
+  for (int64_t d : shape)
+    count *= d;
+  return constantTensor(b, loc, SmallVector<float>(count, value), shape);
 }
 
 Value WeightCache::constantTensor(OpBuilder &b, Location loc, ArrayRef<float> values,
