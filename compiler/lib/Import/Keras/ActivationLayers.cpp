@@ -98,21 +98,16 @@ SmallVector<Value> buildPermute(LayerContext &ctx, ArrayRef<Value> inputs) {
   const llvm::json::Array *dims = dimsValue ? dimsValue->getAsArray() : nullptr;
   if (!dims || int64_t(dims->size()) != type.getRank() - 1)
     ctx.fail("dims must list every non-batch axis once");
-  SmallVector<int64_t> inStrides(type.getRank(), 1);
-  for (int64_t d = type.getRank() - 2; d >= 0; --d)
-    inStrides[d] = inStrides[d + 1] * type.getDimSize(d + 1);
-  SmallVector<int64_t> shape{type.getDimSize(0)}, strides{inStrides[0]};
+  SmallVector<int64_t> perm{0};
   SmallVector<bool> seen(type.getRank(), false);
   for (const llvm::json::Value &e : *dims) {
     int64_t d = e.getAsInteger().value_or(0);
     if (d < 1 || d >= type.getRank() || seen[d])
       ctx.fail("dims must be a permutation of 1.." + std::to_string(type.getRank() - 1));
     seen[d] = true;
-    shape.push_back(type.getDimSize(d));
-    strides.push_back(inStrides[d]);
+    perm.push_back(d);
   }
-  return {StridedViewOp::create(ctx.b, ctx.loc, RankedTensorType::get(shape, type.getElementType()),
-                                x, 0, strides)};
+  return {permuteAxes(ctx, x, perm)};
 }
 
 SmallVector<Value> buildRepeatVector(LayerContext &ctx, ArrayRef<Value> inputs) {

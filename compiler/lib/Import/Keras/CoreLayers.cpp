@@ -121,19 +121,12 @@ SmallVector<Value> buildFlatten(LayerContext &ctx, ArrayRef<Value> inputs) {
   if (format != "channels_last" && format != "channels_first")
     ctx.fail("data_format must be channels_last or channels_first, found '" + format + "'");
   if (format == "channels_first" && type.getRank() > 2) {
-    // (N, C, d1, ..., dk) -> (N, d1, ..., dk, C) as a strided view.
-    SmallVector<int64_t> strides(type.getRank(), 1), shape{type.getDimSize(0)}, viewStrides;
-    for (int64_t d = type.getRank() - 2; d >= 0; --d)
-      strides[d] = strides[d + 1] * type.getDimSize(d + 1);
-    viewStrides.push_back(strides[0]);
-    for (int64_t d = 2; d < type.getRank(); ++d) {
-      shape.push_back(type.getDimSize(d));
-      viewStrides.push_back(strides[d]);
-    }
-    shape.push_back(type.getDimSize(1));
-    viewStrides.push_back(strides[1]);
-    x = StridedViewOp::create(ctx.b, ctx.loc, RankedTensorType::get(shape, type.getElementType()),
-                              x, 0, viewStrides);
+    // (N, C, d1, ..., dk) -> (N, d1, ..., dk, C).
+    SmallVector<int64_t> perm{0};
+    for (int64_t d = 2; d < type.getRank(); ++d)
+      perm.push_back(d);
+    perm.push_back(1);
+    x = permuteAxes(ctx, x, perm);
   }
   int64_t features = type.getNumElements() / type.getDimSize(0);
   return {ReshapeOp::create(

@@ -1,5 +1,7 @@
 #include "LayerRegistry.h"
 
+#include "kiln/Dialect/Kiln/IR/KilnOps.h"
+
 #include "mlir/Dialect/MLProgram/IR/MLProgram.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
@@ -159,6 +161,25 @@ std::string LayerContext::shapeString(Value v, bool batchAsNone) {
   for (size_t i = 0; i < shape.size(); ++i)
     s += (i ? ", " : "") + (i == 0 && batchAsNone ? std::string("None") : std::to_string(shape[i]));
   return s + (shape.size() == 1 ? ",)" : ")");
+}
+
+SmallVector<int64_t> rowMajorStrides(ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> strides(shape.size(), 1);
+  for (int64_t d = int64_t(shape.size()) - 2; d >= 0; --d)
+    strides[d] = strides[d + 1] * shape[d + 1];
+  return strides;
+}
+
+Value permuteAxes(LayerContext &ctx, Value x, ArrayRef<int64_t> perm) {
+  auto type = cast<RankedTensorType>(x.getType());
+  SmallVector<int64_t> inStrides = rowMajorStrides(type.getShape()), shape, strides;
+  for (int64_t d : perm) {
+    shape.push_back(type.getDimSize(d));
+    strides.push_back(inStrides[d]);
+  }
+  return kiln::StridedViewOp::create(ctx.b, ctx.loc,
+                                     RankedTensorType::get(shape, type.getElementType()), x, 0,
+                                     strides);
 }
 
 const LayerRegistry &LayerRegistry::get() {

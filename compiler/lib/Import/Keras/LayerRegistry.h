@@ -139,6 +139,13 @@ mlir::Value applyActivation(LayerContext &ctx, mlir::Value x, const Activation &
 mlir::Value withActivation(LayerContext &ctx, ActivationFusionOpInterface op,
                            const Activation &act);
 
+/// Row-major element strides of `shape`.
+llvm::SmallVector<int64_t> rowMajorStrides(llvm::ArrayRef<int64_t> shape);
+
+/// `x` with its axes reordered (result axis i is input axis perm[i]), as a
+/// strided view.
+mlir::Value permuteAxes(LayerContext &ctx, mlir::Value x, llvm::ArrayRef<int64_t> perm);
+
 inline mlir::Value singleInput(const LayerContext &ctx, llvm::ArrayRef<mlir::Value> inputs) {
   if (inputs.size() != 1)
     ctx.fail("expected 1 input tensor, found " + std::to_string(inputs.size()));

@@ -106,16 +106,7 @@ Value moveAxis(LayerContext &ctx, Value v, int64_t from, int64_t to) {
     if (d != from)
       perm.push_back(d);
   perm.insert(perm.begin() + to, from);
-  SmallVector<int64_t> inStrides(type.getRank(), 1), shape, strides;
-  for (int64_t d = type.getRank() - 2; d >= 0; --d)
-    inStrides[d] = inStrides[d + 1] * type.getDimSize(d + 1);
-  for (int64_t d : perm) {
-    shape.push_back(type.getDimSize(d));
-    strides.push_back(inStrides[d]);
-  }
-  return StridedViewOp::create(ctx.b, ctx.loc,
-                               RankedTensorType::get(shape, type.getElementType()), v, 0,
-                               strides);
+  return permuteAxes(ctx, v, perm);
 }
 
 /// Keras's L2 normalize: x * min(rsqrt(sum(x^2, axis)), 1 / epsilon).

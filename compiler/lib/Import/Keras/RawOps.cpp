@@ -137,14 +137,6 @@ Value reduce(LayerContext &ctx, ArrayRef<Value> inputs, ReduceKind kind) {
   return x;
 }
 
-/// Row-major element strides of a shape.
-SmallVector<int64_t> stridesOf(ArrayRef<int64_t> shape) {
-  SmallVector<int64_t> strides(shape.size(), 1);
-  for (int64_t d = int64_t(shape.size()) - 2; d >= 0; --d)
-    strides[d] = strides[d + 1] * shape[d + 1];
-  return strides;
-}
-
 Value reshape(LayerContext &ctx, ArrayRef<Value> inputs) {
   Value x = inputs.front();
   auto type = typeOf(x);
@@ -199,13 +191,7 @@ Value transpose(LayerContext &ctx, ArrayRef<Value> inputs) {
     ctx.fail("axes " + jsonText(*axes) + " are not a permutation of the input's axes");
   if (perm[0] != 0)
     ctx.fail("the permutation moves the batch axis");
-  SmallVector<int64_t> inStrides = stridesOf(type.getShape()), shape, strides;
-  for (int64_t d : perm) {
-    shape.push_back(type.getDimSize(d));
-    strides.push_back(inStrides[d]);
-  }
-  return StridedViewOp::create(ctx.b, ctx.loc, RankedTensorType::get(shape, type.getElementType()),
-                               x, 0, strides);
+  return permuteAxes(ctx, x, perm);
 }
 
 /// x[key]: slices with positive steps, integers, Ellipsis and None.
@@ -241,7 +227,7 @@ Value getItem(LayerContext &ctx, ArrayRef<Value> inputs) {
       expanded.push_back(k);
     }
   }
-  SmallVector<int64_t> inStrides = stridesOf(type.getShape()), shape, strides;
+  SmallVector<int64_t> inStrides = rowMajorStrides(type.getShape()), shape, strides;
   int64_t offset = 0, axis = 0;
   for (const llvm::json::Value *k : expanded) {
     if (k->kind() == llvm::json::Value::Null) { // None: a new size-1 axis

@@ -375,9 +375,7 @@ SmallVector<Value> buildCropping(LayerContext &ctx, ArrayRef<Value> inputs, size
   requireChannelsLast(ctx);
   SmallVector<int64_t> pairs = pairsPerAxis(ctx, "cropping", dims);
   auto type = typeOf(x);
-  SmallVector<int64_t> strides(type.getRank(), 1), shape(type.getShape());
-  for (int64_t d = type.getRank() - 2; d >= 0; --d)
-    strides[d] = strides[d + 1] * type.getDimSize(d + 1);
+  SmallVector<int64_t> strides = rowMajorStrides(type.getShape()), shape(type.getShape());
   int64_t offset = 0;
   for (size_t a = 0; a < dims; ++a) {
     shape[1 + a] -= pairs[2 * a] + pairs[2 * a + 1];
