@@ -17,6 +17,9 @@ import os
 import shutil
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import sequence_cases  # noqa: E402
+
 # Every Keras 3 activation that can be named by a string.
 ACTIVATIONS = [
     "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "swish",
@@ -270,6 +273,7 @@ def cases():
     # several inputs and outputs.
     for seed in range(RANDOM_DAGS):
         c[f"dag_{seed:03d}"] = ("random_dag", {"seed": seed}, [], 2)
+    c.update(sequence_cases.cases())
     # Straight on the inputs, where their spread gives sparse but nonzero
     # outputs and softmax axes of odd length.
     for name in ("sparsemax", "softmax", "log_softmax", "glu"):
@@ -278,6 +282,14 @@ def cases():
 
 
 def build(kind, kw):
+    """The Keras model of a case and the per-sample shapes that fix its
+    inputs' open (None) axes."""
+    if kind.startswith("seq_"):
+        return sequence_cases.build(kind, kw, load_sample)
+    return build_fixed(kind, kw), {}
+
+
+def build_fixed(kind, kw):
     import keras
     import numpy as np
     from keras import layers
@@ -624,20 +636,43 @@ def generate(out, only=None, shard=(0, 1)):
     return 0
 
 
+def make_input(rng, tensor, samples, shapes):
+    """Random inputs: normal floats; token ids with zero padding at the end
+    (at least one real token) for integer and ID_INPUTS inputs; 0/1 with a
+    kept first column for attention masks."""
+    import numpy as np
+    name = tensor._keras_history.operation.name
+    shape = (samples,) + tuple(shapes.get(name, tensor.shape[1:]))
+    if name == "positions":
+        return np.tile(np.arange(shape[1]), (samples, 1)).astype(str(tensor.dtype))
+    if name == "attention_mask":
+        m = rng.integers(0, 2, size=shape).astype("float32")
+        m[..., 0] = 1.0
+        return m
+    if "int" in str(tensor.dtype) or name in sequence_cases.ID_INPUTS:
+        ids = rng.integers(1, sequence_cases.VOCAB, size=shape)
+        if len(shape) == 2 and shape[1] > 1:
+            for row in ids:  # padding after a random number of tokens
+                row[rng.integers(1, shape[1] + 1):] = 0
+        dtype = "float32" if name in sequence_cases.ID_INPUTS else str(tensor.dtype)
+        return ids.astype(dtype)
+    return rng.normal(0.0, 1.5, size=shape).astype("float32")
+
+
 def generate_case(out, index, name, kind, kw, args, samples):
     import keras
     import numpy as np
 
     keras.utils.set_random_seed(1000 + index)
-    model = build(kind, kw)
+    model, shapes = build(kind, kw)
     randomize_statistics(model, np.random.default_rng(index))
     case_dir = os.path.join(out, name)
     shutil.rmtree(case_dir, ignore_errors=True)  # no stale references
     os.makedirs(os.path.join(case_dir, "inputs"), exist_ok=True)
     os.makedirs(os.path.join(case_dir, "expected"), exist_ok=True)
     rng = np.random.default_rng(index)
-    inputs = [rng.normal(0.0, 1.5, size=(samples,) + tuple(t.shape[1:])).astype("float32")
-              for t in model.inputs]
+    inputs = [make_input(rng, t, samples, shapes) for t in model.inputs]
+    args = args + [f"--input-shape={n}={'x'.join(map(str, s))}" for n, s in shapes.items()]
     # Inputs and outputs go by their dict keys when the model was built
     # with dicts (in sorted key order, as model.inputs lists them), else
     # by the names of their layers.

@@ -28,6 +28,10 @@ TensorInterface describeTensor(Type type, StringAttr name, const std::string &fa
   t.sampleShape.assign(tensor.getShape().begin() + 1, tensor.getShape().end());
   for (int64_t d : t.sampleShape)
     t.sampleSize *= d;
+  if (tensor.getElementType().isInteger(32))
+    t = {t.name, t.sampleShape, t.sampleSize, "std::int32_t", 4, "kiln::rt::DType::i32"};
+  else if (tensor.getElementType().isInteger(64))
+    t = {t.name, t.sampleShape, t.sampleSize, "std::int64_t", 8, "kiln::rt::DType::i64"};
   return t;
 }
 
@@ -83,13 +87,19 @@ FailureOr<ModelInterface> readModelInterface(ModuleOp module, const std::string 
     error = "the model needs at least one input and one output";
     return failure();
   }
+  for (const TensorInterface &t : model.outputs)
+    if (t.elementType != "float") {
+      error = "output '" + t.name + "' holds integer ids (an input returned as is); kiln "
+              "models output float32";
+      return failure();
+    }
   model.batch = cast<RankedTensorType>(type.getInput(0)).getDimSize(0);
   model.planBytes = arena.getInt();
   model.arenaBytes = model.planBytes;
   if (model.batch > 1)
     for (const auto *list : {&model.inputs, &model.outputs})
       for (const TensorInterface &t : *list)
-        model.arenaBytes += alignBuffer(model.batch * t.sampleSize * int64_t(sizeof(float)));
+        model.arenaBytes += alignBuffer(model.batch * t.sampleSize * t.elementBytes);
   model.livenessLowerBound = bound.getInt();
   model.weightBytes = weights.getInt();
   return model;

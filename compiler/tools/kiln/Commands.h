@@ -7,6 +7,7 @@
 
 #include "kiln/Target/CppTarget.h"
 
+#include <map>
 #include <vector>
 
 namespace kiln::cli {
@@ -21,6 +22,8 @@ struct CompileRequest {
   std::string name; // empty: derived from the model file name
   int64_t batch = 1;
   std::vector<std::string> extraOutputs;
+  /// --input-shape NAME=D1x...xDk, as written (parsed by compileModel).
+  std::vector<std::string> inputShapes;
   ToolchainOptions toolchain = defaultToolchain();
   bool stats = false;
 };
@@ -33,6 +36,11 @@ int compileCommand(int argc, char **argv);
 int runCommand(int argc, char **argv);
 int summaryCommand(int argc, char **argv);
 int plotCommand(int argc, char **argv);
+
+/// Parses --input-shape values (NAME=D1x...xDk) into `shapes`; on failure
+/// sets `error`.
+bool parseInputShapes(const std::vector<std::string> &specs,
+                      std::map<std::string, std::vector<int64_t>> &shapes, std::string &error);
 
 /// Prints `kiln: error: MESSAGE` to stderr and returns 1.
 int reportError(const std::string &message);

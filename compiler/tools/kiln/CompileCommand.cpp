@@ -82,6 +82,34 @@ bool writeFiles(const std::string &dir, const SourceFiles &files, std::string &e
   return true;
 }
 
+} // namespace
+
+bool parseInputShapes(const std::vector<std::string> &specs,
+                      std::map<std::string, std::vector<int64_t>> &shapes, std::string &error) {
+  for (const std::string &spec : specs) {
+    auto [name, dims] = llvm::StringRef(spec).split('=');
+    llvm::SmallVector<llvm::StringRef> parts;
+    dims.split(parts, 'x');
+    std::vector<int64_t> shape;
+    for (llvm::StringRef part : parts) {
+      int64_t n = 0;
+      if (part.getAsInteger(10, n) || n <= 0) {
+        shape.clear();
+        break;
+      }
+      shape.push_back(n);
+    }
+    if (name.empty() || shape.empty()) {
+      error = "--input-shape '" + spec +
+              "' is not NAME=D1x...xDk with positive sizes (batch axis excluded)";
+      return false;
+    }
+    shapes[name.str()] = shape;
+  }
+  return true;
+}
+
+namespace {
 void printStats(const ModelInterface &model) {
   llvm::outs() << "arena bytes: " << model.arenaBytes << "\n"
                << "liveness lower bound bytes: " << model.livenessLowerBound << "\n"
@@ -115,6 +143,8 @@ int compileModel(const CompileRequest &request, std::string *nameOut) {
   ImportOptions options;
   options.batch = request.batch;
   options.extraOutputs = request.extraOutputs;
+  if (!parseInputShapes(request.inputShapes, options.inputShapes, error))
+    return reportError(error);
   OwningOpRef<ModuleOp> module = importKerasModel(context, request.modelPath, options, error);
   if (!module)
     return reportError(error);
@@ -188,6 +218,9 @@ int compileCommand(int argc, char **argv) {
   cl::list<std::string> outputs("outputs", cl::desc("expose these layers' outputs too"),
                                 cl::CommaSeparated, cl::value_desc("LAYER,..."),
                                 cl::cat(category));
+  cl::list<std::string> inputShapes(
+      "input-shape", cl::desc("fix an input's open (None) axes, batch axis excluded"),
+      cl::value_desc("NAME=D1x...xDk"), cl::cat(category));
   cl::opt<std::string> cxxFlags("cxx-flags",
                                 cl::desc("flags for the C++ compiler (default: -O3 -march=native)"),
                                 cl::cat(category));
@@ -214,6 +247,7 @@ int compileCommand(int argc, char **argv) {
   request.batch = batch;
   request.extraOutputs.assign(outputs.begin(), outputs.end());
   request.stats = stats;
+  request.inputShapes.assign(inputShapes.begin(), inputShapes.end());
   if (cxxFlags.getNumOccurrences()) {
     llvm::SmallVector<llvm::StringRef> parts;
     llvm::StringRef(cxxFlags).split(parts, ' ', -1, false);

@@ -27,6 +27,7 @@ bool loadReport(const std::string &path, ModelReport &report) {
   mlir::MLIRContext context(registry);
   ImportOptions options;
   options.report = &report;
+  options.openAxisSize = 1; // shapes are reported, not compiled
   std::string error;
   if (!importKerasModel(context, path, options, error)) {
     reportError(error);

@@ -31,6 +31,8 @@ std::string cacheKey(const std::string &modelBytes, const CompileRequest &reques
   llvm::SHA256 hash;
   hash.update(modelBytes);
   hash.update("\nbatch=" + std::to_string(request.batch));
+  for (const std::string &shape : request.inputShapes)
+    hash.update("\ninput-shape=" + shape);
   hash.update("\ncxx=" + request.toolchain.cxx + " " + llvm::join(request.toolchain.cxxFlags, " "));
   std::string self = llvm::sys::fs::getMainExecutable(nullptr, nullptr);
   llvm::sys::fs::file_status status;
@@ -52,6 +54,9 @@ int runCommand(int argc, char **argv) {
                               cl::Required, cl::cat(category));
   cl::opt<int64_t> batch("batch", cl::desc("samples per forward pass"), cl::init(1),
                          cl::cat(category));
+  cl::list<std::string> inputShapes(
+      "input-shape", cl::desc("fix an input's open (None) axes, batch axis excluded"),
+      cl::value_desc("NAME=D1x...xDk"), cl::cat(category));
   cl::opt<std::string> cxxFlags("cxx-flags", cl::desc("flags for the C++ compiler"),
                                 cl::cat(category));
   cl::ParseCommandLineOptions(argc, argv, "kiln run: compile, build and run a Keras model\n");
@@ -60,6 +65,7 @@ int runCommand(int argc, char **argv) {
   request.modelPath = model;
   request.batch = batch;
   request.emit = Emit::Exe;
+  request.inputShapes.assign(inputShapes.begin(), inputShapes.end());
   if (cxxFlags.getNumOccurrences()) {
     llvm::SmallVector<llvm::StringRef> parts;
     llvm::StringRef(cxxFlags).split(parts, ' ', -1, false);

@@ -16,8 +16,10 @@ constexpr const char kUsage[] = R"(usage: kiln <command> [options]
 
 commands:
   compile MODEL -o DIR [--emit=kiln|kiln-opt|emitc|cpp|obj|lib|exe] [--name NAME]
-          [--batch N] [--outputs LAYER,...] [--cxx-flags FLAGS] [--stats]
+          [--batch N] [--input-shape NAME=D1x...xDk] [--outputs LAYER,...]
+          [--cxx-flags FLAGS] [--stats]
   run     MODEL --input NAME=FILE.npy ... --output-dir OUT [--batch N]
+          [--input-shape NAME=D1x...xDk]
   summary MODEL [--json]
   plot    MODEL -o FILE.svg|.png|.dot [--show-shapes]
 

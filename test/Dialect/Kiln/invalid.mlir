@@ -117,7 +117,7 @@ func.func @reshape_count(%a: tensor<2x5xf32>) -> tensor<2x4xf32> {
 // -----
 
 func.func @view_out_of_bounds(%x: tensor<2x4xf32>) -> tensor<2x4xf32> {
-  // expected-error @+1 {{reads element 8 of an input with 8 elements}}
+  // expected-error @+1 {{reads elements 1 to 8 of an input with 8 elements}}
   %0 = kiln.strided_view %x {offset = 1 : i64, strides = array<i64: 4, 1>} : (tensor<2x4xf32>) -> tensor<2x4xf32>
   return %0 : tensor<2x4xf32>
 }
@@ -196,4 +196,53 @@ func.func @resize_channels(%x: tensor<1x4x4x3xf32>) -> tensor<1x8x8x4xf32> {
   // expected-error @+1 {{resizes the spatial axes of NHWC tensors only}}
   %0 = kiln.resize %x {kind = #kiln.resize<nearest>} : (tensor<1x4x4x3xf32>) -> tensor<1x8x8x4xf32>
   return %0 : tensor<1x8x8x4xf32>
+}
+
+// -----
+
+func.func @rnn_kernel_gates(%x: tensor<2x5x8xf32>, %k: tensor<8x20xf32>, %rk: tensor<6x24xf32>) -> tensor<2x6xf32> {
+  // expected-error @+1 {{kernel must be 8x24, got 'tensor<8x20xf32>'}}
+  %0 = kiln.rnn %x, %k, %rk {cell = #kiln.cell<lstm>, activation = #kiln.activation<tanh>} : (tensor<2x5x8xf32>, tensor<8x20xf32>, tensor<6x24xf32>) -> tensor<2x6xf32>
+  return %0 : tensor<2x6xf32>
+}
+
+// -----
+
+func.func @rnn_reset_after_not_gru(%x: tensor<2x5x8xf32>, %k: tensor<8x6xf32>, %rk: tensor<6x6xf32>) -> tensor<2x6xf32> {
+  // expected-error @+1 {{reset_after applies to GRU cells only}}
+  %0 = kiln.rnn %x, %k, %rk {cell = #kiln.cell<simple>, activation = #kiln.activation<tanh>, reset_after} : (tensor<2x5x8xf32>, tensor<8x6xf32>, tensor<6x6xf32>) -> tensor<2x6xf32>
+  return %0 : tensor<2x6xf32>
+}
+
+// -----
+
+func.func @rnn_states(%x: tensor<2x5x8xf32>, %k: tensor<8x24xf32>, %rk: tensor<6x24xf32>, %h: tensor<2x6xf32>) -> tensor<2x6xf32> {
+  // expected-error @+1 {{expected 2 initial states, got 1}}
+  %0 = kiln.rnn %x, %k, %rk initial(%h) {cell = #kiln.cell<lstm>, activation = #kiln.activation<tanh>} : (tensor<2x5x8xf32>, tensor<8x24xf32>, tensor<6x24xf32>, tensor<2x6xf32>) -> tensor<2x6xf32>
+  return %0 : tensor<2x6xf32>
+}
+
+// -----
+
+func.func @rnn_mask_shape(%x: tensor<2x5x8xf32>, %k: tensor<8x6xf32>, %rk: tensor<6x6xf32>, %m: tensor<2x4xf32>) -> tensor<2x5x6xf32> {
+  // expected-error @+1 {{mask must be 2x5, got 'tensor<2x4xf32>'}}
+  %0 = kiln.rnn %x, %k, %rk mask(%m) {cell = #kiln.cell<simple>, activation = #kiln.activation<tanh>, return_sequences} : (tensor<2x5x8xf32>, tensor<8x6xf32>, tensor<6x6xf32>, tensor<2x4xf32>) -> tensor<2x5x6xf32>
+  return %0 : tensor<2x5x6xf32>
+}
+
+// -----
+
+func.func @cast_shape(%x: tensor<2x5xi32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{cast changes the shape}}
+  %0 = kiln.cast %x : (tensor<2x5xi32>) -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @embedding_table_rank(%x: tensor<2x5xi32>, %t: tensor<20xf32>) -> tensor<2x5x1xf32> {
+  // expected-error @+2 {{embedding table must be 2-D}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = kiln.embedding %x, %t : (tensor<2x5xi32>, tensor<20xf32>) -> tensor<2x5x1xf32>
+  return %0 : tensor<2x5x1xf32>
 }

@@ -5,6 +5,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,12 @@ struct ImportOptions {
   int64_t batch = 1;
   /// Layers whose outputs become extra model outputs (feature extraction).
   std::vector<std::string> extraOutputs;
+  /// Per-sample shapes (no batch axis) for inputs, by Keras input name; they
+  /// fix axes the model leaves open (None), e.g. a text input's length.
+  std::map<std::string, std::vector<int64_t>> inputShapes;
+  /// Size given to open axes no `inputShapes` entry fixes; 0 makes them an
+  /// error (compiling needs static shapes; summaries do not).
+  int64_t openAxisSize = 0;
   /// When set, receives the per-layer description (kiln summary, kiln plot).
   ModelReport *report = nullptr;
 };

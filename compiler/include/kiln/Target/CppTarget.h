@@ -16,6 +16,11 @@ struct TensorInterface {
   std::string name;
   std::vector<int64_t> sampleShape; // without the batch axis
   int64_t sampleSize = 1;
+  /// C++ element type ("float", "std::int32_t", "std::int64_t") and its size.
+  std::string elementType = "float";
+  int64_t elementBytes = 4;
+  /// The harness's tag for it (kiln::rt::DType).
+  std::string dtypeTag = "kiln::rt::DType::f32";
 };
 
 /// What the generated header promises; read off the planned module.

@@ -274,6 +274,7 @@ struct MatmulLowering : KernelCallPattern<kiln::MatmulOp> {
 
 void kiln::populateKernelCallPatterns(RewritePatternSet &patterns) {
   populateConvPatterns(patterns);
+  populateSequencePatterns(patterns);
   patterns.add<ReduceLowering, StridedViewLowering, MatmulLowering>(patterns.getContext());
   patterns.add<DenseLowering, ActivationLowering, SoftmaxLowering, SparsemaxLowering,
                GluLowering, BinaryLowering, ConcatLowering, ReshapeLowering>(

@@ -42,10 +42,13 @@ struct FuncLowering : OpConversionPattern<func::FuncOp> {
     TypeConverter::SignatureConversion signature(type.getNumInputs());
     SmallVector<Type> argTypes;
     for (unsigned i = 0; i < type.getNumInputs(); ++i) {
-      if (!isa<RankedTensorType>(type.getInput(i)))
+      auto tensor = dyn_cast<RankedTensorType>(type.getInput(i));
+      if (!tensor)
         return rewriter.notifyMatchFailure(func, "non-tensor argument");
-      signature.addInputs(i, floatPtr(ctx));
-      argTypes.push_back(floatPtr(ctx));
+      // float32 activations, or integer ids (int32_t*, int64_t*).
+      Type pointer = emitc::PointerType::get(tensor.getElementType());
+      signature.addInputs(i, pointer);
+      argTypes.push_back(pointer);
     }
     for (unsigned k = 0; k < type.getNumResults(); ++k)
       argTypes.push_back(floatPtr(ctx));

@@ -32,6 +32,8 @@ void emitKernelCall(mlir::ConversionPatternRewriter &rewriter, mlir::Location lo
 void populateKernelCallPatterns(mlir::RewritePatternSet &patterns);
 /// Convolution, pooling, normalization, padding and resizing.
 void populateConvPatterns(mlir::RewritePatternSet &patterns);
+/// Token ids, masks and recurrent layers.
+void populateSequencePatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace kiln
 

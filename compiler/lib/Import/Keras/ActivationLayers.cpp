@@ -73,9 +73,6 @@ SmallVector<Value> buildPReLU(LayerContext &ctx, ArrayRef<Value> inputs) {
 
 SmallVector<Value> buildSoftmax(LayerContext &ctx, ArrayRef<Value> inputs) {
   Value x = singleInput(ctx, inputs);
-  if (ctx.call.kwargs && ctx.call.kwargs->get("mask") &&
-      ctx.call.kwargs->get("mask")->kind() != llvm::json::Value::Null)
-    ctx.fail("a masked Softmax is not supported yet");
   int64_t axis = -1;
   if (const llvm::json::Value *v = ctx.get("axis")) {
     if (auto i = v->getAsInteger())
@@ -88,6 +85,22 @@ SmallVector<Value> buildSoftmax(LayerContext &ctx, ArrayRef<Value> inputs) {
   int64_t rank = typeOf(x).getRank();
   if (axis < -rank || axis >= rank || axis == 0 || axis == -rank)
     ctx.fail("axis " + std::to_string(axis) + " is not a feature axis");
+  if (Value mask = ctx.mask()) {
+    // The mask broadcasts against the input's trailing axes, as in NumPy.
+    auto type = typeOf(x), mt = typeOf(mask);
+    if (mt.getRank() > rank)
+      ctx.fail("mask " + LayerContext::shapeString(mask) + " has more axes than the input " +
+               LayerContext::shapeString(x));
+    SmallVector<int64_t> shape(rank - mt.getRank(), 1);
+    shape.append(mt.getShape().begin(), mt.getShape().end());
+    for (int64_t d = 0; d < rank; ++d)
+      if (shape[d] != 1 && shape[d] != type.getDimSize(d))
+        ctx.fail("mask " + LayerContext::shapeString(mask) + " does not broadcast to the input " +
+                 LayerContext::shapeString(x));
+    Value m = ReshapeOp::create(ctx.b, ctx.loc, RankedTensorType::get(shape, mt.getElementType()),
+                                mask);
+    return {maskedSoftmax(ctx, x, m, axis)};
+  }
   return {SoftmaxOp::create(ctx.b, ctx.loc, x, axis)};
 }
 

@@ -26,9 +26,10 @@ using CallKey = std::pair<std::string, int64_t>; // (layer, call index)
 /// inlined at one of its call sites) into the function under construction.
 class ModelBuilder {
 public:
-  ModelBuilder(OpBuilder &builder, WeightCache &weights, const ModelSpec &spec,
-               const WeightStore &store, std::string scope, bool trainable)
-      : builder(builder), weights(weights), spec(spec), store(store),
+  ModelBuilder(OpBuilder &builder, WeightCache &weights, llvm::DenseMap<Value, Value> &masks,
+               const ModelSpec &spec, const WeightStore &store, std::string scope,
+               bool trainable)
+      : builder(builder), weights(weights), masks(masks), spec(spec), store(store),
         scope(std::move(scope)), trainable(trainable) {}
 
   /// Binds the model's inputs to `inputs`, builds every call and returns the
@@ -48,6 +49,9 @@ private:
 
   OpBuilder &builder;
   WeightCache &weights;
+  /// The Keras mask riding on each value (Embedding(mask_zero), Masking),
+  /// shared with nested models: masks flow in and out of them.
+  llvm::DenseMap<Value, Value> &masks;
   const ModelSpec &spec;
   const WeightStore &store;
   std::string scope;
@@ -85,7 +89,7 @@ SmallVector<Value> ModelBuilder::buildNestedCall(const LayerSpec &layer,
     ModelSpec nested = parseNestedModel(layer, spec.kerasMajor);
     std::unique_ptr<WeightStore> nestedStore = store.nested(layer, nested);
     bool nestedTrainable = trainable && layer.config->getBoolean("trainable").value_or(true);
-    ModelBuilder inner(builder, weights, nested, *nestedStore, scope + layer.name + "/",
+    ModelBuilder inner(builder, weights, masks, nested, *nestedStore, scope + layer.name + "/",
                        nestedTrainable);
     if (inputs.size() != nested.inputs.size())
       throw ImportError("", "called with " + std::to_string(inputs.size()) +
@@ -104,6 +108,13 @@ void ModelBuilder::buildCall(const LayerSpec &layer, size_t callIndex) {
   SmallVector<Value> inputs;
   for (const TensorRef &ref : call.inputs)
     inputs.push_back(resolve(ref, layer.label(), /*fromModelIO=*/false));
+  std::vector<std::pair<std::string, SmallVector<Value>>> keywordInputs;
+  for (const auto &[keyword, refs] : call.keywordInputs) {
+    SmallVector<Value> values;
+    for (const TensorRef &ref : refs)
+      values.push_back(resolve(ref, layer.label(), /*fromModelIO=*/false));
+    keywordInputs.push_back({keyword, values});
+  }
   if (!layer.registeredName.empty() && layer.registeredName.find('>') != std::string::npos)
     throw ImportError(layer.label(), "custom class '" + layer.registeredName +
                                          "' cannot be compiled: kiln never runs code from a "
@@ -130,8 +141,22 @@ void ModelBuilder::buildCall(const LayerSpec &layer, size_t callIndex) {
     return;
   }
   bool rawOp = layer.module.rfind("keras.src.ops", 0) == 0;
-  const LayerBuildFn *fn = rawOp ? LayerRegistry::get().lookupOp(layer.className)
-                                 : LayerRegistry::get().lookup(layer.className);
+  const LayerRegistry &registry = LayerRegistry::get();
+  const LayerBuildFn *fn = rawOp ? registry.lookupOp(layer.className)
+                                 : registry.lookup(layer.className);
+  // Legacy .h5 configs name no module: a class that is no layer may be a
+  // raw operation (Keras 3 records masks as NotEqual, Any, ...).
+  if (!fn && layer.module.empty() && (fn = registry.lookupOp(layer.className)))
+    rawOp = true;
+  // Integer ids feed Embedding (and id comparisons) as they are; any other
+  // layer sees them as floats, as Keras promotes them.
+  if (!registry.takesIds(layer.className, rawOp))
+    for (Value &v : inputs)
+      if (!cast<RankedTensorType>(v.getType()).getElementType().isF32())
+        v = CastOp::create(builder, NameLoc::get(builder.getStringAttr(scope + layer.label())),
+                           RankedTensorType::get(cast<RankedTensorType>(v.getType()).getShape(),
+                                                 builder.getF32Type()),
+                           v);
   if (!fn)
     throw ImportError(layer.label(), std::string(rawOp ? "unsupported operation '"
                                                        : "unsupported layer class '") +
@@ -139,7 +164,24 @@ void ModelBuilder::buildCall(const LayerSpec &layer, size_t callIndex) {
                                          (layer.module.empty() ? "" : " from module '" +
                                          layer.module + "'"));
   LayerContext ctx(spec, layer, call, builder, weights, store, scope, trainable);
-  built[{layer.name, int64_t(callIndex)}] = (*fn)(ctx, inputs);
+  ctx.keywordInputs = std::move(keywordInputs);
+  for (Value v : inputs)
+    ctx.inputMasks.push_back(masks.lookup(v));
+  for (const auto &entry : ctx.keywordInputs)
+    for (Value v : entry.second)
+      if (Value m = masks.lookup(v))
+        ctx.keywordMasks[v] = m;
+  SmallVector<Value> results = (*fn)(ctx, inputs);
+  // Keras sets the first output's mask from compute_mask; raw operations
+  // produce unmasked arrays.
+  Value outputMask;
+  if (ctx.outputMask)
+    outputMask = *ctx.outputMask;
+  else if (!rawOp && registry.passesMask(layer.className))
+    outputMask = ctx.previousMask();
+  if (outputMask && !results.empty())
+    masks[results.front()] = outputMask;
+  built[{layer.name, int64_t(callIndex)}] = std::move(results);
 }
 
 void ModelBuilder::reportUnbuildable(const LayerSpec &layer, const LayerCall &call) {
@@ -176,8 +218,12 @@ SmallVector<Value> ModelBuilder::build(ArrayRef<Value> inputs,
     size_t before = pending.size();
     for (auto it = pending.begin(); it != pending.end();) {
       bool ready = true;
-      for (const TensorRef &ref : it->first->calls[it->second].inputs)
+      const LayerCall &call = it->first->calls[it->second];
+      for (const TensorRef &ref : call.inputs)
         ready = ready && resolve(ref, it->first->label(), /*fromModelIO=*/false);
+      for (const auto &keyword : call.keywordInputs)
+        for (const TensorRef &ref : keyword.second)
+          ready = ready && resolve(ref, it->first->label(), /*fromModelIO=*/false);
       if (!ready) {
         ++it;
         continue;
@@ -239,7 +285,29 @@ void ModelBuilder::fillReport(ModelReport &report) const {
   }
 }
 
-RankedTensorType inputType(Builder &builder, const LayerSpec &input, int64_t batch) {
+/// The element type kiln uses for a Keras input dtype: float32 as is, and
+/// integer ids (Embedding inputs) as int32 or int64 so the caller passes
+/// them unconverted.
+Type inputElementType(Builder &builder, const LayerSpec &input, const std::string &dtype) {
+  if (dtype == "float32")
+    return builder.getF32Type();
+  if (dtype == "int32")
+    return builder.getI32Type();
+  if (dtype == "int64")
+    return builder.getI64Type();
+  throw ImportError(input.label(), "input dtype is '" + dtype +
+                                       "'; kiln compiles float32, int32 and int64 inputs");
+}
+
+std::string shapeText(ArrayRef<int64_t> shape) {
+  std::string s;
+  for (int64_t d : shape)
+    s += (s.empty() ? "" : "x") + std::to_string(d);
+  return s;
+}
+
+RankedTensorType inputType(Builder &builder, const LayerSpec &input, const std::string &name,
+                           const ImportOptions &options) {
   const llvm::json::Object &config = *input.config;
   const llvm::json::Value *shape = config.get("batch_shape");
   if (!shape || shape->kind() == llvm::json::Value::Null)
@@ -250,20 +318,44 @@ RankedTensorType inputType(Builder &builder, const LayerSpec &input, int64_t bat
   std::string dtype = "float32";
   if (auto s = config.getString("dtype"))
     dtype = s->str();
-  if (dtype != "float32")
-    throw ImportError(input.label(), "input dtype is '" + dtype + "'; kiln compiles float32 inputs");
-  SmallVector<int64_t> sizes{batch};
+  else if (const llvm::json::Object *policy = config.getObject("dtype"))
+    if (const llvm::json::Object *inner = policy->getObject("config"))
+      if (auto n = inner->getString("name"))
+        dtype = n->str();
+  Type element = inputElementType(builder, input, dtype);
+  auto given = options.inputShapes.find(name);
+  if (given != options.inputShapes.end() && given->second.size() + 1 != dims->size())
+    throw ImportError(input.label(), "--input-shape gives " +
+                                         std::to_string(given->second.size()) +
+                                         " axes for input '" + name + "', which has " +
+                                         std::to_string(dims->size() - 1) +
+                                         " (batch axis excluded)");
+  SmallVector<int64_t> sizes{options.batch};
   for (size_t d = 1; d < dims->size(); ++d) {
     std::optional<int64_t> n = (*dims)[d].getAsInteger();
+    if (given != options.inputShapes.end()) {
+      int64_t want = given->second[d - 1];
+      if (n && *n != want)
+        throw ImportError(input.label(), "--input-shape " + name + "=" +
+                                             shapeText(given->second) + " sets axis " +
+                                             std::to_string(d) + " to " + std::to_string(want) +
+                                             ", but the model fixes it to " +
+                                             std::to_string(*n));
+      n = want;
+    } else if (!n && options.openAxisSize > 0) {
+      n = options.openAxisSize;
+    }
     if (!n)
-      throw ImportError(input.label(), "input axis " + std::to_string(d) +
-                                           " has no fixed size; kiln compiles static shapes");
+      throw ImportError(input.label(),
+                        "input axis " + std::to_string(d) +
+                            " has no fixed size (None); kiln compiles static shapes: give it "
+                            "with --input-shape " + name + "=D1x...xDk (batch axis excluded)");
     if (*n <= 0)
       throw ImportError(input.label(), "input axis " + std::to_string(d) + " has size " +
                                            std::to_string(*n) + "; expected a positive size");
     sizes.push_back(*n);
   }
-  return RankedTensorType::get(sizes, builder.getF32Type());
+  return RankedTensorType::get(sizes, element);
 }
 
 /// The module: weights as globals and `func.func @forward` over the model.
@@ -273,13 +365,16 @@ OwningOpRef<ModuleOp> buildModule(MLIRContext &context, const ModelSpec &spec,
   OpBuilder builder(&context);
   SmallVector<Type> argTypes;
   SmallVector<std::string> argNames;
+  for (const auto &[name, shape] : options.inputShapes)
+    if (llvm::find(spec.inputNames, name) == spec.inputNames.end())
+      throw ImportError("", "--input-shape names '" + name + "', which is not a model input");
   for (auto [ref, name] : llvm::zip(spec.inputs, spec.inputNames)) {
     const LayerSpec *layer = spec.find(ref.layer);
     if (!layer)
       throw ImportError("", "input_layers names '" + ref.layer + "', which is not in the model");
     if (layer->className != "InputLayer")
       throw ImportError(layer->label(), "listed in input_layers but is not an InputLayer");
-    argTypes.push_back(inputType(builder, *layer, options.batch));
+    argTypes.push_back(inputType(builder, *layer, name, options));
     argNames.push_back(name);
   }
   if (argTypes.empty())
@@ -293,7 +388,8 @@ OwningOpRef<ModuleOp> buildModule(MLIRContext &context, const ModelSpec &spec,
     func.setArgAttr(i, attr::kName, builder.getStringAttr(name));
 
   WeightCache weights(*module);
-  ModelBuilder top(builder, weights, spec, store, "", /*trainable=*/true);
+  llvm::DenseMap<Value, Value> masks;
+  ModelBuilder top(builder, weights, masks, spec, store, "", /*trainable=*/true);
   SmallVector<Value> args(body->getArguments().begin(), body->getArguments().end());
   SmallVector<Value> results = top.build(args, options.extraOutputs);
   if (options.report)

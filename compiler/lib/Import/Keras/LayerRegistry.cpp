@@ -36,8 +36,9 @@ std::string symbolFor(const std::string &layer, const std::string &role) {
 Value WeightCache::load(OpBuilder &b, Location loc, const WeightStore &store,
                         const std::string &scope, const LayerSpec &layer, int index,
                         const std::string &role, llvm::ArrayRef<int64_t> expectedShape,
-                        bool trainable, llvm::ArrayRef<int64_t> globalShape) {
-  auto key = std::make_pair(scope + layer.name, index);
+                        bool trainable, llvm::ArrayRef<int64_t> globalShape,
+                        const std::string &part) {
+  auto key = std::make_pair(scope + layer.name + (part.empty() ? "" : "/" + part), index);
   auto type = RankedTensorType::get(globalShape.empty() ? expectedShape : globalShape,
                                     b.getF32Type());
   auto it = symbols.find(key);
@@ -49,7 +50,7 @@ Value WeightCache::load(OpBuilder &b, Location loc, const WeightStore &store,
                                            shapeOf(expectedShape));
     auto blob = HeapAsmResourceBlob::allocateAndCopyInferAlign(
         llvm::ArrayRef<float>(data.values));
-    std::string name = symbolFor(scope + layer.name, role);
+    std::string name = symbolFor(scope + layer.name + (part.empty() ? "" : "/" + part), role);
     auto global = addGlobal(loc, name, type,
                             DenseResourceElementsAttr::get(type, name, std::move(blob)));
     it = symbols.emplace(key, global.getSymName().str()).first;
@@ -191,6 +192,15 @@ const LayerRegistry &LayerRegistry::get() {
     registerVisionLayers(r);
     registerNormalizationLayers(r);
     registerActivationAndShapeLayers(r);
+    registerSequenceLayers(r);
+    registerAttentionLayers(r);
+    for (const char *name :
+         {"Dense", "Activation", "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax", "Dropout",
+          "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianDropout",
+          "AlphaDropout", "GaussianNoise", "ActivityRegularization", "Identity",
+          "LayerNormalization", "GroupNormalization", "BatchNormalization",
+          "UnitNormalization", "Rescaling", "Normalization", "TimeDistributed"})
+      r.addMaskPassing(name);
     return r;
   }();
   return registry;

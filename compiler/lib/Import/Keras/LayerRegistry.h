@@ -14,6 +14,7 @@
 #include "mlir/Dialect/MLProgram/IR/MLProgram.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
 
 #include <functional>
 #include <map>
@@ -35,7 +36,8 @@ public:
   mlir::Value load(mlir::OpBuilder &b, mlir::Location loc, const WeightStore &store,
                    const std::string &scope, const LayerSpec &layer, int index,
                    const std::string &role, llvm::ArrayRef<int64_t> expectedShape,
-                   bool trainable, llvm::ArrayRef<int64_t> globalShape = {});
+                   bool trainable, llvm::ArrayRef<int64_t> globalShape = {},
+                   const std::string &part = "");
 
   /// Parameter counts per top-level layer: each weight is counted once, for
   /// the top-level layer (or nested model) whose call first loaded it.
@@ -68,6 +70,44 @@ public:
   const LayerCall &call;
   mlir::OpBuilder &b;
   mlir::Location loc;
+  /// Tensors the call passes by keyword (`mask`, `initial_state`, ...).
+  std::vector<std::pair<std::string, llvm::SmallVector<mlir::Value>>> keywordInputs;
+
+  /// The tensors passed as keyword `name` (empty when not passed).
+  llvm::ArrayRef<mlir::Value> keyword(llvm::StringRef name) const {
+    for (const auto &entry : keywordInputs)
+      if (entry.first == name)
+        return entry.second;
+    return {};
+  }
+  /// The Keras masks of the positional inputs (null where none), as Keras
+  /// propagates them at run time. Masks are float 0/1 tensors in kiln.
+  llvm::SmallVector<mlir::Value> inputMasks;
+  /// Set by builders that compute their first output's mask (Keras's
+  /// compute_mask); otherwise the registry's pass-through rule applies.
+  std::optional<mlir::Value> outputMask;
+  /// The masks riding on keyword tensors, by tensor.
+  llvm::DenseMap<mlir::Value, mlir::Value> keywordMasks;
+
+  /// The mask the layer's call receives: the `mask` keyword tensor Keras
+  /// records, else the input's mask when the call has a single tensor
+  /// argument (Keras fills `mask` only then); null when there is none.
+  mlir::Value mask() const {
+    llvm::ArrayRef<mlir::Value> m = keyword("mask");
+    if (!m.empty())
+      return m.front();
+    size_t tensors = inputMasks.size();
+    for (const auto &entry : keywordInputs)
+      tensors += entry.second.size();
+    return tensors == 1 ? inputMasks.front() : mlir::Value();
+  }
+  /// The mask compute_mask starts from: the call's mask, else the first
+  /// input's.
+  mlir::Value previousMask() const {
+    if (mlir::Value m = mask())
+      return m;
+    return inputMasks.empty() ? mlir::Value() : inputMasks.front();
+  }
 
   [[noreturn]] void fail(const std::string &message) const {
     throw ImportError(layer.label(), message);
@@ -94,6 +134,21 @@ public:
     return weights.load(b, loc, store, scope, layer, index, role, shape,
                         trainable && layerTrainable, asShape);
   }
+  /// Loads variable `index` of a part of the layer (an RNN's cell, an
+  /// attention projection) through `partStore` (WeightStore::part); `part`
+  /// names it uniquely within the layer.
+  mlir::Value partWeight(const WeightStore &partStore, const std::string &part, int index,
+                         const std::string &role, llvm::ArrayRef<int64_t> shape,
+                         llvm::ArrayRef<int64_t> asShape = {}) {
+    return weights.load(b, loc, partStore, scope, layer, index, role, shape, layerTrainable,
+                        asShape, part);
+  }
+  /// The store of a part of this layer (see WeightStore::part).
+  std::unique_ptr<WeightStore> partStore(const std::string &archivePath,
+                                         const std::vector<std::string> &legacyPath) const {
+    return store.part(layer, archivePath, legacyPath);
+  }
+
   /// The raw values of a weight, for layers that fold them into constants.
   /// They count toward the layer's parameters like any other weight.
   Hdf5Dataset weightValues(int index, const std::string &role, bool trainable = true) {
@@ -112,6 +167,17 @@ public:
   }
   mlir::Value constant(float value, llvm::ArrayRef<int64_t> shape) {
     return weights.constant(b, loc, value, shape);
+  }
+
+  /// A context for `inner`, a layer held in this layer's config (the layer
+  /// TimeDistributed or Bidirectional wraps); its weights are read through
+  /// `innerStore`.
+  LayerContext wrapped(const LayerSpec &inner, const WeightStore &innerStore) const {
+    // Only the top-level layer counts parameters, so `inner` needs no owner.
+    LayerContext c(model, inner, call, b, weights, innerStore, scope + layer.name + "/",
+                   layerTrainable);
+    c.keywordInputs = keywordInputs;
+    return c;
   }
 
   /// "(None, 4, 5)"-style rendering of a value's shape for messages.
@@ -166,10 +232,23 @@ public:
   const LayerBuildFn *lookupOp(llvm::StringRef className) const;
   void addOp(llvm::StringRef className, LayerBuildFn fn) { ops[className] = std::move(fn); }
   std::vector<std::string> names() const;
+  /// Layers and ops that take integer ids unconverted (Embedding, id
+  /// comparisons); every other one gets integer inputs cast to float.
+  void addIdConsumer(llvm::StringRef className, bool rawOp) {
+    (rawOp ? idOps : idLayers).insert(className);
+  }
+  bool takesIds(llvm::StringRef className, bool rawOp) const {
+    return (rawOp ? idOps : idLayers).contains(className);
+  }
+  /// Layers whose output keeps the mask they receive (Keras layers with
+  /// supports_masking and the default compute_mask).
+  void addMaskPassing(llvm::StringRef className) { maskPassing.insert(className); }
+  bool passesMask(llvm::StringRef className) const { return maskPassing.contains(className); }
 
 private:
   llvm::StringMap<LayerBuildFn> builders;
   llvm::StringMap<LayerBuildFn> ops;
+  llvm::StringSet<> idLayers, idOps, maskPassing;
 };
 
 /// Dense, Activation and the inference identities.
@@ -184,6 +263,14 @@ void registerVisionLayers(LayerRegistry &registry);
 void registerNormalizationLayers(LayerRegistry &registry);
 /// ReLU, LeakyReLU, PReLU, ELU, Softmax, Permute, RepeatVector.
 void registerActivationAndShapeLayers(LayerRegistry &registry);
+/// Embedding, Masking, SimpleRNN, LSTM, GRU, Bidirectional, TimeDistributed.
+void registerSequenceLayers(LayerRegistry &registry);
+/// Attention, MultiHeadAttention.
+void registerAttentionLayers(LayerRegistry &registry);
+
+/// Keras's masked softmax along `axis`: positions where `mask` (0/1, the
+/// input's rank, broadcastable) is 0 count as -1e9 and come out as 0.
+mlir::Value maskedSoftmax(LayerContext &ctx, mlir::Value x, mlir::Value mask, int64_t axis);
 
 } // namespace kiln::keras
 

@@ -42,8 +42,23 @@ void checkBroadcastable(LayerContext &ctx, Value a, Value b, Value origA, Value 
   }
 }
 
+/// Keras's merge mask: the OR of the inputs' masks when every input has one.
+void setMergeMask(LayerContext &ctx) {
+  if (ctx.inputMasks.empty() || llvm::any_of(ctx.inputMasks, [](Value m) { return !m; }))
+    return;
+  Value acc = ctx.inputMasks.front();
+  for (Value m : ArrayRef<Value>(ctx.inputMasks).drop_front()) {
+    if (m.getType() != acc.getType())
+      return;
+    acc = BinaryOp::create(ctx.b, ctx.loc, acc, m,
+                           BinaryKindAttr::get(ctx.b.getContext(), BinaryKind::max));
+  }
+  ctx.outputMask = acc;
+}
+
 SmallVector<Value> buildElementwiseMerge(LayerContext &ctx, ArrayRef<Value> inputs,
                                          BinaryKind kind, size_t exactInputs = 0) {
+  setMergeMask(ctx);
   if (inputs.empty())
     ctx.fail("a merge layer needs at least one input");
   if (exactInputs && inputs.size() != exactInputs)
@@ -73,6 +88,18 @@ SmallVector<Value> buildConcatenate(LayerContext &ctx, ArrayRef<Value> inputs) {
     ctx.fail("Concatenate needs at least one input");
   int64_t rank = tensorType(inputs.front()).getRank();
   int64_t axis = ctx.getInt("axis", -1);
+  // Masks (N, T) of (N, T, F) inputs: the OR along the feature axis, the
+  // concatenation along the steps axis. An unmasked input counts as all
+  // ones, which makes the OR all ones: no mask.
+  bool allMasked = !ctx.inputMasks.empty() &&
+                   llvm::all_of(ctx.inputMasks, [&](Value m) {
+                     return m && tensorType(m).getRank() == rank - 1;
+                   });
+  int64_t normalized = axis < 0 ? axis + rank : axis;
+  if (allMasked && normalized == rank - 1)
+    setMergeMask(ctx);
+  else if (allMasked && normalized > 0 && normalized < rank - 1)
+    ctx.outputMask = ConcatOp::create(ctx.b, ctx.loc, ctx.inputMasks, normalized).getResult();
   int64_t resolved = axis < 0 ? axis + rank : axis;
   if (resolved <= 0 || resolved >= rank)
     ctx.fail("axis " + std::to_string(axis) + " is not a feature axis of inputs of rank " +

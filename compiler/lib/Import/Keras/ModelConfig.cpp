@@ -102,6 +102,16 @@ LayerCall parseKeras3Call(const Value &node, const std::string &label) {
     call.args = args->getAsArray();
   }
   call.kwargs = o->getObject("kwargs");
+  if (call.kwargs)
+    for (const auto &kv : *call.kwargs) {
+      std::vector<TensorRef> refs;
+      collectKerasTensors(kv.second, refs);
+      if (!refs.empty())
+        call.keywordInputs.push_back({kv.first.str(), std::move(refs)});
+    }
+  // Sorted, so the build does not depend on the JSON's key order.
+  std::sort(call.keywordInputs.begin(), call.keywordInputs.end(),
+            [](const auto &a, const auto &b) { return a.first < b.first; });
   return call;
 }
 

@@ -25,6 +25,9 @@ struct LayerCall {
   std::vector<TensorRef> inputs;
   /// Keyword arguments as written (Keras 3: the `kwargs` object); may be null.
   const llvm::json::Object *kwargs = nullptr;
+  /// Tensors passed by keyword (`initial_state`, `mask`, MultiHeadAttention's
+  /// `value`), flattened per keyword.
+  std::vector<std::pair<std::string, std::vector<TensorRef>>> keywordInputs;
   /// Positional arguments as written (Keras 3 `args`), literals included;
   /// null for Keras 2 calls.
   const llvm::json::Array *args = nullptr;

@@ -318,6 +318,62 @@ Value matmul(LayerContext &ctx, ArrayRef<Value> inputs) {
   return MatmulOp::create(ctx.b, ctx.loc, a, b);
 }
 
+/// NotEqual/Equal of a tensor and a number (how Keras records masks such as
+/// Embedding's `ids != 0`), as a float 0/1 tensor.
+Value compare(LayerContext &ctx, ArrayRef<Value> inputs, CompareKind kind) {
+  SmallVector<Operand> args = positional(ctx, inputs);
+  if (args.size() != 2 || bool(args[0].tensor) == bool(args[1].tensor))
+    ctx.fail("kiln compares a tensor with a number; comparing two tensors is not supported");
+  const Operand &t = args[0].tensor ? args[0] : args[1];
+  const Operand &n = args[0].tensor ? args[1] : args[0];
+  auto type = RankedTensorType::get(typeOf(t.tensor).getShape(), ctx.b.getF32Type());
+  return CompareOp::create(ctx.b, ctx.loc, type, t.tensor,
+                           CompareKindAttr::get(ctx.b.getContext(), kind),
+                           ctx.b.getF64FloatAttr(n.literal));
+}
+
+/// Logical ops on 0/1 masks: and is min, or is max, not is 1 - x.
+Value logicalNot(LayerContext &ctx, ArrayRef<Value> inputs) {
+  if (inputs.size() != 1)
+    ctx.fail("expected 1 tensor argument");
+  Value one = ctx.constant(1.0f, SmallVector<int64_t>(typeOf(inputs[0]).getRank(), 1));
+  return BinaryOp::create(ctx.b, ctx.loc, one, inputs[0],
+                          BinaryKindAttr::get(ctx.b.getContext(), BinaryKind::sub));
+}
+
+/// ExpandDims: a size-1 axis inserted at `axis`.
+Value expandDims(LayerContext &ctx, ArrayRef<Value> inputs) {
+  if (inputs.size() != 1)
+    ctx.fail("expected 1 tensor argument");
+  auto type = typeOf(inputs[0]);
+  int64_t rank = type.getRank() + 1;
+  const llvm::json::Value *a = ctx.get("axis");
+  std::optional<int64_t> axis = a ? a->getAsInteger() : std::nullopt;
+  if (!axis)
+    ctx.fail("expected one integer axis");
+  int64_t at = featureAxis(ctx, *axis, rank);
+  SmallVector<int64_t> shape(type.getShape());
+  shape.insert(shape.begin() + at, 1);
+  return ReshapeOp::create(ctx.b, ctx.loc, RankedTensorType::get(shape, type.getElementType()),
+                           inputs[0]);
+}
+
+/// Cast to a float or boolean dtype (booleans are 0/1 floats in kiln).
+Value castOp(LayerContext &ctx, ArrayRef<Value> inputs) {
+  if (inputs.size() != 1)
+    ctx.fail("expected 1 tensor argument");
+  std::string dtype = ctx.getString("dtype", "float32");
+  if (dtype == "float32")
+    return inputs[0];
+  if (dtype == "bool") {
+    auto type = typeOf(inputs[0]);
+    return CompareOp::create(ctx.b, ctx.loc, type, inputs[0],
+                             CompareKindAttr::get(ctx.b.getContext(), CompareKind::ne),
+                             ctx.b.getF64FloatAttr(0.0));
+  }
+  ctx.fail("cast to '" + dtype + "' is not supported; kiln computes in float32");
+}
+
 } // namespace
 
 void registerRawOps(LayerRegistry &registry) {
@@ -344,6 +400,23 @@ void registerRawOps(LayerRegistry &registry) {
   add("GetItem", getItem);
   add("Concatenate", concatenate);
   add("Matmul", matmul);
+  add("NotEqual", [](LayerContext &c, ArrayRef<Value> in) {
+    return compare(c, in, CompareKind::ne);
+  });
+  add("Equal", [](LayerContext &c, ArrayRef<Value> in) { return compare(c, in, CompareKind::eq); });
+  for (const char *name : {"NotEqual", "Equal"})
+    registry.addIdConsumer(name, /*rawOp=*/true);
+  add("LogicalAnd", [](LayerContext &c, ArrayRef<Value> in) {
+    return binary(c, in, BinaryKind::min);
+  });
+  add("LogicalOr", [](LayerContext &c, ArrayRef<Value> in) {
+    return binary(c, in, BinaryKind::max);
+  });
+  add("LogicalNot", logicalNot);
+  add("Any", [](LayerContext &c, ArrayRef<Value> in) { return reduce(c, in, ReduceKind::max); });
+  add("All", [](LayerContext &c, ArrayRef<Value> in) { return reduce(c, in, ReduceKind::min); });
+  add("ExpandDims", expandDims);
+  add("Cast", castOp);
 }
 
 } // namespace kiln::keras

@@ -309,14 +309,30 @@ SmallVector<Value> buildPool(LayerContext &ctx, ArrayRef<Value> inputs, size_t d
 }
 
 SmallVector<Value> buildGlobalPool(LayerContext &ctx, ArrayRef<Value> inputs, size_t dims,
-                                   ReduceKind kind) {
+                                   ReduceKind kind, bool ignoreMask = false) {
   Value x = singleInput(ctx, inputs);
   requireRank(ctx, x, dims + 2);
   requireChannelsLast(ctx);
-  if (ctx.call.kwargs && ctx.call.kwargs->get("mask") &&
-      ctx.call.kwargs->get("mask")->kind() != llvm::json::Value::Null)
-    ctx.fail("masked global pooling is not supported yet");
   bool keepdims = ctx.getBool("keepdims", false);
+  if (Value mask = ignoreMask ? Value() : ctx.mask()) {
+    // GlobalAveragePooling1D over the kept steps: Σ x·m / Σ m. Keras's
+    // GlobalMaxPooling1D ignores masks.
+    if (dims != 1 || kind != ReduceKind::mean)
+      return buildGlobalPool(ctx, inputs, dims, kind, /*ignoreMask=*/true);
+    auto type = cast<RankedTensorType>(x.getType());
+    MLIRContext *c = ctx.b.getContext();
+    Value m = ReshapeOp::create(
+        ctx.b, ctx.loc, RankedTensorType::get({type.getDimSize(0), type.getDimSize(1), 1},
+                                              type.getElementType()),
+        mask);
+    UnitAttr keep = keepdims ? ctx.b.getUnitAttr() : UnitAttr();
+    auto sum = [&](Value v) {
+      return ReduceOp::create(ctx.b, ctx.loc, v, ReduceKindAttr::get(c, ReduceKind::sum),
+                              ctx.b.getI64IntegerAttr(1), keep);
+    };
+    Value total = sum(BinaryOp::create(ctx.b, ctx.loc, x, m, BinaryKindAttr::get(c, BinaryKind::mul)));
+    return {BinaryOp::create(ctx.b, ctx.loc, total, sum(m), BinaryKindAttr::get(c, BinaryKind::div))};
+  }
   for (int64_t axis = dims; axis >= 1; --axis)
     x = ReduceOp::create(ctx.b, ctx.loc, x, ReduceKindAttr::get(ctx.b.getContext(), kind),
                          ctx.b.getI64IntegerAttr(axis),

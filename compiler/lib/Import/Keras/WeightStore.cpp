@@ -34,6 +34,10 @@ public:
     }
   }
 
+  /// The store of one group: a part of a layer (see WeightStore::part).
+  ArchiveWeightStore(std::shared_ptr<const Hdf5File> h5, std::string group)
+      : file(std::move(h5)), fixedGroup(std::move(group)) {}
+
   Hdf5Dataset read(const LayerSpec &layer, int index, const std::string &role) const override {
     if (!file)
       throw ImportError(layer.label(), "the archive has no model.weights.h5, but the layer "
@@ -55,8 +59,17 @@ public:
                                                 file ? groupOf(layer) + "/" : "");
   }
 
+  std::unique_ptr<WeightStore> part(const LayerSpec &layer, const std::string &archivePath,
+                                    const std::vector<std::string> &) const override {
+    if (!file)
+      return std::make_unique<ArchiveWeightStore>(file, "");
+    return std::make_unique<ArchiveWeightStore>(file, groupOf(layer) + "/" + archivePath);
+  }
+
 private:
   std::string groupOf(const LayerSpec &layer) const {
+    if (!fixedGroup.empty())
+      return fixedGroup;
     auto it = byNameAttribute.find(layer.name);
     if (it != byNameAttribute.end())
       return it->second;
@@ -69,6 +82,7 @@ private:
   std::shared_ptr<const Hdf5File> file;
   std::map<std::string, std::string> byNameAttribute;
   std::map<std::string, std::string> byClassCounter;
+  std::string fixedGroup; // set for the store of a layer's part
 };
 
 /// Legacy `.h5`: `model_weights/<top-level layer>` lists its variables in
@@ -77,8 +91,9 @@ private:
 /// variables all sit in its top-level group, named by the inner layer.
 class LegacyWeightStore : public WeightStore {
 public:
-  LegacyWeightStore(std::shared_ptr<const Hdf5File> h5, std::string group)
-      : file(std::move(h5)), group(std::move(group)) {}
+  LegacyWeightStore(std::shared_ptr<const Hdf5File> h5, std::string group,
+                    std::vector<std::string> path = {})
+      : file(std::move(h5)), group(std::move(group)), path(std::move(path)) {}
 
   Hdf5Dataset read(const LayerSpec &layer, int, const std::string &role) const override {
     std::string layerGroup = group.empty() ? "model_weights/" + layer.name : group;
@@ -88,8 +103,13 @@ public:
     const std::string *found = nullptr;
     for (const std::string &name : *names) {
       std::string bare = name.substr(0, name.rfind(':')); // Keras 2 adds ":0"
-      // The variable `role` of this layer: ".../<layer>/<role>".
-      std::string suffix = layer.name + "/" + role;
+      // The variable `role` of this layer: ".../<layer>/<role>", or of a
+      // part of a layer: ".../<layer>/<part>/<role>".
+      std::string suffix;
+      for (const std::string &component : path.empty() ? std::vector<std::string>{layer.name}
+                                                       : path)
+        suffix += component + "/";
+      suffix += role;
       bool matches = bare == suffix ||
                      (bare.size() > suffix.size() &&
                       bare.compare(bare.size() - suffix.size(), suffix.size(), suffix) == 0 &&
@@ -117,9 +137,19 @@ public:
         file, group.empty() ? "model_weights/" + layer.name : group);
   }
 
+  std::unique_ptr<WeightStore> part(const LayerSpec &layer, const std::string &,
+                                    const std::vector<std::string> &legacyPath) const override {
+    std::vector<std::string> partPath = path.empty() ? std::vector<std::string>{layer.name}
+                                                     : path;
+    partPath.insert(partPath.end(), legacyPath.begin(), legacyPath.end());
+    return std::make_unique<LegacyWeightStore>(
+        file, group.empty() ? "model_weights/" + layer.name : group, partPath);
+  }
+
 private:
   std::shared_ptr<const Hdf5File> file;
   std::string group; // empty at the top level: each layer has its own
+  std::vector<std::string> path; // a part's names, replacing the layer name
 };
 
 } // namespace

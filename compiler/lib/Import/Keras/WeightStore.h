@@ -24,6 +24,15 @@ public:
   virtual std::unique_ptr<WeightStore> nested(const LayerSpec &layer,
                                               const ModelSpec &nestedSpec) const = 0;
 
+  /// The store of a part of `layer` that holds its own variables: an RNN's
+  /// cell, a wrapped layer, an attention projection. In a `.keras` archive
+  /// they sit under `<layer group>/<archivePath>`; in a legacy `.h5` their
+  /// names continue the layer's path with `legacyPath` ("lstm/lstm_cell/
+  /// kernel"). Reads through it ignore the layer they are given.
+  virtual std::unique_ptr<WeightStore> part(const LayerSpec &layer,
+                                            const std::string &archivePath,
+                                            const std::vector<std::string> &legacyPath) const = 0;
+
   /// Keras 3 `.keras` archives: `layers/<key>/vars/<index>`. `file` is null
   /// when the archive has no weights file (reads then fail clearly).
   static std::unique_ptr<WeightStore> forArchive(std::shared_ptr<const Hdf5File> file,

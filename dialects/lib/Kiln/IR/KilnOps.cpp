@@ -399,16 +399,14 @@ LogicalResult StridedViewOp::verify() {
   if (int64_t(getStrides().size()) != result.getRank())
     return emitOpError() << "needs one stride per result axis, got " << getStrides().size()
                          << " for rank " << result.getRank();
-  // The last element read must lie inside the input.
-  int64_t last = getOffset();
-  for (auto [size, stride] : llvm::zip(result.getShape(), getStrides())) {
-    if (stride < 0)
-      return emitOpError() << "strides must be non-negative";
-    last += (size - 1) * stride;
-  }
-  if (getOffset() < 0 || last >= input.getNumElements())
-    return emitOpError() << "reads element " << last << " of an input with "
-                         << input.getNumElements() << " elements";
+  // Every element read must lie inside the input; negative strides walk
+  // an axis backwards.
+  int64_t first = getOffset(), last = getOffset();
+  for (auto [size, stride] : llvm::zip(result.getShape(), getStrides()))
+    (stride < 0 ? first : last) += (size - 1) * stride;
+  if (first < 0 || last >= input.getNumElements())
+    return emitOpError() << "reads elements " << first << " to " << last
+                         << " of an input with " << input.getNumElements() << " elements";
   return success();
 }
 

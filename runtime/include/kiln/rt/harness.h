@@ -17,12 +17,17 @@
 namespace kiln {
 namespace rt {
 
-/// A model input or output: Keras name and per-sample shape (no batch axis).
+/// Element types of model inputs: float32, or integer ids.
+enum class DType { f32, i32, i64 };
+
+/// A model input or output: Keras name, per-sample shape (no batch axis) and
+/// element type.
 struct TensorInfo {
   const char *name;
   std::size_t rank;
   const std::int64_t *shape;
   std::size_t size; // elements per sample
+  DType dtype;
 };
 
 struct ModelInfo {
@@ -32,7 +37,7 @@ struct ModelInfo {
   std::size_t num_inputs;
   const TensorInfo *outputs;
   std::size_t num_outputs;
-  void (*predict)(const float *const *inputs, float *const *outputs,
+  void (*predict)(const void *const *inputs, float *const *outputs,
                   std::size_t num_samples, void *arena);
 };
 
@@ -127,10 +132,26 @@ inline int runMain(int argc, char **argv, const ModelInfo &m) {
     samples = n;
   }
   std::vector<std::vector<float>> outputs(m.num_outputs);
-  std::vector<const float *> inPtrs;
+  std::vector<std::vector<std::int32_t>> ids32(m.num_inputs);
+  std::vector<std::vector<std::int64_t>> ids64(m.num_inputs);
+  std::vector<const void *> inPtrs;
   std::vector<float *> outPtrs;
-  for (auto &in : inputs)
-    inPtrs.push_back(in.data.data());
+  for (std::size_t k = 0; k < m.num_inputs; ++k) {
+    std::string error;
+    bool ok = true;
+    if (m.inputs[k].dtype == DType::i32) {
+      ok = npyIntegers(inputs[k], ids32[k], error);
+      inPtrs.push_back(ids32[k].data());
+    } else if (m.inputs[k].dtype == DType::i64) {
+      ok = npyIntegers(inputs[k], ids64[k], error);
+      inPtrs.push_back(ids64[k].data());
+    } else {
+      inPtrs.push_back(inputs[k].data.data());
+    }
+    if (!ok)
+      return detail::fail(m, "input '" + std::string(m.inputs[k].name) + "' from '" + files[k] +
+                                 "': " + error);
+  }
   for (std::size_t k = 0; k < m.num_outputs; ++k) {
     outputs[k].resize(samples * m.outputs[k].size);
     outPtrs.push_back(outputs[k].data());

@@ -12,6 +12,8 @@
 #include "kiln/rt/gemm/dense.h"
 #include "kiln/rt/gemm/matmul.h"
 #include "kiln/rt/pool/pool2d.h"
+#include "kiln/rt/seq/embedding.h"
+#include "kiln/rt/seq/rnn.h"
 #include "kiln/rt/shape/copy.h"
 #include "kiln/rt/shape/pad.h"
 

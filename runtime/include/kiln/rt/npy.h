@@ -14,7 +14,10 @@ namespace rt {
 
 struct NpyArray {
   std::vector<std::int64_t> shape;
-  std::vector<float> data;
+  std::vector<float> data; // the values converted to float
+  /// The values as stored: descr is '<f4', '<f8', '<i4' or '<i8'.
+  std::string descr;
+  std::vector<unsigned char> raw;
 };
 
 namespace detail {
@@ -130,10 +133,45 @@ inline bool readNpy(const std::string &path, NpyArray &array, std::string &error
     return false;
   }
   array.data.resize(count);
+  array.descr = descr.substr(1, 3);
   if (descr == "'<f4'") detail::npyConvert<float>(raw, array.data);
   else if (descr == "'<i4'") detail::npyConvert<std::int32_t>(raw, array.data);
   else if (descr == "'<f8'") detail::npyConvert<double>(raw, array.data);
   else detail::npyConvert<std::int64_t>(raw, array.data);
+  array.raw = std::move(raw);
+  return true;
+}
+
+/// The values of an array as integers, for id inputs. Float arrays must hold
+/// whole numbers; on failure returns false and says why in `error`.
+template <typename Int>
+inline bool npyIntegers(const NpyArray &array, std::vector<Int> &out, std::string &error) {
+  std::size_t n = array.data.size();
+  out.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (array.descr == "i4" || array.descr == "i8") {
+      std::int64_t v = 0;
+      if (array.descr == "i4") {
+        std::int32_t w;
+        std::memcpy(&w, array.raw.data() + 4 * i, 4);
+        v = w;
+      } else {
+        std::memcpy(&v, array.raw.data() + 8 * i, 8);
+      }
+      out[i] = static_cast<Int>(v);
+      if (static_cast<std::int64_t>(out[i]) != v) {
+        error = "value " + std::to_string(v) + " does not fit the input's integer type";
+        return false;
+      }
+    } else {
+      float v = array.data[i];
+      if (v != static_cast<float>(static_cast<Int>(v))) {
+        error = "value " + std::to_string(v) + " is not a whole number; the input holds ids";
+        return false;
+      }
+      out[i] = static_cast<Int>(v);
+    }
+  }
   return true;
 }
 

@@ -23,24 +23,25 @@ inline void concat_slice_f32(const float *x, float *y, std::size_t outer,
 }
 
 /// y (row-major over d0..d5) = x[offset + s0*i0 + ... + s5*i5]: transposes,
-/// slices with steps and integer indexing. The compiler collapses higher ranks.
-inline void strided_copy_f32(const float *x, float *y, std::size_t offset,
-                             std::size_t d0, std::size_t d1,
-                             std::size_t d2, std::size_t d3, std::size_t d4, std::size_t d5,
-                             std::size_t s0, std::size_t s1, std::size_t s2, std::size_t s3,
-                             std::size_t s4, std::size_t s5) {
+/// slices with steps, integer indexing and reversals (negative strides).
+/// The compiler collapses higher ranks.
+inline void strided_copy_f32(const float *x, float *y, std::ptrdiff_t offset,
+                             std::ptrdiff_t d0, std::ptrdiff_t d1, std::ptrdiff_t d2,
+                             std::ptrdiff_t d3, std::ptrdiff_t d4, std::ptrdiff_t d5,
+                             std::ptrdiff_t s0, std::ptrdiff_t s1, std::ptrdiff_t s2,
+                             std::ptrdiff_t s3, std::ptrdiff_t s4, std::ptrdiff_t s5) {
   x += offset;
-  for (std::size_t i0 = 0; i0 < d0; ++i0)
-    for (std::size_t i1 = 0; i1 < d1; ++i1)
-      for (std::size_t i2 = 0; i2 < d2; ++i2)
-        for (std::size_t i3 = 0; i3 < d3; ++i3)
-          for (std::size_t i4 = 0; i4 < d4; ++i4) {
+  for (std::ptrdiff_t i0 = 0; i0 < d0; ++i0)
+    for (std::ptrdiff_t i1 = 0; i1 < d1; ++i1)
+      for (std::ptrdiff_t i2 = 0; i2 < d2; ++i2)
+        for (std::ptrdiff_t i3 = 0; i3 < d3; ++i3)
+          for (std::ptrdiff_t i4 = 0; i4 < d4; ++i4) {
             const float *xr = x + i0 * s0 + i1 * s1 + i2 * s2 + i3 * s3 + i4 * s4;
             if (s5 == 1) {
-              for (std::size_t i5 = 0; i5 < d5; ++i5)
+              for (std::ptrdiff_t i5 = 0; i5 < d5; ++i5)
                 y[i5] = xr[i5];
             } else {
-              for (std::size_t i5 = 0; i5 < d5; ++i5)
+              for (std::ptrdiff_t i5 = 0; i5 < d5; ++i5)
                 y[i5] = xr[i5 * s5];
             }
             y += d5;

@@ -112,4 +112,31 @@ def Kiln_BinaryAttr : EnumAttr<Kiln_Dialect, Kiln_BinaryKind, "binary"> {
   let assemblyFormat = "`<` $value `>`";
 }
 
+def Kiln_RnnCellKind : I32EnumAttr<"RnnCellKind", "recurrent cell", [
+  I32EnumAttrCase<"simple", 0>,
+  I32EnumAttrCase<"lstm", 1>,
+  I32EnumAttrCase<"gru", 2>
+]> {
+  let cppNamespace = "::kiln";
+  let genSpecializedAttr = 0;
+}
+
+def Kiln_RnnCellAttr : EnumAttr<Kiln_Dialect, Kiln_RnnCellKind, "cell"> {
+  let summary = "SimpleRNN, LSTM or GRU cell";
+  let assemblyFormat = "`<` $value `>`";
+}
+
+def Kiln_CompareKind : I32EnumAttr<"CompareKind", "comparison", [
+  I32EnumAttrCase<"eq", 0>,
+  I32EnumAttrCase<"ne", 1>
+]> {
+  let cppNamespace = "::kiln";
+  let genSpecializedAttr = 0;
+}
+
+def Kiln_CompareAttr : EnumAttr<Kiln_Dialect, Kiln_CompareKind, "compare"> {
+  let summary = "equal or not equal";
+  let assemblyFormat = "`<` $value `>`";
+}
+
 #endif // KILN_ATTRS_TD

@@ -8,6 +8,8 @@ include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
 def Kiln_F32Tensor : RankedTensorOf<[F32]>;
+// Token ids: int32/int64 model inputs, or float32 holding whole numbers.
+def Kiln_IdTensor : RankedTensorOf<[I32, I64, F32]>;
 
 //===----------------------------------------------------------------------===//
 // Dense
@@ -395,6 +397,112 @@ def Kiln_ReshapeOp : Kiln_Op<"reshape", [Pure]> {
   let results = (outs Kiln_F32Tensor:$result);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Sequences: token ids, masks, recurrent layers
+//===----------------------------------------------------------------------===//
+
+def Kiln_CastOp : Kiln_Op<"cast", [Pure]> {
+  let summary = "integer ids to float32, elementwise";
+  let description = [{
+    Integer model inputs that feed a layer other than Embedding are used as
+    floats, as Keras promotes them.
+
+    ```mlir
+    %y = kiln.cast %ids : (tensor<2x5xi32>) -> tensor<2x5xf32>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[I32, I64]>:$input);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Kiln_EmbeddingOp : Kiln_Op<"embedding", [Pure,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "row lookup in an embedding table (Keras Embedding)";
+  let description = [{
+    Result `[..., :]` is row `ids[...]` of `table` (vocabulary × dim). Float
+    ids are truncated to integers as Keras casts them. A negative id counts
+    from the end once; an id still outside the table gives a row of NaN, as
+    Keras's JAX backend does.
+
+    ```mlir
+    %y = kiln.embedding %ids, %table
+        : (tensor<2x5xi32>, tensor<100x8xf32>) -> tensor<2x5x8xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_IdTensor:$ids, Kiln_F32Tensor:$table);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = "$ids `,` $table attr-dict `:` functional-type(operands, results)";
+}
+
+def Kiln_CompareOp : Kiln_Op<"compare", [Pure]> {
+  let summary = "elementwise comparison with a constant, as a 0/1 mask";
+  let description = [{
+    1.0 where `input kind value` holds, else 0.0. Keras masks (booleans)
+    are float32 0/1 tensors in kiln; Embedding(mask_zero=True) records its
+    mask as `ids != 0`.
+
+    ```mlir
+    %m = kiln.compare %ids {kind = #kiln.compare<ne>, value = 0.0 : f64}
+        : (tensor<2x5xi32>) -> tensor<2x5xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_IdTensor:$input, Kiln_CompareAttr:$kind, F64Attr:$value);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Kiln_RnnOp : Kiln_Op<"rnn", [Pure, AttrSizedOperandSegments,
+    DeclareOpInterfaceMethods<Kiln_ScratchOpInterface>]> {
+  let summary = "a SimpleRNN, LSTM or GRU layer over a whole sequence";
+  let description = [{
+    `input` is (N, T, F). `kernel` is (F, G·U) and `recurrent_kernel`
+    (U, G·U) as Keras stores them, with G = 1, 4 (gates i, f, c, o) or 3
+    (gates z, r, h) for `cell` simple, lstm and gru. `bias` is (G·U), or
+    (2·G·U) for a GRU with `reset_after` (input bias, then recurrent bias).
+    `mask` (N, T), 1 to keep a step, makes masked steps carry the state and
+    repeat the previous output (output zeros with `zero_output_for_mask`). `initial_states` are (N, U) each: h, and c
+    for an LSTM; zeros when absent. With `go_backwards` the steps run from
+    the last to the first and the output sequence is in that order.
+
+    Results: the output, (N, T, U) with `return_sequences` else (N, U), and
+    the final states (h, then c for an LSTM) when `return_state`.
+
+    ```mlir
+    %y, %h, %c = kiln.rnn %x, %k, %rk, %b {cell = #kiln.cell<lstm>,
+        activation = #kiln.activation<tanh>,
+        recurrent_activation = #kiln.activation<sigmoid>, return_sequences}
+        : (tensor<2x5x8xf32>, tensor<8x24xf32>, tensor<6x24xf32>, tensor<24xf32>)
+        -> (tensor<2x5x6xf32>, tensor<2x6xf32>, tensor<2x6xf32>)
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$input, Kiln_F32Tensor:$kernel,
+                   Kiln_F32Tensor:$recurrent_kernel, Optional<Kiln_F32Tensor>:$bias,
+                   Optional<Kiln_F32Tensor>:$mask,
+                   Variadic<Kiln_F32Tensor>:$initial_states,
+                   Kiln_RnnCellAttr:$cell, Kiln_ActivationAttr:$activation,
+                   DefaultValuedAttr<Kiln_ActivationAttr,
+                       "::kiln::ActivationKind::sigmoid">:$recurrent_activation,
+                   UnitAttr:$go_backwards, UnitAttr:$return_sequences,
+                   UnitAttr:$reset_after, UnitAttr:$zero_output_for_mask);
+  let results = (outs Kiln_F32Tensor:$output, Variadic<Kiln_F32Tensor>:$final_states);
+  let assemblyFormat = [{
+    $input `,` $kernel `,` $recurrent_kernel (`,` $bias^)?
+    (`mask` `(` $mask^ `)`)? (`initial` `(` $initial_states^ `)`)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// Gates per unit: 1, 4 or 3.
+    int64_t getNumGates();
+    int64_t getUnits() { return getRecurrentKernel().getType().getDimSize(0); }
+    /// States the cell carries: 2 for an LSTM (h, c), else 1.
+    int64_t getNumStates();
+  }];
 }
 
 //===----------------------------------------------------------------------===//
