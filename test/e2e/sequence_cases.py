@@ -85,6 +85,11 @@ def cases():
     return c
 
 
+def as_list(y):
+    """A layer call's outputs as a list."""
+    return list(y) if isinstance(y, (list, tuple)) else [y]
+
+
 def sequence_input(keras, layers, steps, features, masked, name="x"):
     """A (steps, features) sequence: floats, or ids through a masking Embedding."""
     if not masked:
@@ -113,7 +118,7 @@ def build(kind, kw, load_sample):
             model_inputs += states
             call["initial_state"] = states
         y = cls(kw["units"], name="rnn", **options)(x, **call)
-        outputs = list(y) if isinstance(y, (list, tuple)) else [y]
+        outputs = as_list(y)
         return keras.Model(model_inputs, outputs), {}
     if kind == "seq_bidirectional":
         cls = getattr(layers, kw["cell"])
@@ -124,7 +129,7 @@ def build(kind, kw, load_sample):
             backward = cls(4, go_backwards=True, activation="relu", **options)
         y = layers.Bidirectional(cls(5, **options), merge_mode=kw["merge_mode"],
                                  backward_layer=backward)(x)
-        outputs = list(y) if isinstance(y, (list, tuple)) else [y]
+        outputs = as_list(y)
         return keras.Model(inputs, outputs), {}
     if kind == "seq_attention":
         q_in, q = sequence_input(keras, layers, 5, 6, kw.get("masked"), "query")
@@ -140,7 +145,7 @@ def build(kind, kw, load_sample):
                                  score_mode=kw["score_mode"])
         y = layer(inputs, use_causal_mask=kw.get("causal", False),
                   return_attention_scores=kw.get("scores", False))
-        outputs = list(y) if isinstance(y, (list, tuple)) else [y]
+        outputs = as_list(y)
         model = keras.Model(model_inputs, outputs)
         for w in layer.weights:  # scale weights other than their initial 1
             w.assign(w.numpy() * 0.7)
@@ -164,7 +169,7 @@ def build(kind, kw, load_sample):
             model_inputs.append(m_in)
             call["attention_mask"] = m_in
         y = layer(q, v, **call)
-        outputs = list(y) if isinstance(y, (list, tuple)) else [y]
+        outputs = as_list(y)
         return keras.Model(model_inputs, outputs), {}
     if kind == "seq_embedding":
         ids = keras.Input(shape=(9,), dtype="int32", name="ids")

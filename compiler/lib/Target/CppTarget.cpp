@@ -28,10 +28,12 @@ TensorInterface describeTensor(Type type, StringAttr name, const std::string &fa
   t.sampleShape.assign(tensor.getShape().begin() + 1, tensor.getShape().end());
   for (int64_t d : t.sampleShape)
     t.sampleSize *= d;
-  if (tensor.getElementType().isInteger(32))
-    t = {t.name, t.sampleShape, t.sampleSize, "std::int32_t", 4, "kiln::rt::DType::i32"};
-  else if (tensor.getElementType().isInteger(64))
-    t = {t.name, t.sampleShape, t.sampleSize, "std::int64_t", 8, "kiln::rt::DType::i64"};
+  if (tensor.getElementType().isInteger()) { // integer ids
+    unsigned bits = tensor.getElementType().getIntOrFloatBitWidth();
+    t.elementType = "std::int" + std::to_string(bits) + "_t";
+    t.elementBytes = bits / 8;
+    t.dtypeTag = "kiln::rt::DType::i" + std::to_string(bits);
+  }
   return t;
 }
 

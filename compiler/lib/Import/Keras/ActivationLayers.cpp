@@ -6,8 +6,6 @@ using namespace mlir;
 namespace kiln::keras {
 namespace {
 
-RankedTensorType typeOf(Value v) { return cast<RankedTensorType>(v.getType()); }
-
 Value activation(LayerContext &ctx, Value x, ActivationKind kind, std::optional<float> alpha = {},
                  std::optional<float> maxValue = {}, std::optional<float> threshold = {}) {
   auto attr = [&](std::optional<float> v) { return v ? ctx.b.getF32FloatAttr(*v) : FloatAttr(); };

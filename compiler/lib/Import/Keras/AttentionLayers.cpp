@@ -12,18 +12,12 @@ using namespace mlir;
 namespace kiln::keras {
 namespace {
 
-RankedTensorType typeOf(Value v) { return cast<RankedTensorType>(v.getType()); }
-
 Value binary(LayerContext &ctx, Value a, Value b, BinaryKind kind) {
   return BinaryOp::create(ctx.b, ctx.loc, a, b, BinaryKindAttr::get(ctx.b.getContext(), kind));
 }
 
 Value scalar(LayerContext &ctx, float value, int64_t rank) {
   return ctx.constant(value, SmallVector<int64_t>(rank, 1));
-}
-
-Value reshapeTo(LayerContext &ctx, Value x, ArrayRef<int64_t> shape) {
-  return ReshapeOp::create(ctx.b, ctx.loc, RankedTensorType::get(shape, ctx.b.getF32Type()), x);
 }
 
 /// `x` where `mask` is 1, `fill` where it is 0: x·mask + (mask − 1)·|fill|

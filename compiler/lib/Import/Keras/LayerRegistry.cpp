@@ -38,7 +38,8 @@ Value WeightCache::load(OpBuilder &b, Location loc, const WeightStore &store,
                         const std::string &role, llvm::ArrayRef<int64_t> expectedShape,
                         bool trainable, llvm::ArrayRef<int64_t> globalShape,
                         const std::string &part) {
-  auto key = std::make_pair(scope + layer.name + (part.empty() ? "" : "/" + part), index);
+  std::string path = scope + layer.name + (part.empty() ? "" : "/" + part);
+  auto key = std::make_pair(path, index);
   auto type = RankedTensorType::get(globalShape.empty() ? expectedShape : globalShape,
                                     b.getF32Type());
   auto it = symbols.find(key);
@@ -50,7 +51,7 @@ Value WeightCache::load(OpBuilder &b, Location loc, const WeightStore &store,
                                            shapeOf(expectedShape));
     auto blob = HeapAsmResourceBlob::allocateAndCopyInferAlign(
         llvm::ArrayRef<float>(data.values));
-    std::string name = symbolFor(scope + layer.name + (part.empty() ? "" : "/" + part), role);
+    std::string name = symbolFor(path, role);
     auto global = addGlobal(loc, name, type,
                             DenseResourceElementsAttr::get(type, name, std::move(blob)));
     it = symbols.emplace(key, global.getSymName().str()).first;

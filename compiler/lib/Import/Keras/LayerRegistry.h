@@ -205,6 +205,19 @@ mlir::Value applyActivation(LayerContext &ctx, mlir::Value x, const Activation &
 mlir::Value withActivation(LayerContext &ctx, ActivationFusionOpInterface op,
                            const Activation &act);
 
+inline mlir::RankedTensorType typeOf(mlir::Value v) {
+  return mlir::cast<mlir::RankedTensorType>(v.getType());
+}
+
+/// `x` (float32) with the same elements in `shape` (`x` itself when it has
+/// that shape already).
+inline mlir::Value reshapeTo(LayerContext &ctx, mlir::Value x, llvm::ArrayRef<int64_t> shape) {
+  if (typeOf(x).getShape() == shape)
+    return x;
+  return ReshapeOp::create(ctx.b, ctx.loc,
+                           mlir::RankedTensorType::get(shape, ctx.b.getF32Type()), x);
+}
+
 /// Row-major element strides of `shape`.
 llvm::SmallVector<int64_t> rowMajorStrides(llvm::ArrayRef<int64_t> shape);
 

@@ -8,17 +8,16 @@ using namespace mlir;
 namespace kiln::keras {
 namespace {
 
-RankedTensorType tensorType(Value v) { return cast<RankedTensorType>(v.getType()); }
 
 /// Keras brings merge inputs of lower rank up by inserting size-1 axes right
 /// after the batch axis, then broadcasts size-1 axes.
 SmallVector<Value> alignRanks(LayerContext &ctx, ArrayRef<Value> inputs) {
   int64_t rank = 0;
   for (Value v : inputs)
-    rank = std::max(rank, tensorType(v).getRank());
+    rank = std::max(rank, typeOf(v).getRank());
   SmallVector<Value> aligned;
   for (Value v : inputs) {
-    auto type = tensorType(v);
+    auto type = typeOf(v);
     if (type.getRank() == rank) {
       aligned.push_back(v);
       continue;
@@ -33,7 +32,7 @@ SmallVector<Value> alignRanks(LayerContext &ctx, ArrayRef<Value> inputs) {
 }
 
 void checkBroadcastable(LayerContext &ctx, Value a, Value b, Value origA, Value origB) {
-  auto ta = tensorType(a), tb = tensorType(b);
+  auto ta = typeOf(a), tb = typeOf(b);
   for (int64_t d = 0; d < ta.getRank(); ++d) {
     int64_t x = ta.getDimSize(d), y = tb.getDimSize(d);
     if (x != y && x != 1 && y != 1)
@@ -77,7 +76,7 @@ SmallVector<Value> buildElementwiseMerge(LayerContext &ctx, ArrayRef<Value> inpu
 SmallVector<Value> buildAverage(LayerContext &ctx, ArrayRef<Value> inputs) {
   Value sum = buildElementwiseMerge(ctx, inputs, BinaryKind::add).front();
   // Keras divides the sum by the input count (not a multiply by 1/n).
-  SmallVector<int64_t> ones(tensorType(sum).getRank(), 1);
+  SmallVector<int64_t> ones(typeOf(sum).getRank(), 1);
   Value count = ctx.constant(float(inputs.size()), ones);
   return {BinaryOp::create(ctx.b, ctx.loc, sum, count,
                            BinaryKindAttr::get(ctx.b.getContext(), BinaryKind::div))};
@@ -86,14 +85,14 @@ SmallVector<Value> buildAverage(LayerContext &ctx, ArrayRef<Value> inputs) {
 SmallVector<Value> buildConcatenate(LayerContext &ctx, ArrayRef<Value> inputs) {
   if (inputs.empty())
     ctx.fail("Concatenate needs at least one input");
-  int64_t rank = tensorType(inputs.front()).getRank();
+  int64_t rank = typeOf(inputs.front()).getRank();
   int64_t axis = ctx.getInt("axis", -1);
   // Masks (N, T) of (N, T, F) inputs: the OR along the feature axis, the
   // concatenation along the steps axis. An unmasked input counts as all
   // ones, which makes the OR all ones: no mask.
   bool allMasked = !ctx.inputMasks.empty() &&
                    llvm::all_of(ctx.inputMasks, [&](Value m) {
-                     return m && tensorType(m).getRank() == rank - 1;
+                     return m && typeOf(m).getRank() == rank - 1;
                    });
   int64_t normalized = axis < 0 ? axis + rank : axis;
   if (allMasked && normalized == rank - 1)
@@ -105,10 +104,10 @@ SmallVector<Value> buildConcatenate(LayerContext &ctx, ArrayRef<Value> inputs) {
     ctx.fail("axis " + std::to_string(axis) + " is not a feature axis of inputs of rank " +
              std::to_string(rank));
   for (Value v : inputs) {
-    auto type = tensorType(v);
+    auto type = typeOf(v);
     bool ok = type.getRank() == rank;
     for (int64_t d = 0; ok && d < rank; ++d)
-      ok = d == resolved || type.getDimSize(d) == tensorType(inputs.front()).getDimSize(d);
+      ok = d == resolved || type.getDimSize(d) == typeOf(inputs.front()).getDimSize(d);
     if (!ok)
       ctx.fail("inputs must match except along the concatenation axis " + std::to_string(axis) +
                "; got shapes " + LayerContext::shapeString(inputs.front()) + " and " +
@@ -117,17 +116,11 @@ SmallVector<Value> buildConcatenate(LayerContext &ctx, ArrayRef<Value> inputs) {
   return {ConcatOp::create(ctx.b, ctx.loc, inputs, resolved)};
 }
 
-Value reshapeTo(LayerContext &ctx, Value v, ArrayRef<int64_t> shape) {
-  if (tensorType(v).getShape() == shape)
-    return v;
-  return ReshapeOp::create(ctx.b, ctx.loc, RankedTensorType::get(shape, ctx.b.getF32Type()), v);
-}
-
 /// Moves axis `from` to position `to`, shifting the axes between.
 Value moveAxis(LayerContext &ctx, Value v, int64_t from, int64_t to) {
   if (from == to)
     return v;
-  auto type = tensorType(v);
+  auto type = typeOf(v);
   SmallVector<int64_t> perm;
   for (int64_t d = 0; d < type.getRank(); ++d)
     if (d != from)
@@ -146,7 +139,7 @@ Value l2Normalize(LayerContext &ctx, Value x, int64_t axis) {
                                ctx.b.getI64IntegerAttr(axis), ctx.b.getUnitAttr());
   Value inv = ActivationOp::create(ctx.b, ctx.loc, sum,
                                    ActivationKindAttr::get(context, ActivationKind::rsqrt));
-  SmallVector<int64_t> ones(tensorType(x).getRank(), 1);
+  SmallVector<int64_t> ones(typeOf(x).getRank(), 1);
   Value cap = BinaryOp::create(ctx.b, ctx.loc, inv, ctx.constant(1.0f / 1e-7f, ones),
                                BinaryKindAttr::get(context, BinaryKind::min));
   return BinaryOp::create(ctx.b, ctx.loc, x, cap, BinaryKindAttr::get(context, BinaryKind::mul));
@@ -157,7 +150,7 @@ SmallVector<Value> buildDot(LayerContext &ctx, ArrayRef<Value> inputs) {
   if (inputs.size() != 2)
     ctx.fail("expected exactly 2 inputs, found " + std::to_string(inputs.size()));
   Value x = inputs[0], y = inputs[1];
-  int64_t xRank = tensorType(x).getRank(), yRank = tensorType(y).getRank();
+  int64_t xRank = typeOf(x).getRank(), yRank = typeOf(y).getRank();
   const llvm::json::Value *axesValue = ctx.get("axes");
   if (!axesValue)
     ctx.fail("config field 'axes' is missing");
@@ -176,7 +169,7 @@ SmallVector<Value> buildDot(LayerContext &ctx, ArrayRef<Value> inputs) {
     a1 = ((a1 % yRank) + yRank) % yRank;
   if (a0 <= 0 || a1 <= 0 || a0 >= xRank || a1 >= yRank)
     ctx.fail("'axes' must name a non-batch axis of each input");
-  if (tensorType(x).getDimSize(a0) != tensorType(y).getDimSize(a1))
+  if (typeOf(x).getDimSize(a0) != typeOf(y).getDimSize(a1))
     ctx.fail("cannot contract axis " + std::to_string(a0) + " of " +
              LayerContext::shapeString(x) + " with axis " + std::to_string(a1) + " of " +
              LayerContext::shapeString(y));
@@ -186,8 +179,8 @@ SmallVector<Value> buildDot(LayerContext &ctx, ArrayRef<Value> inputs) {
   }
   // batch_dot: both operands to rank 3, contracted axes last (x) and middle
   // (y), one batched matmul, then the original axes back.
-  auto xShape = llvm::to_vector(tensorType(x).getShape());
-  auto yShape = llvm::to_vector(tensorType(y).getShape());
+  auto xShape = llvm::to_vector(typeOf(x).getShape());
+  auto yShape = llvm::to_vector(typeOf(y).getShape());
   if (xRank == 2) {
     xShape.insert(xShape.begin() + 1, 1);
     x = reshapeTo(ctx, x, xShape);
@@ -199,8 +192,8 @@ SmallVector<Value> buildDot(LayerContext &ctx, ArrayRef<Value> inputs) {
   }
   x = moveAxis(ctx, x, a0, xShape.size() - 1);
   y = moveAxis(ctx, y, a1, 1);
-  xShape = llvm::to_vector(tensorType(x).getShape());
-  yShape = llvm::to_vector(tensorType(y).getShape());
+  xShape = llvm::to_vector(typeOf(x).getShape());
+  yShape = llvm::to_vector(typeOf(y).getShape());
   int64_t batch = xShape[0], k = xShape.back();
   SmallVector<int64_t> xMid(xShape.begin() + 1, xShape.end() - 1);
   SmallVector<int64_t> yTrail(yShape.begin() + 2, yShape.end());

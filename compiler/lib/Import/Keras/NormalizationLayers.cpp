@@ -10,8 +10,6 @@ using namespace mlir;
 namespace kiln::keras {
 namespace {
 
-RankedTensorType typeOf(Value v) { return cast<RankedTensorType>(v.getType()); }
-
 /// The `axis` field as non-negative axes (int or list; Keras 2 writes [3]).
 SmallVector<int64_t> axesOf(const LayerContext &ctx, int64_t rank, int64_t fallback) {
   SmallVector<int64_t> axes;

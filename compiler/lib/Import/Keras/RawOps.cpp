@@ -15,8 +15,6 @@ using llvm::json::Object;
 namespace kiln::keras {
 namespace {
 
-RankedTensorType typeOf(Value v) { return cast<RankedTensorType>(v.getType()); }
-
 std::string jsonText(const llvm::json::Value &v) {
   std::string s;
   llvm::raw_string_ostream(s) << v;

@@ -13,8 +13,6 @@ using namespace mlir;
 namespace kiln::keras {
 namespace {
 
-RankedTensorType typeOf(Value v) { return cast<RankedTensorType>(v.getType()); }
-
 SmallVector<Value> buildEmbedding(LayerContext &ctx, ArrayRef<Value> inputs) {
   Value ids = singleInput(ctx, inputs);
   if (ctx.getInt("lora_rank", 0) > 0)
@@ -52,7 +50,7 @@ SmallVector<Value> buildMasking(LayerContext &ctx, ArrayRef<Value> inputs) {
   Value keep = ReduceOp::create(ctx.b, ctx.loc, differs, ReduceKindAttr::get(c, ReduceKind::max),
                                 ctx.b.getI64IntegerAttr(type.getRank() - 1), ctx.b.getUnitAttr());
   SmallVector<int64_t> maskShape(type.getShape().drop_back());
-  ctx.outputMask = ReshapeOp::create(ctx.b, ctx.loc, RankedTensorType::get(maskShape, type.getElementType()), keep).getResult();
+  ctx.outputMask = reshapeTo(ctx, keep, maskShape);
   return {BinaryOp::create(ctx.b, ctx.loc, x, keep, BinaryKindAttr::get(c, BinaryKind::mul))};
 }
 
@@ -283,7 +281,7 @@ SmallVector<Value> buildTimeDistributed(LayerContext &ctx, ArrayRef<Value> input
   int64_t n = type.getDimSize(0), t = type.getDimSize(1);
   SmallVector<int64_t> folded{n * t};
   folded.append(type.getShape().begin() + 2, type.getShape().end());
-  Value flat = ReshapeOp::create(ctx.b, ctx.loc, RankedTensorType::get(folded, type.getElementType()), x);
+  Value flat = reshapeTo(ctx, x, folded);
   SmallVector<Value> ys = buildInner(ctx, inner, *store, {flat}, Value());
   SmallVector<Value> out;
   for (Value y : ys) {
@@ -292,8 +290,7 @@ SmallVector<Value> buildTimeDistributed(LayerContext &ctx, ArrayRef<Value> input
       ctx.fail("the wrapped layer changed the sample count");
     SmallVector<int64_t> shape{n, t};
     shape.append(yt.getShape().begin() + 1, yt.getShape().end());
-    out.push_back(ReshapeOp::create(ctx.b, ctx.loc,
-                                    RankedTensorType::get(shape, yt.getElementType()), y));
+    out.push_back(reshapeTo(ctx, y, shape));
   }
   return out;
 }

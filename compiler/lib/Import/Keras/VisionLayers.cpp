@@ -10,8 +10,6 @@ using namespace mlir;
 namespace kiln::keras {
 namespace {
 
-RankedTensorType typeOf(Value v) { return cast<RankedTensorType>(v.getType()); }
-
 std::string jsonText(const llvm::json::Value *v) {
   std::string s;
   if (v)
