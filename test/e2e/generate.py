@@ -238,6 +238,9 @@ def cases():
     c["dict_inputs_outputs"] = ("dict_io", {}, [], 3)
     c["outputs_input_and_twice"] = ("outputs_edge", {}, [], 3)
     c["shared_layer_three_calls"] = ("shared_three", {}, [], 3)
+    # Equal weights in different layers (kiln stores one copy, CSE merges
+    # the equal branches) and skip connections fused into Dense.
+    c["identical_weights"] = ("identical_weights", {}, [], 3)
     # The architectures of the functional-API tutorials (samples/functional-api).
     for name in TUTORIALS:
         c[f"tutorial_{name}"] = ("tutorial", {"name": name}, [], 3)
@@ -429,6 +432,17 @@ def build_fixed(kind, kw):
         shared = layers.Dense(6, activation="sigmoid", name="shared", **init)
         out = shared(shared(shared(x)))
         return keras.Model(x, layers.Subtract(name="out")([out, x]))
+    if kind == "identical_weights":
+        x = keras.Input(shape=(6,), name="x")
+        twins = [layers.Dense(6, name=f"twin{i}", **init) for i in range(3)]
+        other = layers.Dense(6, name="other", **init)
+        branches = [twin(x) for twin in twins] + [other(x)]
+        for twin in twins[1:]:
+            twin.set_weights(twins[0].get_weights())
+        # Dense + skip, then relu: a residual epilogue with an activation.
+        added = layers.Add(name="sum")(branches + [x])
+        return keras.Model(x, layers.Activation("relu", name="relu")(
+            layers.Add(name="skip")([layers.Dense(6, name="last", **init)(added), added])))
     if kind == "autoencoder":
         # An encoder and a decoder model chained into an autoencoder.
         enc_in = keras.Input(shape=(16,), name="enc_in")

@@ -38,18 +38,25 @@ TEST(Dense, MatchesReferenceOnOddSizes) {
     auto x = randomVector(rows * in, 1), w = randomVector(in * units, 2),
          b = randomVector(units, 3);
     for (bool withBias : {false, true}) {
-      std::vector<float> y(rows * units);
-      kiln::rt::dense_f32<Act::relu>(x.data(), w.data(), withBias ? b.data() : nullptr,
-                                     y.data(), rows, in, units);
-      std::vector<double> ref(rows * units);
-      for (int r = 0; r < rows; ++r)
-        for (int j = 0; j < units; ++j) {
-          double acc = withBias ? b[j] : 0.0;
-          for (int k = 0; k < in; ++k)
-            acc += double(x[r * in + k]) * w[k * units + j];
-          ref[r * units + j] = acc > 0 ? acc : 0.0;
-        }
-      expectClose(y, ref);
+      for (bool withResidual : {false, true}) {
+        auto residual = randomVector(rows * units, 4);
+        std::vector<float> y(rows * units);
+        kiln::rt::dense_f32<Act::relu>(x.data(), w.data(), withBias ? b.data() : nullptr,
+                                       y.data(), rows, in, units,
+                                       withResidual ? residual.data() : nullptr);
+        std::vector<double> ref(rows * units);
+        for (int r = 0; r < rows; ++r)
+          for (int j = 0; j < units; ++j) {
+            double acc = withBias ? b[j] : 0.0;
+            for (int k = 0; k < in; ++k)
+              acc += double(x[r * in + k]) * w[k * units + j];
+            // The residual joins before the activation: relu(x.W + b + r).
+            if (withResidual)
+              acc += residual[r * units + j];
+            ref[r * units + j] = acc > 0 ? acc : 0.0;
+          }
+        expectClose(y, ref);
+      }
     }
   }
 }
@@ -151,6 +158,42 @@ TEST(Sparsemax, FollowsKerasDefinition) {
     std::vector<double> ref;
     for (float v : x)
       ref.push_back(std::fmax(v - tau, 0.0));
+    expectClose(y, ref);
+  }
+}
+
+TEST(Conv2D, ResidualJoinsBeforeTheActivation) {
+  // 2 images of 5x4x3, a 3x3 kernel to 6 channels in 3 groups, stride 2,
+  // asymmetric padding: every index of the formula is exercised.
+  const std::size_t n = 2, h = 5, wd = 4, c = 3, kh = 3, kw = 3, f = 6, groups = 3,
+                    sh = 2, sw = 1, pt = 1, pb = 0, pl = 2, pr = 1;
+  const std::size_t oh = (h + pt + pb - kh) / sh + 1, ow = (wd + pl + pr - kw) / sw + 1;
+  const std::size_t cg = c / groups, fg = f / groups;
+  auto x = randomVector(n * h * wd * c, 5), w = randomVector(kh * kw * cg * f, 6),
+       b = randomVector(f, 7), residual = randomVector(n * oh * ow * f, 8);
+  for (bool withResidual : {false, true}) {
+    std::vector<float> y(n * oh * ow * f);
+    kiln::rt::conv2d_f32<Act::relu>(x.data(), w.data(), b.data(), y.data(), n, h, wd, c, kh,
+                                    kw, f, oh, ow, sh, sw, 1, 1, pt, pl, groups,
+                                    withResidual ? residual.data() : nullptr);
+    std::vector<double> ref(y.size());
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t oy = 0; oy < oh; ++oy)
+        for (std::size_t ox = 0; ox < ow; ++ox)
+          for (std::size_t o = 0; o < f; ++o) {
+            std::size_t out = ((i * oh + oy) * ow + ox) * f + o;
+            double acc = b[o] + (withResidual ? residual[out] : 0.0);
+            for (std::size_t ky = 0; ky < kh; ++ky)
+              for (std::size_t kx = 0; kx < kw; ++kx) {
+                long iy = long(oy * sh + ky) - long(pt), ix = long(ox * sw + kx) - long(pl);
+                if (iy < 0 || iy >= long(h) || ix < 0 || ix >= long(wd))
+                  continue;
+                for (std::size_t ci = 0; ci < cg; ++ci)
+                  acc += double(x[((i * h + iy) * wd + ix) * c + (o / fg) * cg + ci]) *
+                         w[((ky * kw + kx) * cg + ci) * f + o];
+              }
+            ref[out] = acc > 0 ? acc : 0.0;
+          }
     expectClose(y, ref);
   }
 }

@@ -10,10 +10,15 @@ namespace kiln {
 void buildInferencePipeline(mlir::OpPassManager &pm) {
   pm.nest<mlir::func::FuncOp>().addPass(createDropInferenceNoOps());
   pm.addPass(createFoldBatchNorm());
+  // Equal weights first, so CSE sees identical subgraphs as identical.
+  pm.addPass(createDedupWeights());
   mlir::OpPassManager &func = pm.nest<mlir::func::FuncOp>();
+  func.addPass(mlir::createCSEPass());
+  func.addPass(createFoldPadIntoConv());
+  // The residual joins before the activation that follows the add.
+  func.addPass(createFuseResidualAdd());
   func.addPass(createFuseActivation());
   func.addPass(mlir::createCanonicalizerPass());
-  func.addPass(mlir::createCSEPass());
   pm.addPass(createPlanWeights());
   pm.nest<mlir::func::FuncOp>().addPass(createPlanMemory());
 }

@@ -1,6 +1,7 @@
 #include "Commands.h"
 
 #include "kiln/Import/KerasImporter.h"
+#include "kiln/Pipeline/PipelineStats.h"
 #include "kiln/Pipeline/Pipelines.h"
 
 #include "mlir/Dialect/EmitC/IR/EmitC.h"
@@ -12,6 +13,7 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -110,10 +112,19 @@ bool parseInputShapes(const std::vector<std::string> &specs,
 }
 
 namespace {
-void printStats(const ModelInterface &model) {
+void printStats(const ModelInterface &model, const std::vector<PassCensus> &passes) {
+  printPassTable(llvm::outs(), passes);
+  auto dedup = llvm::find_if(passes, [](const PassCensus &p) { return p.pass == "kiln-dedup-weights"; });
+  if (dedup != passes.end())
+    llvm::outs() << "weight bytes before dedup: " << dedup->before.weightBytes << "\n"
+                 << "weight bytes after dedup: " << dedup->after.weightBytes << "\n";
+  int64_t flops = passes.empty() ? 0 : passes.back().after.flops;
+  double ratio = model.livenessLowerBound ? double(model.arenaBytes) / double(model.livenessLowerBound) : 1.0;
   llvm::outs() << "arena bytes: " << model.arenaBytes << "\n"
                << "liveness lower bound bytes: " << model.livenessLowerBound << "\n"
-               << "weight bytes: " << model.weightBytes << "\n";
+               << "arena / lower bound: " << llvm::format("%.3f", ratio) << "\n"
+               << "weight bytes: " << model.weightBytes << "\n"
+               << "FLOPs per predict: " << flops << "\n";
 }
 } // namespace
 
@@ -159,13 +170,19 @@ int compileModel(const CompileRequest &request, std::string *nameOut) {
   if (failed(applyPassManagerCLOptions(pm)))
     return reportError("invalid pass manager options");
   buildInferencePipeline(pm);
+  auto passes = std::make_shared<std::vector<PassCensus>>();
+  if (request.stats) {
+    // One census per pass needs the passes to run one after another.
+    context.disableMultithreading();
+    pm.addInstrumentation(std::make_unique<PipelineStats>(passes));
+  }
   if (failed(pm.run(*module)))
     return 1; // the diagnostic handler has reported why
   FailureOr<ModelInterface> model = readModelInterface(*module, name, error);
   if (failed(model))
     return reportError(request.modelPath + ": " + error);
   if (request.stats)
-    printStats(*model);
+    printStats(*model, *passes);
   if (request.emit == Emit::KilnOpt) {
     module->print(llvm::outs(), flags);
     return 0;

@@ -13,3 +13,19 @@ func.func @forward(%x: tensor<1x8x8x4xf32>, %k: tensor<3x3x2x6xf32>, %t: tensor<
   %4 = kiln.activation %3 {kind = #kiln.activation<relu>, max_value = 6.0 : f32} : tensor<1x8x8x4xf32>
   return %0, %1, %2, %4 : tensor<1x4x4x6xf32>, tensor<1x16x16x5xf32>, tensor<1x4x4x4xf32>, tensor<1x8x8x4xf32>
 }
+
+// A residual epilogue is the kernel's last argument; the in-place
+// activation and reshape read and write one buffer, and the reshape copies
+// nothing.
+// CHECK-LABEL: void residual_block(
+// CHECK: kiln::rt::conv2d_f32<kiln::rt::Act::relu>([[IN:v[0-9]+]], {{v[0-9]+}}, nullptr, [[C:v[0-9]+]], 1, 4, 4, 2, 1, 1, 2, 4, 4, 1, 1, 1, 1, 0, 0, 1, [[IN]]);
+// CHECK: kiln::rt::activation_f32<kiln::rt::Act::sigmoid>([[C]], [[S:v[0-9]+]], 32);
+// CHECK-NOT: copy_f32
+// CHECK: kiln::rt::dense_f32<kiln::rt::Act::linear>({{v[0-9]+}}, {{v[0-9]+}}, nullptr, {{v[0-9]+}}, 1, 32, 32, {{v[0-9]+}});
+func.func @residual_block(%x: tensor<1x4x4x2xf32>, %k: tensor<1x1x2x2xf32>, %d: tensor<32x32xf32>, %r: tensor<1x32xf32>) -> tensor<1x32xf32> {
+  %0 = kiln.conv2d %x, %k residual %x {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>, activation = #kiln.activation<relu>} : (tensor<1x4x4x2xf32>, tensor<1x1x2x2xf32>, tensor<1x4x4x2xf32>) -> tensor<1x4x4x2xf32>
+  %1 = kiln.activation %0 {kind = #kiln.activation<sigmoid>} : tensor<1x4x4x2xf32>
+  %2 = kiln.reshape %1 : (tensor<1x4x4x2xf32>) -> tensor<1x32xf32>
+  %3 = kiln.dense %2, %d residual %r : (tensor<1x32xf32>, tensor<32x32xf32>, tensor<1x32xf32>) -> tensor<1x32xf32>
+  return %3 : tensor<1x32xf32>
+}

@@ -246,3 +246,11 @@ func.func @embedding_table_rank(%x: tensor<2x5xi32>, %t: tensor<20xf32>) -> tens
   %0 = kiln.embedding %x, %t : (tensor<2x5xi32>, tensor<20xf32>) -> tensor<2x5x1xf32>
   return %0 : tensor<2x5x1xf32>
 }
+
+// -----
+
+func.func @residual_type(%x: tensor<2x8xf32>, %k: tensor<8x4xf32>, %r: tensor<2x8xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{residual must have the result's type 'tensor<2x4xf32>', got 'tensor<2x8xf32>'}}
+  %0 = kiln.dense %x, %k residual %r : (tensor<2x8xf32>, tensor<8x4xf32>, tensor<2x8xf32>) -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}

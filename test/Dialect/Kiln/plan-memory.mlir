@@ -27,3 +27,39 @@ func.func @outputs_and_scratch(%x: tensor<2x16xf32>) -> (tensor<2x16xf32>, tenso
   %1 = kiln.activation %0 {kind = #kiln.activation<relu>} : tensor<2x16xf32>
   return %x, %1, %1 : tensor<2x16xf32>, tensor<2x16xf32>, tensor<2x16xf32>
 }
+
+// In place: an activation, a reshape and a same-shaped binary operand that
+// die at their op hand their buffer on (kiln.in_place names the operand).
+// The broadcast operand and a value still needed later are not reused.
+// CHECK-LABEL: func.func @in_place
+// CHECK-SAME: kiln.arena_bytes = 128 : i64, kiln.liveness_lower_bound_bytes = 128 : i64
+func.func @in_place(%x: tensor<2x8xf32>, %k: tensor<8x8xf32>, %row: tensor<1x8xf32>) -> tensor<16xf32> {
+  // CHECK: kiln.dense {{.*}}kiln.arena_offset = array<i64: [[A:[0-9]+]]>
+  %0 = kiln.dense %x, %k : (tensor<2x8xf32>, tensor<8x8xf32>) -> tensor<2x8xf32>
+  // CHECK: kiln.activation {{.*}}kiln.arena_offset = array<i64: [[A]]>, kiln.in_place = 0 : i64
+  %1 = kiln.activation %0 {kind = #kiln.activation<relu>} : tensor<2x8xf32>
+  // %1 is read again below: the softmax needs a buffer of its own.
+  // CHECK: kiln.softmax {{.*}}kiln.arena_offset = array<i64: [[B:[0-9]+]]>, kiln.output_index
+  %2 = kiln.softmax %1 : tensor<2x8xf32>
+  // Both operands die here; the first takes the result.
+  // CHECK: kiln.binary {{.*}}kiln.arena_offset = array<i64: [[A]]>, kiln.in_place = 0 : i64
+  %3 = kiln.binary %1, %2 {kind = #kiln.binary<mul>} : (tensor<2x8xf32>, tensor<2x8xf32>) -> tensor<2x8xf32>
+  // The broadcast row is an argument; the other operand is overwritten.
+  // CHECK: kiln.binary {{.*}}kiln.arena_offset = array<i64: [[A]]>, kiln.in_place = 0 : i64
+  %4 = kiln.binary %3, %row {kind = #kiln.binary<add>} : (tensor<2x8xf32>, tensor<1x8xf32>) -> tensor<2x8xf32>
+  // CHECK: kiln.reshape {{.*}}kiln.output_index = array<i64: 0>
+  %5 = kiln.reshape %4 : (tensor<2x8xf32>) -> tensor<16xf32>
+  return %5 : tensor<16xf32>
+}
+
+// A broadcast operand never takes the result, even when it dies here.
+// CHECK-LABEL: func.func @broadcast_operand
+func.func @broadcast_operand(%x: tensor<2x8xf32>, %k: tensor<8x1xf32>) -> tensor<2x8xf32> {
+  // CHECK: kiln.dense
+  %0 = kiln.dense %x, %k : (tensor<2x8xf32>, tensor<8x1xf32>) -> tensor<2x1xf32>
+  // CHECK: kiln.binary
+  // CHECK-NOT: kiln.in_place
+  // CHECK: return
+  %1 = kiln.binary %x, %0 {kind = #kiln.binary<sub>} : (tensor<2x8xf32>, tensor<2x1xf32>) -> tensor<2x8xf32>
+  return %1 : tensor<2x8xf32>
+}

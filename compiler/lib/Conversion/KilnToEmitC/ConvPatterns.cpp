@@ -43,6 +43,8 @@ struct Conv2DLowering : KernelCallPattern<Conv2DOp> {
     call.ints({in[0], in[1], in[2], in[3], k[0], k[1], k[3], o[1], o[2], op.getStrides()[0],
                op.getStrides()[1], op.getDilations()[0], op.getDilations()[1],
                op.getPadding()[0], op.getPadding()[2], op.getGroups()});
+    if (adaptor.getResidual())
+      call.value(adaptor.getResidual());
     call.emit(op.getLoc(), "kiln::rt::conv2d_f32",
               {actTemplate(op.getContext(), op.getActivation())});
     return success();

@@ -2,6 +2,7 @@
 #include "KernelCallPattern.h"
 
 #include "kiln/Dialect/Kiln/IR/KilnOps.h"
+#include "kiln/Dialect/Kiln/Transforms/Passes.h"
 
 using namespace mlir;
 using namespace kiln;
@@ -27,6 +28,10 @@ struct DenseLowering : KernelCallPattern<kiln::DenseOp> {
     operands.push_back(out);
     args.append({rewriter.getI64IntegerAttr(rows), rewriter.getI64IntegerAttr(in),
                  rewriter.getI64IntegerAttr(units)});
+    if (adaptor.getResidual()) {
+      args.push_back(rewriter.getIndexAttr(operands.size()));
+      operands.push_back(adaptor.getResidual());
+    }
     kiln::emitKernelCall(rewriter, op.getLoc(), "kiln::rt::dense_f32", operands,
                          args, {actTemplate(op.getContext(), op.getActivation())});
     return success();
@@ -186,6 +191,9 @@ struct ReshapeLowering : KernelCallPattern<kiln::ReshapeOp> {
   using KernelCallPattern::KernelCallPattern;
   LogicalResult emitCall(kiln::ReshapeOp op, OpAdaptor adaptor, Value out,
                          ConversionPatternRewriter &rewriter) const override {
+    // Planned over its operand's buffer: the bytes are already there.
+    if (op->hasAttr(kiln::attr::kInPlace))
+      return success();
     kiln::emitKernelCall(rewriter, op.getLoc(), "kiln::rt::copy_f32", {adaptor.getInput(), out},
                          {rewriter.getIndexAttr(0), rewriter.getIndexAttr(1),
                           rewriter.getI64IntegerAttr(op.getType().getNumElements())});

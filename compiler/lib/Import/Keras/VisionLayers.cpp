@@ -142,7 +142,7 @@ ConvGeometry convGeometry(const LayerContext &ctx, Value x4, size_t dims) {
 
 Value conv2d(LayerContext &ctx, Value x4, Value kernel, Value bias, const ConvGeometry &g,
              int64_t groups, const Activation &act) {
-  auto op = Conv2DOp::create(ctx.b, ctx.loc, x4, kernel, bias,
+  auto op = Conv2DOp::create(ctx.b, ctx.loc, x4, kernel, bias, /*residual=*/Value(),
                              ctx.b.getDenseI64ArrayAttr(g.strides),
                              ctx.b.getDenseI64ArrayAttr(g.dilations),
                              ctx.b.getDenseI64ArrayAttr(g.padding), groups);

@@ -18,6 +18,16 @@ std::optional<int64_t> normalizeAxis(int64_t axis, int64_t rank) {
   return axis;
 }
 
+/// A residual added in an epilogue has exactly the result's type.
+LogicalResult verifyResidual(Operation *op, Value residual) {
+  if (residual && residual.getType() != op->getResult(0).getType())
+    return op->emitOpError() << "residual must have the result's type "
+                             << op->getResult(0).getType() << ", got " << residual.getType();
+  return success();
+}
+
+int64_t elementCount(Value v) { return cast<RankedTensorType>(v.getType()).getNumElements(); }
+
 LogicalResult verifyAxis(Operation *op, int64_t axis) {
   auto type = cast<RankedTensorType>(op->getOperand(0).getType());
   if (!normalizeAxis(axis, type.getRank()))
@@ -66,7 +76,19 @@ LogicalResult DenseOp::verify() {
       return emitOpError() << "bias must have shape (" << kernel.getDimSize(1)
                            << "), got " << biasType;
   }
-  return success();
+  return verifyResidual(*this, getResidual());
+}
+
+void DenseOp::setResidual(Value residual) {
+  if (residual)
+    getResidualMutable().assign(residual);
+  else
+    getResidualMutable().clear();
+}
+
+int64_t DenseOp::getFlops() {
+  auto kernel = getKernel().getType();
+  return 2 * elementCount(getInput()) * kernel.getDimSize(1);
 }
 
 void DenseOp::setKernelAndBias(Value kernel, Value bias) {
@@ -142,7 +164,21 @@ LogicalResult Conv2DOp::verify() {
     if (biasType.getRank() != 1 || biasType.getDimSize(0) != kernel.getDimSize(3))
       return emitOpError() << "bias must have shape (" << kernel.getDimSize(3) << ")";
   }
-  return success();
+  return verifyResidual(*this, getResidual());
+}
+
+void Conv2DOp::setResidual(Value residual) {
+  if (residual)
+    getResidualMutable().assign(residual);
+  else
+    getResidualMutable().clear();
+}
+
+int64_t Conv2DOp::getFlops() {
+  // Each output element sums KH * KW * (C / groups) products.
+  auto kernel = getKernel().getType();
+  return 2 * getType().getNumElements() * kernel.getDimSize(0) * kernel.getDimSize(1) *
+         kernel.getDimSize(2);
 }
 
 void Conv2DOp::setKernelAndBias(Value kernel, Value bias) {
@@ -176,6 +212,13 @@ LogicalResult Conv2DTransposeOp::verify() {
       return emitOpError() << "bias must have shape (" << result.getDimSize(3) << ")";
   }
   return success();
+}
+
+int64_t Conv2DTransposeOp::getFlops() {
+  // Every input pixel multiplies its C channels into KH * KW * F outputs.
+  auto kernel = getKernel().getType();
+  return 2 * elementCount(getInput()) * kernel.getDimSize(0) * kernel.getDimSize(1) *
+         kernel.getDimSize(2);
 }
 
 ActivationKind Conv2DTransposeOp::getFusedActivation() { return getActivation(); }
@@ -438,6 +481,35 @@ LogicalResult ReshapeOp::verify() {
     return emitOpError() << "cannot reshape " << getInput().getType() << " to "
                          << getType() << ": element counts differ";
   return success();
+}
+
+//===----------------------------------------------------------------------===//
+// FLOP counts and in-place results
+//===----------------------------------------------------------------------===//
+
+int64_t Pool2DOp::getFlops() {
+  return getType().getNumElements() * getWindow()[0] * getWindow()[1];
+}
+
+int64_t MatmulOp::getFlops() {
+  return 2 * getType().getNumElements() * getLhs().getType().getShape().back();
+}
+
+int64_t ReduceOp::getFlops() { return elementCount(getInput()); }
+
+// These kernels compute result element i from operand element i (and, for
+// the norms, statistics gathered before any write), so they may run in place.
+bool ActivationOp::canOverwriteOperand(unsigned index) { return index == 0; }
+bool SoftmaxOp::canOverwriteOperand(unsigned index) { return index == 0; }
+bool BatchNormOp::canOverwriteOperand(unsigned index) { return index == 0; }
+bool LayerNormOp::canOverwriteOperand(unsigned index) { return index == 0; }
+// A reshape over its operand's buffer is the same bytes: no copy at all.
+bool ReshapeOp::canOverwriteOperand(unsigned index) { return index == 0; }
+
+bool BinaryOp::canOverwriteOperand(unsigned index) {
+  // Only an operand laid out like the result (not broadcast) lines up
+  // element for element.
+  return (*this)->getOperand(index).getType() == getType();
 }
 
 #define GET_OP_CLASSES

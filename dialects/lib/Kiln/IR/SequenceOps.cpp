@@ -92,6 +92,15 @@ LogicalResult RnnOp::verify() {
   return success();
 }
 
+int64_t RnnOp::getFlops() {
+  // The input projection of all steps, then per step the recurrent product
+  // and about ten operations per gate value.
+  auto input = getInput().getType();
+  int64_t n = input.getDimSize(0), t = input.getDimSize(1), f = input.getDimSize(2),
+          u = getUnits(), gu = getNumGates() * u;
+  return n * t * (2 * f * gu + 2 * u * gu + 10 * gu);
+}
+
 int64_t RnnOp::getScratchBytes() {
   // The input projection of every step, one step's recurrent projection,
   // the running states and the GRU's gate temporaries

@@ -4,6 +4,8 @@
 #include "mlir/IR/Builders.h"
 
 #include <algorithm>
+#include <numeric>
+#include <random>
 
 namespace kiln {
 #define GEN_PASS_DEF_PLANMEMORY
@@ -13,10 +15,11 @@ namespace kiln {
 using namespace mlir;
 
 namespace {
-/// One arena allocation: an op result, or an op's scratch memory.
+/// One arena allocation: op results sharing memory (an op writing in place
+/// over an operand joins that operand's buffer), or one op's scratch.
 struct Buffer {
-  Operation *op;
-  int resultIndex; // -1 for scratch
+  SmallVector<OpResult, 1> values; // empty for scratch
+  Operation *scratchOp = nullptr;
   int64_t bytes;
   int64_t firstUse, lastUse; // op positions, inclusive
   int64_t offset = -1;
@@ -27,38 +30,103 @@ int64_t tensorBytes(Type type) {
   return tensor.getNumElements() * tensor.getElementTypeBitWidth() / 8;
 }
 
-/// Greedy by size: biggest buffers first, each into the tightest gap among
-/// the buffers already placed whose lifetimes overlap its own.
-int64_t placeBuffers(MutableArrayRef<Buffer> buffers) {
-  SmallVector<Buffer *> order;
-  for (Buffer &b : buffers)
-    order.push_back(&b);
-  llvm::stable_sort(order, [](Buffer *a, Buffer *b) {
-    return a->bytes != b->bytes ? a->bytes > b->bytes : a->firstUse < b->firstUse;
-  });
-  SmallVector<Buffer *> placed;
+/// Best fit: buffers in the given order, each into the tightest gap among
+/// the placed buffers whose lifetimes overlap its own. Returns the arena
+/// size and fills `offsets`.
+int64_t placeInOrder(ArrayRef<Buffer> buffers, ArrayRef<size_t> order,
+                     SmallVectorImpl<int64_t> &offsets) {
+  offsets.assign(buffers.size(), -1);
+  SmallVector<size_t> placed;
   int64_t arenaBytes = 0;
-  for (Buffer *buffer : order) {
-    int64_t size = kiln::alignBuffer(buffer->bytes);
-    SmallVector<Buffer *> live;
-    for (Buffer *p : placed)
-      if (p->firstUse <= buffer->lastUse && buffer->firstUse <= p->lastUse)
+  for (size_t index : order) {
+    const Buffer &buffer = buffers[index];
+    int64_t size = kiln::alignBuffer(buffer.bytes);
+    SmallVector<size_t> live;
+    for (size_t p : placed)
+      if (buffers[p].firstUse <= buffer.lastUse && buffer.firstUse <= buffers[p].lastUse)
         live.push_back(p);
-    llvm::sort(live, [](Buffer *a, Buffer *b) { return a->offset < b->offset; });
+    llvm::sort(live, [&](size_t a, size_t b) { return offsets[a] < offsets[b]; });
     int64_t best = -1, bestGap = INT64_MAX, end = 0;
-    for (Buffer *p : live) {
-      int64_t gap = p->offset - end;
+    for (size_t p : live) {
+      int64_t gap = offsets[p] - end;
       if (gap >= size && gap < bestGap) {
         best = end;
         bestGap = gap;
       }
-      end = std::max(end, p->offset + kiln::alignBuffer(p->bytes));
+      end = std::max(end, offsets[p] + kiln::alignBuffer(buffers[p].bytes));
     }
-    buffer->offset = best >= 0 ? best : end;
-    arenaBytes = std::max(arenaBytes, buffer->offset + size);
-    placed.push_back(buffer);
+    offsets[index] = best >= 0 ? best : end;
+    arenaBytes = std::max(arenaBytes, offsets[index] + size);
+    placed.push_back(index);
   }
   return arenaBytes;
+}
+
+/// Placement orders tried by the local search after the fixed orders.
+constexpr int kSearchSteps = 400;
+
+/// Best fit depends on the order buffers are placed in: try the orders that
+/// do well in practice (largest first, longest-lived first, largest
+/// size × lifetime first, program order) and keep the smallest arena.
+int64_t placeBuffers(MutableArrayRef<Buffer> buffers, int64_t lowerBound) {
+  if (buffers.empty())
+    return 0;
+  auto lifetime = [](const Buffer &b) { return b.lastUse - b.firstUse + 1; };
+  auto bySize = [&](size_t a, size_t b) {
+    const Buffer &x = buffers[a], &y = buffers[b];
+    return x.bytes != y.bytes ? x.bytes > y.bytes : x.firstUse < y.firstUse;
+  };
+  auto byLifetime = [&](size_t a, size_t b) {
+    int64_t la = lifetime(buffers[a]), lb = lifetime(buffers[b]);
+    return la != lb ? la > lb : bySize(a, b);
+  };
+  auto byArea = [&](size_t a, size_t b) {
+    int64_t aa = buffers[a].bytes * lifetime(buffers[a]),
+            ab = buffers[b].bytes * lifetime(buffers[b]);
+    return aa != ab ? aa > ab : bySize(a, b);
+  };
+  auto byFirstUse = [&](size_t a, size_t b) {
+    const Buffer &x = buffers[a], &y = buffers[b];
+    return x.firstUse != y.firstUse ? x.firstUse < y.firstUse : bySize(a, b);
+  };
+  SmallVector<size_t> order(buffers.size());
+  std::iota(order.begin(), order.end(), 0);
+  SmallVector<int64_t> offsets, bestOffsets;
+  int64_t best = INT64_MAX;
+  SmallVector<size_t> bestOrder;
+  auto attempt = [&](auto less) {
+    llvm::stable_sort(order, less);
+    if (int64_t bytes = placeInOrder(buffers, order, offsets); bytes < best) {
+      best = bytes;
+      bestOffsets = offsets;
+      bestOrder = order;
+    }
+  };
+  attempt(bySize);
+  attempt(byLifetime);
+  attempt(byArea);
+  attempt(byFirstUse);
+  // Then a bounded local search from the best order: move one buffer
+  // earlier, keep the change if the arena shrinks. Deterministic (fixed
+  // seed), so the same model always gets the same plan.
+  if (best > lowerBound) {
+    std::mt19937 random(1);
+    for (int step = 0; step < kSearchSteps && best > lowerBound; ++step) {
+      order = bestOrder;
+      size_t from = random() % order.size(), to = random() % order.size();
+      if (from < to)
+        std::swap(from, to);
+      std::rotate(order.begin() + to, order.begin() + from, order.begin() + from + 1);
+      if (int64_t bytes = placeInOrder(buffers, order, offsets); bytes < best) {
+        best = bytes;
+        bestOffsets = offsets;
+        bestOrder = order;
+      }
+    }
+  }
+  for (auto [buffer, offset] : llvm::zip(buffers, bestOffsets))
+    buffer.offset = offset;
+  return best;
 }
 
 int64_t livenessLowerBound(ArrayRef<Buffer> buffers, int64_t numOps) {
@@ -70,6 +138,39 @@ int64_t livenessLowerBound(ArrayRef<Buffer> buffers, int64_t numOps) {
 }
 
 struct PlanMemoryPass : kiln::impl::PlanMemoryBase<PlanMemoryPass> {
+  Block *body = nullptr;
+  DenseMap<Operation *, int64_t> position;
+  SmallVector<Buffer> buffers;
+  DenseMap<Value, size_t> bufferOf;
+  DenseMap<Operation *, unsigned> inPlaceOperand;
+
+  /// Position of the last op reading `v` (or defining it, if none does).
+  int64_t lastUse(Value v) {
+    int64_t last = position[v.getDefiningOp()];
+    for (Operation *user : v.getUsers())
+      last = std::max(last, position[body->findAncestorOpInBlock(*user)]);
+    return last;
+  }
+
+  /// The buffer of an operand that `op` may overwrite with its result: an
+  /// arena buffer of the result's size whose life ends at this op.
+  std::optional<size_t> reusableOperand(Operation &op, int64_t bytes) {
+    auto inPlace = dyn_cast<kiln::InPlaceOpInterface>(op);
+    if (!inPlace || op.getNumResults() != 1)
+      return std::nullopt;
+    for (OpOperand &operand : op.getOpOperands()) {
+      auto it = bufferOf.find(operand.get());
+      if (it == bufferOf.end() || !inPlace.canOverwriteOperand(operand.getOperandNumber()))
+        continue;
+      const Buffer &buffer = buffers[it->second];
+      if (buffer.lastUse != position[&op] || buffer.bytes != bytes)
+        continue;
+      inPlaceOperand[&op] = operand.getOperandNumber();
+      return it->second;
+    }
+    return std::nullopt;
+  }
+
   void runOnOperation() override {
     func::FuncOp func = getOperation();
     if (func.isExternal())
@@ -78,73 +179,73 @@ struct PlanMemoryPass : kiln::impl::PlanMemoryBase<PlanMemoryPass> {
       func.emitError("memory planning needs a single-block function");
       return signalPassFailure();
     }
-    Block &body = func.getBody().front();
+    body = &func.getBody().front();
     Builder b(&getContext());
-
-    DenseMap<Operation *, int64_t> position;
-    for (Operation &op : body)
+    position.clear();
+    buffers.clear();
+    bufferOf.clear();
+    inPlaceOperand.clear();
+    for (Operation &op : *body)
       position[&op] = position.size();
 
     // Results returned by the function are computed in the caller's output
     // buffer; only the first return of a value gets it, later ones copy.
     DenseMap<Value, int64_t> outputIndex;
-    Operation *terminator = body.getTerminator();
+    Operation *terminator = body->getTerminator();
     for (auto [k, value] : llvm::enumerate(terminator->getOperands()))
       if (value.getDefiningOp() && !outputIndex.count(value))
         outputIndex[value] = k;
 
-    SmallVector<Buffer> buffers;
-    for (Operation &op : body) {
+    for (Operation &op : *body) {
       // Weights live in the weight blob, not the arena.
       if (&op == terminator || isa<ml_program::MLProgramDialect>(op.getDialect()))
         continue;
-      int64_t here = position[&op];
       for (OpResult result : op.getResults()) {
         if (outputIndex.count(result) || !isa<RankedTensorType>(result.getType()))
           continue;
-        int64_t last = here;
-        for (Operation *user : result.getUsers())
-          last = std::max(last, position[body.findAncestorOpInBlock(*user)]);
-        buffers.push_back({&op, int(result.getResultNumber()),
-                           tensorBytes(result.getType()), here, last});
+        int64_t bytes = tensorBytes(result.getType());
+        if (std::optional<size_t> shared = reusableOperand(op, bytes)) {
+          buffers[*shared].values.push_back(result);
+          buffers[*shared].lastUse = lastUse(result);
+          bufferOf[result] = *shared;
+          continue;
+        }
+        bufferOf[result] = buffers.size();
+        buffers.push_back({{result}, nullptr, bytes, position[&op], lastUse(result)});
       }
       if (auto scratch = dyn_cast<kiln::ScratchOpInterface>(op))
         if (int64_t bytes = scratch.getScratchBytes())
-          buffers.push_back({&op, -1, bytes, here, here});
+          buffers.push_back({{}, &op, bytes, position[&op], position[&op]});
     }
 
-    int64_t arenaBytes = placeBuffers(buffers);
+    int64_t lowerBound = livenessLowerBound(buffers, position.size());
+    int64_t arenaBytes = placeBuffers(buffers, lowerBound);
 
     // Record the plan: one entry per result, -1 where the other kind applies.
-    for (Operation &op : body) {
+    for (Operation &op : *body) {
       if (&op == terminator || isa<ml_program::MLProgramDialect>(op.getDialect()) ||
           op.getNumResults() == 0)
         continue;
       SmallVector<int64_t> offsets(op.getNumResults(), -1);
       SmallVector<int64_t> outputs(op.getNumResults(), -1);
       for (OpResult result : op.getResults()) {
-        auto it = outputIndex.find(result);
-        if (it != outputIndex.end())
+        if (auto it = outputIndex.find(result); it != outputIndex.end())
           outputs[result.getResultNumber()] = it->second;
+        if (auto it = bufferOf.find(result); it != bufferOf.end())
+          offsets[result.getResultNumber()] = buffers[it->second].offset;
       }
       op.setAttr(kiln::attr::kArenaOffset, b.getDenseI64ArrayAttr(offsets));
       op.setAttr(kiln::attr::kOutputIndex, b.getDenseI64ArrayAttr(outputs));
+      if (auto it = inPlaceOperand.find(&op); it != inPlaceOperand.end())
+        op.setAttr(kiln::attr::kInPlace, b.getI64IntegerAttr(it->second));
     }
-    for (const Buffer &buffer : buffers) {
-      if (buffer.resultIndex < 0) {
-        buffer.op->setAttr(kiln::attr::kScratchOffset,
-                           b.getI64IntegerAttr(buffer.offset));
-        continue;
-      }
-      auto offsets = llvm::to_vector(
-          cast<DenseI64ArrayAttr>(buffer.op->getAttr(kiln::attr::kArenaOffset))
-              .asArrayRef());
-      offsets[buffer.resultIndex] = buffer.offset;
-      buffer.op->setAttr(kiln::attr::kArenaOffset, b.getDenseI64ArrayAttr(offsets));
-    }
+    for (const Buffer &buffer : buffers)
+      if (buffer.scratchOp)
+        buffer.scratchOp->setAttr(kiln::attr::kScratchOffset,
+                                  b.getI64IntegerAttr(buffer.offset));
     func->setAttr(kiln::attr::kArenaBytes, b.getI64IntegerAttr(arenaBytes));
     func->setAttr(kiln::attr::kLivenessLowerBound,
-                  b.getI64IntegerAttr(livenessLowerBound(buffers, position.size())));
+                  b.getI64IntegerAttr(lowerBound));
   }
 };
 } // namespace

@@ -12,14 +12,17 @@ namespace kiln {
 namespace rt {
 
 /// y[n, oh, ow, f] = act(bias[f] + sum over kh, kw, c of
-///   x[n, oh*sh + kh*dh - pt, ow*sw + kw*dw - pl, g*cg + c] * w[kh, kw, c, f])
+///   x[n, oh*sh + kh*dh - pt, ow*sw + kw*dw - pl, g*cg + c] * w[kh, kw, c, f]
+///   + residual[n, oh, ow, f])
 /// with g = f / (F / groups), cg = C / groups; out-of-range pixels are zero.
+/// `bias` and `residual` may be null; y aliases neither x nor residual.
 template <Act A>
 inline void conv2d_f32(const float *x, const float *w, const float *bias, float *y,
                        std::size_t n, std::size_t h, std::size_t wd, std::size_t c,
                        std::size_t kh, std::size_t kw, std::size_t f, std::size_t oh,
                        std::size_t ow, std::size_t sh, std::size_t sw, std::size_t dh,
-                       std::size_t dw, std::size_t pt, std::size_t pl, std::size_t groups) {
+                       std::size_t dw, std::size_t pt, std::size_t pl, std::size_t groups,
+                       const float *residual = nullptr) {
   const std::size_t cg = c / groups, fg = f / groups;
   for (std::size_t b = 0; b < n; ++b)
     for (std::size_t oy = 0; oy < oh; ++oy)
@@ -47,8 +50,14 @@ inline void conv2d_f32(const float *x, const float *w, const float *bias, float 
               }
           }
         }
-        for (std::size_t o = 0; o < f; ++o)
-          yp[o] = activate<A>(yp[o]);
+        if (residual) {
+          const float *rp = residual + (yp - y);
+          for (std::size_t o = 0; o < f; ++o)
+            yp[o] = activate<A>(yp[o] + rp[o]);
+        } else {
+          for (std::size_t o = 0; o < f; ++o)
+            yp[o] = activate<A>(yp[o]);
+        }
       }
 }
 

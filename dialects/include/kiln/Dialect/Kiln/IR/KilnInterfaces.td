@@ -62,4 +62,55 @@ def Kiln_ChannelLinearOpInterface : OpInterface<"ChannelLinearOpInterface"> {
   ];
 }
 
+def Kiln_ResidualFusionOpInterface : OpInterface<"ResidualFusionOpInterface"> {
+  let description = [{
+    Implemented by ops that can add a tensor of their result's type to the
+    result before the epilogue activation: `act(f(x) + bias + residual)`.
+    `-kiln-fuse-residual-add` folds a following `kiln.binary add` (a
+    ResNet-style skip connection) into them.
+  }];
+  let cppNamespace = "::kiln";
+  let methods = [
+    InterfaceMethod<"The residual added before the activation, or null.",
+      "::mlir::Value", "getResidual">,
+    InterfaceMethod<"Sets the residual operand.",
+      "void", "setResidual", (ins "::mlir::Value":$residual)>
+  ];
+}
+
+def Kiln_FlopCountOpInterface : OpInterface<"FlopCountOpInterface"> {
+  let description = [{
+    Floating-point operations one execution of the op performs, counting a
+    multiply-add as two, for `kiln compile --stats`. Ops that only move data
+    (reshape, concat, pad, ...) do not implement it and count zero. The
+    default is one operation per result element (elementwise ops).
+  }];
+  let cppNamespace = "::kiln";
+  let methods = [
+    InterfaceMethod<"Floating-point operations of one execution.",
+      "int64_t", "getFlops", (ins), [{}], [{
+        int64_t total = 0;
+        for (::mlir::Type type : $_op->getResultTypes())
+          if (auto tensor = ::llvm::dyn_cast<::mlir::RankedTensorType>(type))
+            total += tensor.getNumElements();
+        return total;
+      }]>
+  ];
+}
+
+def Kiln_InPlaceOpInterface : OpInterface<"InPlaceOpInterface"> {
+  let description = [{
+    Implemented by ops whose kernel may write its result over one of its
+    operands: element `i` of the result is computed from element `i` of
+    that operand before anything else writes there. `-kiln-plan-memory`
+    then gives the result the operand's buffer when the operand dies at the
+    op and has the result's size.
+  }];
+  let cppNamespace = "::kiln";
+  let methods = [
+    InterfaceMethod<"Whether the result may overwrite operand `index`.",
+      "bool", "canOverwriteOperand", (ins "unsigned":$index)>
+  ];
+}
+
 #endif // KILN_INTERFACES_TD

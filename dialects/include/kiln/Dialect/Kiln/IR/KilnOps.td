@@ -16,29 +16,41 @@ def Kiln_IdTensor : RankedTensorOf<[I32, I64, F32]>;
 //===----------------------------------------------------------------------===//
 
 def Kiln_DenseOp : Kiln_Op<"dense", [Pure,
+    DeclareOpInterfaceMethods<Kiln_FlopCountOpInterface, ["getFlops"]>,
+    AttrSizedOperandSegments,
     DeclareOpInterfaceMethods<InferTypeOpInterface>,
+    DeclareOpInterfaceMethods<Kiln_ResidualFusionOpInterface>,
     DeclareOpInterfaceMethods<Kiln_ActivationFusionOpInterface>,
     DeclareOpInterfaceMethods<Kiln_ChannelLinearOpInterface, ["setKernelAndBias"]>]> {
-  let summary = "Keras Dense: act(x · kernel + bias) over the last axis";
+  let summary = "Keras Dense: act(x · kernel + bias + residual) over the last axis";
   let description = [{
     Multiplies the last axis of `input` by `kernel` (shape `in × units`, as
-    Keras stores it), adds `bias` when present and applies the elementwise
-    `activation` as an epilogue. Leading axes are batch axes.
+    Keras stores it), adds `bias` and `residual` (the result's type) when
+    present and applies the elementwise `activation` as an epilogue. Leading
+    axes are batch axes.
 
     ```mlir
     %y = kiln.dense %x, %k, %b {activation = #kiln.activation<relu>}
         : (tensor<1x784xf32>, tensor<784x64xf32>, tensor<64xf32>) -> tensor<1x64xf32>
     %z = kiln.dense %x, %k : (tensor<1x784xf32>, tensor<784x64xf32>) -> tensor<1x64xf32>
+    %r = kiln.dense %x, %k residual %z
+        : (tensor<1x784xf32>, tensor<784x64xf32>, tensor<1x64xf32>) -> tensor<1x64xf32>
     ```
   }];
   let arguments = (ins Kiln_F32Tensor:$input, Kiln_F32Tensor:$kernel,
-                   Optional<Kiln_F32Tensor>:$bias,
+                   Optional<Kiln_F32Tensor>:$bias, Optional<Kiln_F32Tensor>:$residual,
                    DefaultValuedAttr<Kiln_ActivationAttr,
                        "::kiln::ActivationKind::linear">:$activation);
   let results = (outs Kiln_F32Tensor:$result);
   let assemblyFormat = [{
-    $input `,` $kernel (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+    $input `,` $kernel (`,` $bias^)? (`residual` $residual^)? attr-dict `:`
+    functional-type(operands, results)
   }];
+  let builders = [OpBuilder<(ins "::mlir::Value":$input, "::mlir::Value":$kernel,
+                                 "::mlir::Value":$bias), [{
+    build($_builder, $_state, input, kernel, bias, /*residual=*/nullptr,
+          ::kiln::ActivationKind::linear);
+  }]>];
   let hasVerifier = 1;
 }
 
@@ -47,16 +59,20 @@ def Kiln_DenseOp : Kiln_Op<"dense", [Pure,
 //===----------------------------------------------------------------------===//
 
 def Kiln_Conv2DOp : Kiln_Op<"conv2d", [Pure,
+    DeclareOpInterfaceMethods<Kiln_FlopCountOpInterface, ["getFlops"]>,
+    AttrSizedOperandSegments,
     DeclareOpInterfaceMethods<InferTypeOpInterface>,
+    DeclareOpInterfaceMethods<Kiln_ResidualFusionOpInterface>,
     DeclareOpInterfaceMethods<Kiln_ActivationFusionOpInterface>,
     DeclareOpInterfaceMethods<Kiln_ChannelLinearOpInterface, ["setKernelAndBias"]>]> {
-  let summary = "2-D convolution, grouped and dilated, with bias and activation";
+  let summary = "2-D convolution, grouped and dilated, with bias, residual and activation";
   let description = [{
     `input` is NHWC, `kernel` is (KH, KW, C / groups, F). `padding` is
     [top, bottom, left, right] zeros added before the convolution (the
     importer resolves Keras's "same" and "causal"). Output channel `f`
-    belongs to group `f / (F / groups)`. Conv1D, DepthwiseConv2D and the
-    parts of SeparableConv2D lower to this op.
+    belongs to group `f / (F / groups)`. `residual`, when present, has the
+    result's type and is added before the `activation` epilogue. Conv1D,
+    DepthwiseConv2D and the parts of SeparableConv2D lower to this op.
 
     ```mlir
     %y = kiln.conv2d %x, %k, %b {strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>,
@@ -66,19 +82,21 @@ def Kiln_Conv2DOp : Kiln_Op<"conv2d", [Pure,
     ```
   }];
   let arguments = (ins Kiln_F32Tensor:$input, Kiln_F32Tensor:$kernel,
-                   Optional<Kiln_F32Tensor>:$bias,
+                   Optional<Kiln_F32Tensor>:$bias, Optional<Kiln_F32Tensor>:$residual,
                    DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
                    DenseI64ArrayAttr:$padding, DefaultValuedAttr<I64Attr, "1">:$groups,
                    DefaultValuedAttr<Kiln_ActivationAttr,
                        "::kiln::ActivationKind::linear">:$activation);
   let results = (outs Kiln_F32Tensor:$result);
   let assemblyFormat = [{
-    $input `,` $kernel (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+    $input `,` $kernel (`,` $bias^)? (`residual` $residual^)? attr-dict `:`
+    functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }
 
 def Kiln_Conv2DTransposeOp : Kiln_Op<"conv2d_transpose", [Pure,
+    DeclareOpInterfaceMethods<Kiln_FlopCountOpInterface, ["getFlops"]>,
     DeclareOpInterfaceMethods<Kiln_ActivationFusionOpInterface>]> {
   let summary = "2-D transposed convolution (Keras Conv2DTranspose)";
   let description = [{
@@ -107,6 +125,7 @@ def Kiln_Conv2DTransposeOp : Kiln_Op<"conv2d_transpose", [Pure,
 }
 
 def Kiln_Pool2DOp : Kiln_Op<"pool2d", [Pure,
+    DeclareOpInterfaceMethods<Kiln_FlopCountOpInterface, ["getFlops"]>,
     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "2-D max or average pooling over NHWC";
   let description = [{
@@ -142,7 +161,7 @@ def Kiln_PadOp : Kiln_Op<"pad", [Pure, DeclareOpInterfaceMethods<InferTypeOpInte
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
 }
 
-def Kiln_ResizeOp : Kiln_Op<"resize", [Pure]> {
+def Kiln_ResizeOp : Kiln_Op<"resize", [Pure, Kiln_FlopCountOpInterface]> {
   let summary = "spatial resize of NHWC (Keras UpSampling2D)";
   let description = [{
     Nearest repeats pixels; bilinear samples at half-pixel centers, clamped
@@ -162,7 +181,10 @@ def Kiln_ResizeOp : Kiln_Op<"resize", [Pure]> {
 // Normalization
 //===----------------------------------------------------------------------===//
 
-def Kiln_BatchNormOp : Kiln_Op<"batch_norm", [Pure, AttrSizedOperandSegments,
+def Kiln_BatchNormOp : Kiln_Op<"batch_norm", [Pure,
+    DeclareOpInterfaceMethods<Kiln_InPlaceOpInterface>,
+    Kiln_FlopCountOpInterface,
+    AttrSizedOperandSegments,
     AllTypesMatch<["input", "result"]>]> {
   let summary = "batch normalization with moving statistics (inference)";
   let description = [{
@@ -186,7 +208,10 @@ def Kiln_BatchNormOp : Kiln_Op<"batch_norm", [Pure, AttrSizedOperandSegments,
   let hasVerifier = 1;
 }
 
-def Kiln_LayerNormOp : Kiln_Op<"layer_norm", [Pure, AttrSizedOperandSegments,
+def Kiln_LayerNormOp : Kiln_Op<"layer_norm", [Pure,
+    DeclareOpInterfaceMethods<Kiln_InPlaceOpInterface>,
+    Kiln_FlopCountOpInterface,
+    AttrSizedOperandSegments,
     AllTypesMatch<["input", "result"]>]> {
   let summary = "layer normalization over the trailing axes from `axis` on";
   let description = [{
@@ -214,7 +239,10 @@ def Kiln_LayerNormOp : Kiln_Op<"layer_norm", [Pure, AttrSizedOperandSegments,
 // Activations
 //===----------------------------------------------------------------------===//
 
-def Kiln_ActivationOp : Kiln_Op<"activation", [Pure, SameOperandsAndResultType]> {
+def Kiln_ActivationOp : Kiln_Op<"activation", [Pure,
+    DeclareOpInterfaceMethods<Kiln_InPlaceOpInterface>,
+    Kiln_FlopCountOpInterface,
+    SameOperandsAndResultType]> {
   let summary = "elementwise activation (Keras Activation layer)";
   let description = [{
     Applies one of the elementwise Keras activations. The Keras ReLU,
@@ -242,7 +270,10 @@ def Kiln_ActivationOp : Kiln_Op<"activation", [Pure, SameOperandsAndResultType]>
   }]>];
 }
 
-def Kiln_SoftmaxOp : Kiln_Op<"softmax", [Pure, SameOperandsAndResultType]> {
+def Kiln_SoftmaxOp : Kiln_Op<"softmax", [Pure,
+    DeclareOpInterfaceMethods<Kiln_InPlaceOpInterface>,
+    Kiln_FlopCountOpInterface,
+    SameOperandsAndResultType]> {
   let summary = "softmax or log-softmax along one axis";
   let description = [{
     `exp(x - max) / sum(exp(x - max))` along `axis` (negative counts from the
@@ -260,7 +291,9 @@ def Kiln_SoftmaxOp : Kiln_Op<"softmax", [Pure, SameOperandsAndResultType]> {
   let hasVerifier = 1;
 }
 
-def Kiln_SparsemaxOp : Kiln_Op<"sparsemax", [Pure, SameOperandsAndResultType,
+def Kiln_SparsemaxOp : Kiln_Op<"sparsemax", [Pure,
+    Kiln_FlopCountOpInterface,
+    SameOperandsAndResultType,
     DeclareOpInterfaceMethods<Kiln_ScratchOpInterface>]> {
   let summary = "sparsemax along one axis (Euclidean projection onto the simplex)";
   let description = [{
@@ -274,7 +307,9 @@ def Kiln_SparsemaxOp : Kiln_Op<"sparsemax", [Pure, SameOperandsAndResultType,
   let hasVerifier = 1;
 }
 
-def Kiln_GluOp : Kiln_Op<"glu", [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+def Kiln_GluOp : Kiln_Op<"glu", [Pure,
+    Kiln_FlopCountOpInterface,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "gated linear unit: a · sigmoid(b) for the two halves of an axis";
   let description = [{
     Splits `axis` into halves `a` and `b` and returns `a * sigmoid(b)`; the
@@ -295,6 +330,8 @@ def Kiln_GluOp : Kiln_Op<"glu", [Pure, DeclareOpInterfaceMethods<InferTypeOpInte
 //===----------------------------------------------------------------------===//
 
 def Kiln_BinaryOp : Kiln_Op<"binary", [Pure,
+    DeclareOpInterfaceMethods<Kiln_InPlaceOpInterface>,
+    Kiln_FlopCountOpInterface,
     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "elementwise binary operation with size-1 broadcasting";
   let description = [{
@@ -332,6 +369,7 @@ def Kiln_ConcatOp : Kiln_Op<"concat", [Pure,
 }
 
 def Kiln_ReduceOp : Kiln_Op<"reduce", [Pure,
+    DeclareOpInterfaceMethods<Kiln_FlopCountOpInterface, ["getFlops"]>,
     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "sum, mean, max or min over one non-batch axis";
   let description = [{
@@ -370,6 +408,7 @@ def Kiln_StridedViewOp : Kiln_Op<"strided_view", [Pure]> {
 }
 
 def Kiln_MatmulOp : Kiln_Op<"matmul", [Pure,
+    DeclareOpInterfaceMethods<Kiln_FlopCountOpInterface, ["getFlops"]>,
     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "batched matrix product over the last two axes";
   let description = [{
@@ -386,7 +425,8 @@ def Kiln_MatmulOp : Kiln_Op<"matmul", [Pure,
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
 }
 
-def Kiln_ReshapeOp : Kiln_Op<"reshape", [Pure]> {
+def Kiln_ReshapeOp : Kiln_Op<"reshape", [Pure,
+    DeclareOpInterfaceMethods<Kiln_InPlaceOpInterface>]> {
   let summary = "same elements, new shape (row-major order kept)";
   let description = [{
     ```mlir
@@ -456,7 +496,9 @@ def Kiln_CompareOp : Kiln_Op<"compare", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Kiln_RnnOp : Kiln_Op<"rnn", [Pure, AttrSizedOperandSegments,
+def Kiln_RnnOp : Kiln_Op<"rnn", [Pure,
+    DeclareOpInterfaceMethods<Kiln_FlopCountOpInterface, ["getFlops"]>,
+    AttrSizedOperandSegments,
     DeclareOpInterfaceMethods<Kiln_ScratchOpInterface>]> {
   let summary = "a SimpleRNN, LSTM or GRU layer over a whole sequence";
   let description = [{

@@ -19,6 +19,7 @@ namespace attr {
 inline constexpr const char kArenaOffset[] = "kiln.arena_offset";
 inline constexpr const char kOutputIndex[] = "kiln.output_index";
 inline constexpr const char kScratchOffset[] = "kiln.scratch_offset";
+inline constexpr const char kInPlace[] = "kiln.in_place";
 inline constexpr const char kArenaBytes[] = "kiln.arena_bytes";
 inline constexpr const char kLivenessLowerBound[] = "kiln.liveness_lower_bound_bytes";
 inline constexpr const char kWeightOffset[] = "kiln.weight_offset";

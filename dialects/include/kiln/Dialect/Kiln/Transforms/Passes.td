@@ -57,6 +57,58 @@ def FuseActivation : Pass<"kiln-fuse-activation"> {
   let dependentDialects = ["::kiln::KilnDialect"];
 }
 
+def FuseResidualAdd : Pass<"kiln-fuse-residual-add"> {
+  let summary = "Fold a skip-connection add into the Dense or Conv producing one operand";
+  let description = [{
+    A `kiln.binary add` of two tensors of its result's type, one of which
+    comes only from an op implementing `ResidualFusionOpInterface` with no
+    activation and no residual yet, becomes that op's residual epilogue:
+    the op adds the other operand before its activation. Run before
+    `-kiln-fuse-activation`, so the ReLU after a ResNet block's add folds in
+    too. The producer moves down to the add when the other operand is
+    computed after it.
+
+    ```mlir
+    %c = kiln.conv2d %x, %k, %b {...} : (...) -> tensor<1x8x8x16xf32>
+    %y = kiln.binary %c, %skip {kind = #kiln.binary<add>} : (...) -> tensor<1x8x8x16xf32>
+    // becomes
+    %y = kiln.conv2d %x, %k, %b residual %skip {...} : (...) -> tensor<1x8x8x16xf32>
+    ```
+  }];
+  let dependentDialects = ["::kiln::KilnDialect"];
+}
+
+def FoldPadIntoConv : Pass<"kiln-fold-pad-into-conv"> {
+  let summary = "Fold zero padding of rows and columns into the convolution reading it";
+  let description = [{
+    A `kiln.conv2d` whose input is a `kiln.pad` of the height and width axes
+    reads the unpadded tensor and adds the pad's sizes to its own `padding`:
+    the convolution treats out-of-range pixels as zeros already, so the
+    padded copy is never made. The pad stays if something else reads it.
+
+    ```mlir
+    %p = kiln.pad %x {low = array<i64: 0, 1, 1, 0>, high = array<i64: 0, 1, 1, 0>} : ...
+    %y = kiln.conv2d %p, %k {padding = array<i64: 0, 0, 0, 0>, ...} : ...
+    // becomes
+    %y = kiln.conv2d %x, %k {padding = array<i64: 1, 1, 1, 1>, ...} : ...
+    ```
+  }];
+  let dependentDialects = ["::kiln::KilnDialect"];
+}
+
+def DedupWeights : Pass<"kiln-dedup-weights", "::mlir::ModuleOp"> {
+  let summary = "Keep one copy of weight tensors with identical type and bytes";
+  let description = [{
+    Shared layers already load one weight from every call site. This pass
+    also merges weights that are equal by content (the same initializer in
+    two layers, a nested model saved twice): globals are grouped by type
+    and a hash of their bytes, compared byte for byte, and every duplicate's
+    loads are redirected to the first copy. CSE afterwards merges identical
+    subgraphs that now read the same weights and inputs.
+  }];
+  let dependentDialects = ["::mlir::ml_program::MLProgramDialect"];
+}
+
 def PlanWeights : Pass<"kiln-plan-weights", "::mlir::ModuleOp"> {
   let summary = "Lay out all constant weights in one 64-byte aligned blob";
   let description = [{
@@ -74,12 +126,17 @@ def PlanMemory : Pass<"kiln-plan-memory", "::mlir::func::FuncOp"> {
     Computes each op result's live range over the function body and places
     the results in one arena, largest first, each at the lowest 64-byte
     aligned offset that does not overlap a buffer live at the same time
-    (greedy by size). A result that the function returns is written straight
-    into that output instead (`kiln.output_index`). Scratch memory requested
-    through `ScratchOpInterface` lives only during its op.
+    (greedy by size; the plan also tries placing by first use and by
+    lifetime and keeps the smallest arena). A result that the function
+    returns is written straight into that output instead
+    (`kiln.output_index`). Scratch memory requested through
+    `ScratchOpInterface` lives only during its op. An op implementing
+    `InPlaceOpInterface` writes its result over an operand that dies at the
+    op and has the result's size (`kiln.in_place` names that operand).
 
     Attributes written: `kiln.arena_offset` or `kiln.output_index` on ops,
-    `kiln.scratch_offset` on ops needing scratch, and on the function
+    `kiln.scratch_offset` on ops needing scratch, `kiln.in_place` on ops
+    reusing an operand's buffer, and on the function
     `kiln.arena_bytes` and `kiln.liveness_lower_bound_bytes` (the largest
     total of bytes live at one time; the arena can be no smaller).
   }];
