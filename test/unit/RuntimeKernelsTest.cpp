@@ -197,3 +197,46 @@ TEST(Conv2D, ResidualJoinsBeforeTheActivation) {
     expectClose(y, ref);
   }
 }
+
+TEST(Conv2D, WritesAChannelSliceAtARowStride) {
+  // A 1x1 convolution to 3 channels written into channels 2..4 of 7.
+  const std::size_t h = 3, wd = 2, c = 2, f = 3, ldy = 7, first = 2;
+  auto x = randomVector(h * wd * c, 9), w = randomVector(c * f, 10);
+  std::vector<float> wide(h * wd * ldy, -1.0f);
+  kiln::rt::conv2d_f32<Act::linear>(x.data(), w.data(), nullptr, wide.data() + first, 1, h, wd,
+                                    c, 1, 1, f, h, wd, 1, 1, 1, 1, 0, 0, 1, nullptr, ldy);
+  for (std::size_t p = 0; p < h * wd; ++p)
+    for (std::size_t o = 0; o < ldy; ++o) {
+      double want = -1.0; // untouched outside the slice
+      if (o >= first && o < first + f) {
+        want = 0.0;
+        for (std::size_t ci = 0; ci < c; ++ci)
+          want += double(x[p * c + ci]) * w[ci * f + (o - first)];
+      }
+      EXPECT_NEAR(wide[p * ldy + o], want, 1e-5) << "pixel " << p << " channel " << o;
+    }
+}
+
+TEST(Elementwise, RunsAProgramOverBroadcastInputs) {
+  // y = tanh(relu(a * b, alpha 0.5)) with b broadcast along rows: the
+  // program kiln emits for a fused chain, checked against the formula.
+  using P = kiln::rt::Program<2, 4, kiln::rt::Bin<kiln::rt::BinOp::mul, 0, 1>,
+                              kiln::rt::UnaryParam<Act::relu, 2, 0x3f000000u, 0x7f800000u, 0u>,
+                              kiln::rt::Unary<Act::tanh, 3>>;
+  const std::size_t rows = 3, cols = 5;
+  auto a = randomVector(rows * cols, 11), b = randomVector(rows, 12);
+  std::vector<float> y(rows * cols);
+  kiln::rt::elementwise_f32<P>(y.data(), 1, 1, rows, cols, kiln::rt::operand(a.data(), 0, 0, cols, 1),
+                               kiln::rt::operand(b.data(), 0, 0, 1, 0));
+  std::vector<double> want;
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t i = 0; i < cols; ++i) {
+      double v = double(a[r * cols + i]) * b[r];
+      want.push_back(std::tanh(v > 0 ? v : 0.5 * v));
+    }
+  expectClose(y, want);
+  // In place over the input laid out like the result.
+  kiln::rt::elementwise_f32<P>(a.data(), 1, 1, rows, cols, kiln::rt::operand(a.data(), 0, 0, cols, 1),
+                               kiln::rt::operand(b.data(), 0, 0, 1, 0));
+  expectClose(a, want);
+}

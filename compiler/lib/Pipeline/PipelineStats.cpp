@@ -33,7 +33,9 @@ ModuleCensus ModuleCensus::of(mlir::ModuleOp module) {
         census.weightBytes += type.getNumElements() * type.getElementTypeBitWidth() / 8;
       return;
     }
-    if (!llvm::isa_and_nonnull<KilnDialect>(op->getDialect()))
+    // Scalar ops inside a fused op are part of it, not ops of their own.
+    if (!llvm::isa_and_nonnull<KilnDialect>(op->getDialect()) ||
+        op->getParentOfType<ElementwiseOp>())
       return;
     ++census.opCounts[op->getName().getStringRef().str()];
     if (auto counted = llvm::dyn_cast<FlopCountOpInterface>(op))

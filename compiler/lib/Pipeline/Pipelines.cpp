@@ -10,6 +10,7 @@ namespace kiln {
 void buildInferencePipeline(mlir::OpPassManager &pm) {
   pm.nest<mlir::func::FuncOp>().addPass(createDropInferenceNoOps());
   pm.addPass(createFoldBatchNorm());
+  pm.addPass(createBatchNormToAffine());
   // Equal weights first, so CSE sees identical subgraphs as identical.
   pm.addPass(createDedupWeights());
   mlir::OpPassManager &func = pm.nest<mlir::func::FuncOp>();
@@ -18,6 +19,7 @@ void buildInferencePipeline(mlir::OpPassManager &pm) {
   // The residual joins before the activation that follows the add.
   func.addPass(createFuseResidualAdd());
   func.addPass(createFuseActivation());
+  func.addPass(createFuseElementwise());
   func.addPass(mlir::createCanonicalizerPass());
   pm.addPass(createPlanWeights());
   pm.nest<mlir::func::FuncOp>().addPass(createPlanMemory());

@@ -29,3 +29,17 @@ func.func @residual_block(%x: tensor<1x4x4x2xf32>, %k: tensor<1x1x2x2xf32>, %d: 
   %3 = kiln.dense %2, %d residual %r : (tensor<1x32xf32>, tensor<32x32xf32>, tensor<1x32xf32>) -> tensor<1x32xf32>
   return %3 : tensor<1x32xf32>
 }
+
+// A convolution writing into a channel slice of a concatenation passes the
+// row stride (8 channels) after its residual slot; the concatenation then
+// copies only the input it still has to.
+// CHECK-LABEL: void concat_slices(
+// CHECK: kiln::rt::conv2d_f32<kiln::rt::Act::linear>({{v[0-9]+}}, {{v[0-9]+}}, nullptr, [[SLICE:v[0-9]+]], 1, 4, 4, 2, 1, 1, 6, 4, 4, 1, 1, 1, 1, 0, 0, 1, nullptr, 8);
+// CHECK: kiln::rt::concat_slice_f32({{v[0-9]+}}, {{v[0-9]+}}, 16, 2, 8, 6);
+// CHECK-NOT: concat_slice_f32
+func.func @concat_slices(%x: tensor<1x4x4x2xf32>, %k: tensor<1x1x2x6xf32>) -> (tensor<1x4x4x8xf32>) {
+  %0 = kiln.conv2d %x, %k {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>} : (tensor<1x4x4x2xf32>, tensor<1x1x2x6xf32>) -> tensor<1x4x4x6xf32>
+  %1 = kiln.concat %0, %x {axis = 3 : i64} : (tensor<1x4x4x6xf32>, tensor<1x4x4x2xf32>) -> tensor<1x4x4x8xf32>
+  %2 = kiln.softmax %1 : tensor<1x4x4x8xf32>
+  return %2 : tensor<1x4x4x8xf32>
+}

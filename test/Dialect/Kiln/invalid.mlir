@@ -1,4 +1,4 @@
-// RUN: kiln-opt %s -split-input-file -verify-diagnostics
+// RUN: kiln-opt %s -split-input-file -verify-diagnostics -allow-unregistered-dialect
 
 func.func @dense_feature_mismatch(%x: tensor<2x5xf32>, %k: tensor<4x3xf32>) -> tensor<2x3xf32> {
   // expected-error @+1 {{kernel expects 4 input features, input has 5}}
@@ -253,4 +253,39 @@ func.func @residual_type(%x: tensor<2x8xf32>, %k: tensor<8x4xf32>, %r: tensor<2x
   // expected-error @+1 {{residual must have the result's type 'tensor<2x4xf32>', got 'tensor<2x8xf32>'}}
   %0 = kiln.dense %x, %k residual %r : (tensor<2x8xf32>, tensor<8x4xf32>, tensor<2x8xf32>) -> tensor<2x4xf32>
   return %0 : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @elementwise_broadcast(%x: tensor<2x8xf32>, %y: tensor<2x3xf32>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{input 'tensor<2x3xf32>' does not broadcast to 'tensor<2x8xf32>'}}
+  %0 = kiln.elementwise %x, %y : (tensor<2x8xf32>, tensor<2x3xf32>) -> tensor<2x8xf32> {
+  ^bb0(%a: f32, %b: f32):
+    %1 = kiln.scalar_binary %a, %b {kind = #kiln.binary<add>} : f32
+    kiln.yield %1 : f32
+  }
+  return %0 : tensor<2x8xf32>
+}
+
+// -----
+
+func.func @elementwise_arguments(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{body takes 2 elements for 1 inputs}}
+  %0 = kiln.elementwise %x : (tensor<2x8xf32>) -> tensor<2x8xf32> {
+  ^bb0(%a: f32, %b: f32):
+    kiln.yield %a : f32
+  }
+  return %0 : tensor<2x8xf32>
+}
+
+// -----
+
+func.func @elementwise_foreign_op(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {
+  %0 = kiln.elementwise %x : (tensor<2x8xf32>) -> tensor<2x8xf32> {
+  ^bb0(%a: f32):
+    // expected-error @+1 {{is not a scalar op kiln.elementwise can run}}
+    %1 = "test.unknown"(%a) : (f32) -> f32
+    kiln.yield %1 : f32
+  }
+  return %0 : tensor<2x8xf32>
 }

@@ -63,3 +63,48 @@ func.func @broadcast_operand(%x: tensor<2x8xf32>, %k: tensor<8x1xf32>) -> tensor
   %1 = kiln.binary %x, %0 {kind = #kiln.binary<sub>} : (tensor<2x8xf32>, tensor<2x1xf32>) -> tensor<2x8xf32>
   return %1 : tensor<2x8xf32>
 }
+
+// Concatenation without copies. Over the channels of NHWC tensors, the
+// convolutions write their pixels' channels straight into their slice of
+// the result at its row stride (kiln.row_stride, 8 channels); the input
+// that is also read elsewhere is copied. The concatenation's buffer lives
+// from the first convolution on.
+// CHECK-LABEL: func.func @concat_channels
+// CHECK-SAME: kiln.arena_bytes = 512 : i64
+func.func @concat_channels(%x: tensor<1x4x4x2xf32>, %k: tensor<1x1x2x3xf32>) -> (tensor<1x4x4x8xf32>, tensor<1x4x4x2xf32>) {
+  // CHECK: kiln.conv2d {{.*}}kiln.arena_offset = array<i64: [[C:[0-9]+]]>, kiln.output_index = array<i64: -1>, kiln.row_stride = 8 : i64
+  %0 = kiln.conv2d %x, %k {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>} : (tensor<1x4x4x2xf32>, tensor<1x1x2x3xf32>) -> tensor<1x4x4x3xf32>
+  // CHECK: kiln.activation {{.*}}kiln.output_index = array<i64: 1>
+  %1 = kiln.activation %x {kind = #kiln.activation<relu>} : tensor<1x4x4x2xf32>
+  %2 = kiln.conv2d %1, %k {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>} : (tensor<1x4x4x2xf32>, tensor<1x1x2x3xf32>) -> tensor<1x4x4x3xf32>
+  // CHECK: kiln.conv2d {{.*}}kiln.row_stride = 8 : i64
+  // CHECK: kiln.concat {{.*}}kiln.arena_offset = array<i64: [[C]]>, kiln.output_index = array<i64: -1>, kiln.written_inputs = array<i64: 0, 1>
+  %3 = kiln.concat %0, %2, %1 {axis = 3 : i64} : (tensor<1x4x4x3xf32>, tensor<1x4x4x3xf32>, tensor<1x4x4x2xf32>) -> tensor<1x4x4x8xf32>
+  %4 = kiln.softmax %3 : tensor<1x4x4x8xf32>
+  return %4, %1 : tensor<1x4x4x8xf32>, tensor<1x4x4x2xf32>
+}
+
+// Where each input's part is one contiguous run (batch 1, axis 1), any
+// producer writes there, at its byte offset into the result; no stride.
+// CHECK-LABEL: func.func @concat_runs
+func.func @concat_runs(%x: tensor<1x8xf32>, %k: tensor<8x8xf32>) -> tensor<1x16xf32> {
+  // CHECK: kiln.dense {{.*}}kiln.arena_offset = array<i64: [[D:[0-9]+]]>
+  // CHECK-NOT: kiln.row_stride
+  %0 = kiln.dense %x, %k : (tensor<1x8xf32>, tensor<8x8xf32>) -> tensor<1x8xf32>
+  %1 = kiln.activation %x {kind = #kiln.activation<tanh>} : tensor<1x8xf32>
+  // CHECK: kiln.concat {{.*}}kiln.arena_offset = array<i64: [[D]]>, kiln.output_index = array<i64: -1>, kiln.written_inputs = array<i64: 0, 1>
+  %2 = kiln.concat %0, %1 {axis = 1 : i64} : (tensor<1x8xf32>, tensor<1x8xf32>) -> tensor<1x16xf32>
+  %3 = kiln.softmax %2 : tensor<1x16xf32>
+  return %3 : tensor<1x16xf32>
+}
+
+// A negative axis counts from the end (Keras's default -1).
+// CHECK-LABEL: func.func @concat_negative_axis
+// CHECK: kiln.concat {{.*}}kiln.written_inputs = array<i64: 0, 1>
+func.func @concat_negative_axis(%x: tensor<1x8xf32>, %k: tensor<8x8xf32>) -> tensor<1x16xf32> {
+  %0 = kiln.dense %x, %k : (tensor<1x8xf32>, tensor<8x8xf32>) -> tensor<1x8xf32>
+  %1 = kiln.activation %x {kind = #kiln.activation<tanh>} : tensor<1x8xf32>
+  %2 = kiln.concat %0, %1 {axis = -1 : i64} : (tensor<1x8xf32>, tensor<1x8xf32>) -> tensor<1x16xf32>
+  %3 = kiln.softmax %2 : tensor<1x16xf32>
+  return %3 : tensor<1x16xf32>
+}

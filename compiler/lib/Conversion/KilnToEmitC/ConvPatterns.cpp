@@ -1,6 +1,8 @@
 // Convolution, pooling, normalization, padding and resizing → kiln::rt calls.
 #include "KernelCallPattern.h"
 
+#include "kiln/Dialect/Kiln/Transforms/Passes.h"
+
 using namespace mlir;
 using namespace kiln;
 
@@ -43,8 +45,13 @@ struct Conv2DLowering : KernelCallPattern<Conv2DOp> {
     call.ints({in[0], in[1], in[2], in[3], k[0], k[1], k[3], o[1], o[2], op.getStrides()[0],
                op.getStrides()[1], op.getDilations()[0], op.getDilations()[1],
                op.getPadding()[0], op.getPadding()[2], op.getGroups()});
-    if (adaptor.getResidual())
+    // Written into a concatenation's channel slice: pixels are further apart.
+    if (auto stride = op->getAttrOfType<IntegerAttr>(attr::kRowStride)) {
+      call.optional(adaptor.getResidual());
+      call.ints({stride.getInt()});
+    } else if (adaptor.getResidual()) {
       call.value(adaptor.getResidual());
+    }
     call.emit(op.getLoc(), "kiln::rt::conv2d_f32",
               {actTemplate(op.getContext(), op.getActivation())});
     return success();

@@ -4,6 +4,9 @@
 #include "kiln/Dialect/Kiln/IR/KilnOps.h"
 #include "kiln/Dialect/Kiln/Transforms/Passes.h"
 
+#include <cstring>
+#include <limits>
+
 using namespace mlir;
 using namespace kiln;
 
@@ -110,16 +113,18 @@ struct GluLowering : KernelCallPattern<kiln::GluOp> {
     return success();
   }
 };
-/// Element strides of `type` broadcast to `shape` (0 along size-1 axes
-/// that the result repeats).
-SmallVector<int64_t> broadcastStrides(RankedTensorType type, ArrayRef<int64_t> shape) {
-  SmallVector<int64_t> strides(shape.size());
-  int64_t stride = 1;
-  for (int64_t d = shape.size() - 1; d >= 0; --d) {
-    strides[d] = type.getDimSize(d) == 1 && shape[d] != 1 ? 0 : stride;
-    stride *= type.getDimSize(d);
+/// Pads a collapsed iteration space with leading size-1 axes to the
+/// runtime kernels' fixed rank, or fails if it needs more axes.
+LogicalResult padIteration(Operation *op, kiln::BroadcastIteration &it, size_t rank) {
+  if (it.dims.size() > rank)
+    return op->emitOpError() << "broadcast pattern needs " << it.dims.size()
+                             << " axes; the runtime kernel handles " << rank;
+  while (it.dims.size() < rank) {
+    it.dims.insert(it.dims.begin(), 1);
+    for (SmallVector<int64_t> &s : it.strides)
+      s.insert(s.begin(), 0);
   }
-  return strides;
+  return success();
 }
 
 struct BinaryLowering : KernelCallPattern<kiln::BinaryOp> {
@@ -128,30 +133,11 @@ struct BinaryLowering : KernelCallPattern<kiln::BinaryOp> {
 
   LogicalResult emitCall(kiln::BinaryOp op, OpAdaptor adaptor, Value out,
                          ConversionPatternRewriter &rewriter) const override {
-    ArrayRef<int64_t> shape = op.getType().getShape();
-    SmallVector<int64_t> dims(shape);
-    SmallVector<int64_t> as = broadcastStrides(op.getLhs().getType(), shape);
-    SmallVector<int64_t> bs = broadcastStrides(op.getRhs().getType(), shape);
-    // Merge an axis into the next one where both operands walk them as one
-    // contiguous (or jointly broadcast) run, until at most kRank remain.
-    for (int64_t d = int64_t(dims.size()) - 2; d >= 0; --d) {
-      if (as[d] == as[d + 1] * dims[d + 1] && bs[d] == bs[d + 1] * dims[d + 1]) {
-        dims[d] *= dims[d + 1];
-        as[d] = as[d + 1];
-        bs[d] = bs[d + 1];
-        dims.erase(dims.begin() + d + 1);
-        as.erase(as.begin() + d + 1);
-        bs.erase(bs.begin() + d + 1);
-      }
-    }
-    if (dims.size() > kRank)
-      return op.emitOpError() << "broadcast pattern needs " << dims.size()
-                              << " axes; the runtime kernel handles " << kRank;
-    while (dims.size() < kRank) {
-      dims.insert(dims.begin(), 1);
-      as.insert(as.begin(), 0);
-      bs.insert(bs.begin(), 0);
-    }
+    kiln::BroadcastIteration it =
+        kiln::collapseBroadcast({op.getLhs().getType(), op.getRhs().getType()}, op.getType());
+    if (failed(padIteration(op, it, kRank)))
+      return failure();
+    ArrayRef<int64_t> dims = it.dims, as = it.strides[0], bs = it.strides[1];
     SmallVector<Attribute> args{rewriter.getIndexAttr(0), rewriter.getIndexAttr(1),
                                 rewriter.getIndexAttr(2)};
     for (ArrayRef<int64_t> list : {ArrayRef<int64_t>(dims), ArrayRef<int64_t>(as),
@@ -166,15 +152,110 @@ struct BinaryLowering : KernelCallPattern<kiln::BinaryOp> {
   }
 };
 
+/// kiln.elementwise → kiln::rt::elementwise_f32<Program<...>>: the body
+/// becomes the template argument, one Step per scalar op, reading
+/// registers (the inputs' elements, then earlier steps) by index.
+struct ElementwiseLowering : KernelCallPattern<kiln::ElementwiseOp> {
+  using KernelCallPattern::KernelCallPattern;
+  static constexpr int kRank = 4; // iteration rank of kiln::rt::elementwise_f32
+
+  static std::string floatBits(float v) {
+    uint32_t bits;
+    std::memcpy(&bits, &v, sizeof bits);
+    return std::to_string(bits) + "u";
+  }
+
+  static FailureOr<std::string> program(kiln::ElementwiseOp op) {
+    Block &body = op.getBody().front();
+    DenseMap<Value, int> reg;
+    for (BlockArgument arg : body.getArguments())
+      reg[arg] = int(arg.getArgNumber());
+    std::string steps;
+    for (Operation &scalar : body.without_terminator()) {
+      std::string step;
+      if (auto binary = dyn_cast<kiln::ScalarBinaryOp>(scalar)) {
+        step = "kiln::rt::Bin<kiln::rt::BinOp::" + kiln::stringifyBinaryKind(binary.getKind()).str() +
+               ", " + std::to_string(reg[binary.getLhs()]) + ", " +
+               std::to_string(reg[binary.getRhs()]) + ">";
+      } else if (auto act = dyn_cast<kiln::ScalarActivationOp>(scalar)) {
+        std::string kind = "kiln::rt::Act::" + kiln::stringifyActivationKind(act.getKind()).str();
+        std::string input = std::to_string(reg[act.getInput()]);
+        if (!act.getAlpha() && !act.getMaxValue() && !act.getThreshold()) {
+          step = "kiln::rt::Unary<" + kind + ", " + input + ">";
+        } else {
+          // The Keras layers' defaults for what the op leaves unset, as in
+          // kiln.activation's lowering.
+          float alpha = act.getKind() == kiln::ActivationKind::leaky_relu ? 0.2f
+                        : act.getKind() == kiln::ActivationKind::elu      ? 1.0f
+                                                                          : 0.0f;
+          step = "kiln::rt::UnaryParam<" + kind + ", " + input + ", " +
+                 floatBits(act.getAlpha() ? act.getAlpha()->convertToFloat() : alpha) + ", " +
+                 floatBits(act.getMaxValue() ? act.getMaxValue()->convertToFloat()
+                                             : std::numeric_limits<float>::infinity()) +
+                 ", " + floatBits(act.getThreshold() ? act.getThreshold()->convertToFloat() : 0.0f) +
+                 ">";
+        }
+      } else {
+        return failure();
+      }
+      reg[scalar.getResult(0)] = int(reg.size());
+      steps += ", " + step;
+    }
+    Value result = cast<kiln::YieldOp>(body.getTerminator()).getValue();
+    return "kiln::rt::Program<" + std::to_string(body.getNumArguments()) + ", " +
+           std::to_string(reg[result]) + steps + ">";
+  }
+
+  LogicalResult emitCall(kiln::ElementwiseOp op, OpAdaptor adaptor, Value out,
+                         ConversionPatternRewriter &rewriter) const override {
+    SmallVector<RankedTensorType> types;
+    for (Value input : op.getInputs())
+      types.push_back(cast<RankedTensorType>(input.getType()));
+    kiln::BroadcastIteration it = kiln::collapseBroadcast(types, op.getType());
+    if (failed(padIteration(op, it, kRank)))
+      return failure();
+    FailureOr<std::string> steps = program(op);
+    if (failed(steps))
+      return op.emitOpError("body holds an op the runtime cannot run");
+    MLIRContext *ctx = op.getContext();
+    Type operandType = emitc::OpaqueType::get(ctx, "kiln::rt::Operand");
+    SmallVector<Value> operands{out};
+    SmallVector<Attribute> args{rewriter.getIndexAttr(0)};
+    args.append(intArgs(rewriter, it.dims));
+    for (auto [input, strides] : llvm::zip(adaptor.getInputs(), it.strides)) {
+      SmallVector<Attribute> operandArgs{rewriter.getIndexAttr(0)};
+      operandArgs.append(intArgs(rewriter, strides));
+      Value described = emitc::CallOpaqueOp::create(
+                            rewriter, op.getLoc(), operandType, "kiln::rt::operand",
+                            ValueRange{input}, rewriter.getArrayAttr(operandArgs), ArrayAttr())
+                            .getResult(0);
+      args.push_back(rewriter.getIndexAttr(operands.size()));
+      operands.push_back(described);
+    }
+    kiln::emitKernelCall(rewriter, op.getLoc(), "kiln::rt::elementwise_f32", operands, args,
+                         {opaque(ctx, *steps)});
+    return success();
+  }
+};
+
 struct ConcatLowering : KernelCallPattern<kiln::ConcatOp> {
   using KernelCallPattern::KernelCallPattern;
   LogicalResult emitCall(kiln::ConcatOp op, OpAdaptor adaptor, Value out,
                          ConversionPatternRewriter &rewriter) const override {
     AxisView view = viewAround(op.getType(), op.getAxis());
+    // Inputs the memory plan had their producers write in place.
+    SmallVector<int64_t> written;
+    if (auto attr = op->getAttrOfType<DenseI64ArrayAttr>(kiln::attr::kWrittenInputs))
+      written.assign(attr.asArrayRef().begin(), attr.asArrayRef().end());
     int64_t offset = 0;
-    for (auto [input, converted] : llvm::zip(op.getInputs(), adaptor.getInputs())) {
+    for (auto [k, input, converted] :
+         llvm::enumerate(op.getInputs(), adaptor.getInputs())) {
       AxisView in = viewAround(cast<RankedTensorType>(input.getType()), op.getAxis());
       int64_t inner = in.axis * in.inner;
+      if (llvm::is_contained(written, int64_t(k))) {
+        offset += inner;
+        continue;
+      }
       kiln::emitKernelCall(
           rewriter, op.getLoc(), "kiln::rt::concat_slice_f32", {converted, out},
           {rewriter.getIndexAttr(0), rewriter.getIndexAttr(1),
@@ -285,6 +366,6 @@ void kiln::populateKernelCallPatterns(RewritePatternSet &patterns) {
   populateSequencePatterns(patterns);
   patterns.add<ReduceLowering, StridedViewLowering, MatmulLowering>(patterns.getContext());
   patterns.add<DenseLowering, ActivationLowering, SoftmaxLowering, SparsemaxLowering,
-               GluLowering, BinaryLowering, ConcatLowering, ReshapeLowering>(
+               GluLowering, BinaryLowering, ElementwiseLowering, ConcatLowering, ReshapeLowering>(
       patterns.getContext());
 }

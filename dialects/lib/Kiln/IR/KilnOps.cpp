@@ -181,6 +181,9 @@ int64_t Conv2DOp::getFlops() {
          kernel.getDimSize(2);
 }
 
+// Output pixels are written one channel row at a time.
+bool Conv2DOp::canWriteRowStride() { return true; }
+
 void Conv2DOp::setKernelAndBias(Value kernel, Value bias) {
   getKernelMutable().assign(kernel);
   if (bias)

@@ -137,12 +137,77 @@ int64_t livenessLowerBound(ArrayRef<Buffer> buffers, int64_t numOps) {
   return live.empty() ? 0 : *llvm::max_element(live);
 }
 
+/// Where a concatenation's input is written straight into the result.
+struct Slice {
+  kiln::ConcatOp concat;
+  int64_t byteOffset; // into the concatenation's buffer
+  int64_t rowStride;  // elements between the input's rows; 0 if contiguous
+};
+
 struct PlanMemoryPass : kiln::impl::PlanMemoryBase<PlanMemoryPass> {
   Block *body = nullptr;
   DenseMap<Operation *, int64_t> position;
   SmallVector<Buffer> buffers;
   DenseMap<Value, size_t> bufferOf;
   DenseMap<Operation *, unsigned> inPlaceOperand;
+  DenseMap<Value, Slice> sliceOf;
+  DenseMap<Operation *, SmallVector<int64_t>> writtenInputs;
+  DenseMap<Value, int64_t> outputIndex;
+  int64_t lowerBound = 0;
+
+  /// Concatenation inputs whose producers can write into the result: the
+  /// input's part of the result is one contiguous run (nothing before the
+  /// axis but size-1 axes), or the concatenation is over the last axis and
+  /// the producer writes rows at a stride. The input must be an arena value
+  /// the concatenation alone reads, from a single-result op that is not a
+  /// concatenation itself.
+  void findSlices(const DenseMap<Value, int64_t> &outputIndex) {
+    for (auto concat : body->getOps<kiln::ConcatOp>()) {
+      RankedTensorType type = concat.getType();
+      if (outputIndex.count(concat.getResult()))
+        continue;
+      // The attribute's accessor is unsigned: read it as the signed value.
+      int64_t rank = type.getRank(), axis = int64_t(concat.getAxis());
+      if (axis < 0)
+        axis += rank;
+      int64_t outer = 1, inner = 1;
+      for (int64_t d = 0; d < axis; ++d)
+        outer *= type.getDimSize(d);
+      for (int64_t d = axis + 1; d < rank; ++d)
+        inner *= type.getDimSize(d);
+      int64_t offset = 0, bytes = type.getElementTypeBitWidth() / 8;
+      SmallVector<int64_t> written;
+      for (auto [k, input] : llvm::enumerate(concat.getInputs())) {
+        int64_t width = cast<RankedTensorType>(input.getType()).getDimSize(axis);
+        Operation *producer = input.getDefiningOp();
+        bool exclusive = producer && producer->getBlock() == body &&
+                         !isa<ml_program::MLProgramDialect>(producer->getDialect()) &&
+                         !isa<kiln::ConcatOp>(producer) && producer->getNumResults() == 1 &&
+                         input.hasOneUse() && !outputIndex.count(input);
+        auto strided = dyn_cast_or_null<kiln::RowStrideOpInterface>(producer);
+        if (exclusive && outer == 1) {
+          sliceOf[input] = {concat, offset * inner * bytes, 0};
+          written.push_back(k);
+        } else if (exclusive && axis == rank - 1 && strided && strided.canWriteRowStride()) {
+          sliceOf[input] = {concat, offset * bytes, type.getDimSize(axis)};
+          written.push_back(k);
+        }
+        offset += width;
+      }
+      if (!written.empty())
+        writtenInputs[concat] = written;
+    }
+  }
+
+  /// The buffer of `value`, created here if this is its first writer.
+  size_t bufferFor(Value value, int64_t here) {
+    if (auto it = bufferOf.find(value); it != bufferOf.end())
+      return it->second;
+    bufferOf[value] = buffers.size();
+    buffers.push_back({{cast<OpResult>(value)}, nullptr, tensorBytes(value.getType()), here,
+                       lastUse(value)});
+    return buffers.size() - 1;
+  }
 
   /// Position of the last op reading `v` (or defining it, if none does).
   int64_t lastUse(Value v) {
@@ -171,31 +236,17 @@ struct PlanMemoryPass : kiln::impl::PlanMemoryBase<PlanMemoryPass> {
     return std::nullopt;
   }
 
-  void runOnOperation() override {
-    func::FuncOp func = getOperation();
-    if (func.isExternal())
-      return;
-    if (!func.getBody().hasOneBlock()) {
-      func.emitError("memory planning needs a single-block function");
-      return signalPassFailure();
-    }
-    body = &func.getBody().front();
-    Builder b(&getContext());
-    position.clear();
+  /// Builds the buffers, with or without writing concatenation inputs in
+  /// place, and places them. Returns the arena size.
+  int64_t plan(bool withSlices) {
     buffers.clear();
     bufferOf.clear();
     inPlaceOperand.clear();
-    for (Operation &op : *body)
-      position[&op] = position.size();
-
-    // Results returned by the function are computed in the caller's output
-    // buffer; only the first return of a value gets it, later ones copy.
-    DenseMap<Value, int64_t> outputIndex;
+    sliceOf.clear();
+    writtenInputs.clear();
+    if (withSlices)
+      findSlices(outputIndex);
     Operation *terminator = body->getTerminator();
-    for (auto [k, value] : llvm::enumerate(terminator->getOperands()))
-      if (value.getDefiningOp() && !outputIndex.count(value))
-        outputIndex[value] = k;
-
     for (Operation &op : *body) {
       // Weights live in the weight blob, not the arena.
       if (&op == terminator || isa<ml_program::MLProgramDialect>(op.getDialect()))
@@ -204,6 +255,13 @@ struct PlanMemoryPass : kiln::impl::PlanMemoryBase<PlanMemoryPass> {
         if (outputIndex.count(result) || !isa<RankedTensorType>(result.getType()))
           continue;
         int64_t bytes = tensorBytes(result.getType());
+        // Written into its concatenation, whose buffer lives from here on.
+        if (auto slice = sliceOf.find(result); slice != sliceOf.end()) {
+          bufferFor(slice->second.concat.getResult(), position[&op]);
+          continue;
+        }
+        if (bufferOf.count(result)) // a concatenation created by its inputs
+          continue;
         if (std::optional<size_t> shared = reusableOperand(op, bytes)) {
           buffers[*shared].values.push_back(result);
           buffers[*shared].lastUse = lastUse(result);
@@ -217,9 +275,39 @@ struct PlanMemoryPass : kiln::impl::PlanMemoryBase<PlanMemoryPass> {
         if (int64_t bytes = scratch.getScratchBytes())
           buffers.push_back({{}, &op, bytes, position[&op], position[&op]});
     }
+    lowerBound = livenessLowerBound(buffers, position.size());
+    return placeBuffers(buffers, lowerBound);
+  }
 
-    int64_t lowerBound = livenessLowerBound(buffers, position.size());
-    int64_t arenaBytes = placeBuffers(buffers, lowerBound);
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    if (func.isExternal())
+      return;
+    if (!func.getBody().hasOneBlock()) {
+      func.emitError("memory planning needs a single-block function");
+      return signalPassFailure();
+    }
+    body = &func.getBody().front();
+    Builder b(&getContext());
+    position.clear();
+    for (Operation &op : *body)
+      position[&op] = position.size();
+
+    // Results returned by the function are computed in the caller's output
+    // buffer; only the first return of a value gets it, later ones copy.
+    outputIndex.clear();
+    Operation *terminator = body->getTerminator();
+    for (auto [k, value] : llvm::enumerate(terminator->getOperands()))
+      if (value.getDefiningOp() && !outputIndex.count(value))
+        outputIndex[value] = k;
+
+    // Writing concatenation inputs in place saves their copies but makes
+    // the concatenation's buffer live from its first input on, which can
+    // raise the peak (DenseNet): keep it unless the arena grows.
+    int64_t withoutSlices = plan(false);
+    int64_t arenaBytes = plan(true);
+    if (arenaBytes > withoutSlices)
+      arenaBytes = plan(false);
 
     // Record the plan: one entry per result, -1 where the other kind applies.
     for (Operation &op : *body) {
@@ -233,11 +321,20 @@ struct PlanMemoryPass : kiln::impl::PlanMemoryBase<PlanMemoryPass> {
           outputs[result.getResultNumber()] = it->second;
         if (auto it = bufferOf.find(result); it != bufferOf.end())
           offsets[result.getResultNumber()] = buffers[it->second].offset;
+        if (auto it = sliceOf.find(result); it != sliceOf.end()) {
+          Slice slice = it->second;
+          offsets[result.getResultNumber()] =
+              buffers[bufferOf[slice.concat.getResult()]].offset + slice.byteOffset;
+          if (slice.rowStride)
+            op.setAttr(kiln::attr::kRowStride, b.getI64IntegerAttr(slice.rowStride));
+        }
       }
       op.setAttr(kiln::attr::kArenaOffset, b.getDenseI64ArrayAttr(offsets));
       op.setAttr(kiln::attr::kOutputIndex, b.getDenseI64ArrayAttr(outputs));
       if (auto it = inPlaceOperand.find(&op); it != inPlaceOperand.end())
         op.setAttr(kiln::attr::kInPlace, b.getI64IntegerAttr(it->second));
+      if (auto it = writtenInputs.find(&op); it != writtenInputs.end())
+        op.setAttr(kiln::attr::kWrittenInputs, b.getDenseI64ArrayAttr(it->second));
     }
     for (const Buffer &buffer : buffers)
       if (buffer.scratchOp)

@@ -6,6 +6,7 @@
 #include "kiln/rt/conv/conv2d.h"
 #include "kiln/rt/eltwise/activation.h"
 #include "kiln/rt/eltwise/binary.h"
+#include "kiln/rt/eltwise/fused.h"
 #include "kiln/rt/eltwise/norm.h"
 #include "kiln/rt/eltwise/reduce.h"
 #include "kiln/rt/eltwise/softmax.h"

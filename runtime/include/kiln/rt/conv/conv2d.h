@@ -16,18 +16,23 @@ namespace rt {
 ///   + residual[n, oh, ow, f])
 /// with g = f / (F / groups), cg = C / groups; out-of-range pixels are zero.
 /// `bias` and `residual` may be null; y aliases neither x nor residual.
+/// Output pixels are `ldy` floats apart (0: f, contiguous), so y can be a
+/// channel slice of a concatenation.
 template <Act A>
 inline void conv2d_f32(const float *x, const float *w, const float *bias, float *y,
                        std::size_t n, std::size_t h, std::size_t wd, std::size_t c,
                        std::size_t kh, std::size_t kw, std::size_t f, std::size_t oh,
                        std::size_t ow, std::size_t sh, std::size_t sw, std::size_t dh,
                        std::size_t dw, std::size_t pt, std::size_t pl, std::size_t groups,
-                       const float *residual = nullptr) {
+                       const float *residual = nullptr, std::size_t ldy = 0) {
   const std::size_t cg = c / groups, fg = f / groups;
+  if (ldy == 0)
+    ldy = f;
   for (std::size_t b = 0; b < n; ++b)
     for (std::size_t oy = 0; oy < oh; ++oy)
       for (std::size_t ox = 0; ox < ow; ++ox) {
-        float *yp = y + ((b * oh + oy) * ow + ox) * f;
+        const std::size_t pixel = (b * oh + oy) * ow + ox;
+        float *yp = y + pixel * ldy;
         for (std::size_t o = 0; o < f; ++o)
           yp[o] = bias ? bias[o] : 0.0f;
         for (std::size_t ky = 0; ky < kh; ++ky) {
@@ -51,7 +56,7 @@ inline void conv2d_f32(const float *x, const float *w, const float *bias, float 
           }
         }
         if (residual) {
-          const float *rp = residual + (yp - y);
+          const float *rp = residual + pixel * f;
           for (std::size_t o = 0; o < f; ++o)
             yp[o] = activate<A>(yp[o] + rp[o]);
         } else {

@@ -90,19 +90,22 @@ inline void activation_f32(const float *x, float *y, std::size_t n) {
 /// relu: x > threshold ? min(x, max_value) : alpha * (x - threshold);
 /// leaky_relu: x >= 0 ? x : alpha * x; elu: x > 0 ? x : alpha * (e^x - 1).
 template <Act A>
+inline float activate_param(float v, float alpha, float max_value, float threshold) {
+  if constexpr (A == Act::relu)
+    return v > threshold ? (v < max_value ? v : max_value) : alpha * (v - threshold);
+  else if constexpr (A == Act::leaky_relu)
+    return v >= 0.0f ? v : alpha * v;
+  else if constexpr (A == Act::elu)
+    return v > 0.0f ? v : alpha * std::expm1(v);
+  else
+    return activate<A>(v);
+}
+
+template <Act A>
 inline void activation_param_f32(const float *x, float *y, std::size_t n, float alpha,
                                  float max_value, float threshold) {
-  for (std::size_t i = 0; i < n; ++i) {
-    const float v = x[i];
-    if constexpr (A == Act::relu)
-      y[i] = v > threshold ? (v < max_value ? v : max_value) : alpha * (v - threshold);
-    else if constexpr (A == Act::leaky_relu)
-      y[i] = v >= 0.0f ? v : alpha * v;
-    else if constexpr (A == Act::elu)
-      y[i] = v > 0.0f ? v : alpha * std::expm1(v);
-    else
-      y[i] = activate<A>(v);
-  }
+  for (std::size_t i = 0; i < n; ++i)
+    y[i] = activate_param<A>(x[i], alpha, max_value, threshold);
 }
 
 } // namespace rt

@@ -113,4 +113,19 @@ def Kiln_InPlaceOpInterface : OpInterface<"InPlaceOpInterface"> {
   ];
 }
 
+def Kiln_RowStrideOpInterface : OpInterface<"RowStrideOpInterface"> {
+  let description = [{
+    Implemented by ops whose kernel can write each row of the result's last
+    axis (a pixel's channels) at a larger stride. `-kiln-plan-memory` then
+    lets such a result land in its channel slice of a concatenation
+    (`kiln.row_stride` gives the stride in elements), and the concatenation
+    copies nothing for it.
+  }];
+  let cppNamespace = "::kiln";
+  let methods = [
+    InterfaceMethod<"Whether the kernel can write the result at a row stride.",
+      "bool", "canWriteRowStride">
+  ];
+}
+
 #endif // KILN_INTERFACES_TD

@@ -19,4 +19,19 @@
 #define GET_OP_CLASSES
 #include "kiln/Dialect/Kiln/IR/KilnOps.h.inc"
 
+namespace kiln {
+
+/// How elementwise kernels walk a result and its broadcast operands: the
+/// result's axes, with runs of axes that every operand walks contiguously
+/// (or broadcasts jointly) merged into one, and per operand the element
+/// stride along each remaining axis (0 where it is broadcast).
+struct BroadcastIteration {
+  llvm::SmallVector<int64_t> dims;
+  llvm::SmallVector<llvm::SmallVector<int64_t>> strides;
+};
+BroadcastIteration collapseBroadcast(llvm::ArrayRef<mlir::RankedTensorType> operands,
+                                     mlir::RankedTensorType result);
+
+} // namespace kiln
+
 #endif

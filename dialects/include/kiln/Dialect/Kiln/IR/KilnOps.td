@@ -59,6 +59,7 @@ def Kiln_DenseOp : Kiln_Op<"dense", [Pure,
 //===----------------------------------------------------------------------===//
 
 def Kiln_Conv2DOp : Kiln_Op<"conv2d", [Pure,
+    DeclareOpInterfaceMethods<Kiln_RowStrideOpInterface>,
     DeclareOpInterfaceMethods<Kiln_FlopCountOpInterface, ["getFlops"]>,
     AttrSizedOperandSegments,
     DeclareOpInterfaceMethods<InferTypeOpInterface>,
@@ -545,6 +546,62 @@ def Kiln_RnnOp : Kiln_Op<"rnn", [Pure,
     /// States the cell carries: 2 for an LSTM (h, c), else 1.
     int64_t getNumStates();
   }];
+}
+
+//===----------------------------------------------------------------------===//
+// Fused elementwise chains
+//===----------------------------------------------------------------------===//
+
+def Kiln_ElementwiseOp : Kiln_Op<"elementwise", [Pure, IsolatedFromAbove,
+    DeclareOpInterfaceMethods<Kiln_FlopCountOpInterface, ["getFlops"]>,
+    DeclareOpInterfaceMethods<Kiln_InPlaceOpInterface>]> {
+  let summary = "a chain of elementwise ops computed in one pass over the data";
+  let description = [{
+    Computes every element of the result from the elements of `inputs` at
+    the same position (an input of size 1 along an axis is broadcast) with
+    the scalar ops of `body`, whose block arguments are the inputs' elements
+    and whose `kiln.yield` gives the result's element. Built by
+    `-kiln-fuse-elementwise` from chains of `kiln.binary` and
+    `kiln.activation`: no intermediate tensor is written to memory.
+
+    ```mlir
+    %y = kiln.elementwise %x, %three : (tensor<1x8xf32>, tensor<1x1xf32>) -> tensor<1x8xf32> {
+    ^bb0(%a: f32, %b: f32):
+      %0 = kiln.scalar_binary %a, %b {kind = #kiln.binary<add>} : f32
+      %1 = kiln.scalar_activation %0 {kind = #kiln.activation<relu6>} : f32
+      %2 = kiln.scalar_binary %a, %1 {kind = #kiln.binary<mul>} : f32
+      kiln.yield %2 : f32
+    }
+    ```
+  }];
+  let arguments = (ins Variadic<Kiln_F32Tensor>:$inputs);
+  let results = (outs Kiln_F32Tensor:$result);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = "$inputs attr-dict `:` functional-type($inputs, results) $body";
+  let hasRegionVerifier = 1;
+}
+
+def Kiln_ScalarBinaryOp : Kiln_Op<"scalar_binary", [Pure, HasParent<"ElementwiseOp">]> {
+  let summary = "one element of kiln.binary, inside kiln.elementwise";
+  let arguments = (ins F32:$lhs, F32:$rhs, Kiln_BinaryAttr:$kind);
+  let results = (outs F32:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($result)";
+}
+
+def Kiln_ScalarActivationOp : Kiln_Op<"scalar_activation", [Pure, HasParent<"ElementwiseOp">]> {
+  let summary = "one element of kiln.activation, inside kiln.elementwise";
+  let arguments = (ins F32:$input, Kiln_ActivationAttr:$kind,
+                   OptionalAttr<F32Attr>:$alpha, OptionalAttr<F32Attr>:$max_value,
+                   OptionalAttr<F32Attr>:$threshold);
+  let results = (outs F32:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+}
+
+def Kiln_YieldOp : Kiln_Op<"yield", [Pure, Terminator,
+    HasParent<"ElementwiseOp">]> {
+  let summary = "the element a kiln.elementwise body computes";
+  let arguments = (ins F32:$value);
+  let assemblyFormat = "$value attr-dict `:` type($value)";
 }
 
 //===----------------------------------------------------------------------===//

@@ -40,6 +40,29 @@ def FoldBatchNorm : Pass<"kiln-fold-batch-norm", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::ml_program::MLProgramDialect"];
 }
 
+def BatchNormToAffine : Pass<"kiln-batch-norm-to-affine", "::mlir::ModuleOp"> {
+  let summary = "Turn the BatchNormalizations left after folding into x * scale + shift";
+  let description = [{
+    A `kiln.batch_norm` that `-kiln-fold-batch-norm` could not fold (it
+    follows a concatenation, pooling or an activation, as in DenseNet's
+    pre-activation blocks) becomes `kiln.binary` mul and add with constant
+    per-channel `scale = gamma / sqrt(variance + epsilon)` and
+    `shift = beta - mean * scale`, computed as the runtime kernel does. The
+    ReLU that usually follows then fuses with it into one
+    `kiln.elementwise` (`-kiln-fuse-elementwise`).
+
+    ```mlir
+    %y = kiln.batch_norm %x, %mean, %var gamma %g beta %b {axis = 3 : i64, ...}
+    // becomes
+    %s = ml_program.global_load_const @mean.scale : tensor<1x1x1x16xf32>
+    %t = ml_program.global_load_const @mean.shift : tensor<1x1x1x16xf32>
+    %0 = kiln.binary %x, %s {kind = #kiln.binary<mul>} : ...
+    %y = kiln.binary %0, %t {kind = #kiln.binary<add>} : ...
+    ```
+  }];
+  let dependentDialects = ["::mlir::ml_program::MLProgramDialect", "::kiln::KilnDialect"];
+}
+
 def FuseActivation : Pass<"kiln-fuse-activation"> {
   let summary = "Fold elementwise activations into the op that produces their input";
   let description = [{
@@ -73,6 +96,34 @@ def FuseResidualAdd : Pass<"kiln-fuse-residual-add"> {
     %y = kiln.binary %c, %skip {kind = #kiln.binary<add>} : (...) -> tensor<1x8x8x16xf32>
     // becomes
     %y = kiln.conv2d %x, %k, %b residual %skip {...} : (...) -> tensor<1x8x8x16xf32>
+    ```
+  }];
+  let dependentDialects = ["::kiln::KilnDialect"];
+}
+
+def FuseElementwise : Pass<"kiln-fuse-elementwise"> {
+  let summary = "Fuse chains of elementwise ops into one kiln.elementwise";
+  let description = [{
+    Gathers each tree of `kiln.binary` and `kiln.activation` ops whose
+    inner results have the root's type and no reader outside the tree
+    (hard-swish, masked-softmax scores, gating products) into one
+    `kiln.elementwise`, computed in one pass over the data with no
+    intermediate tensors. Leaves of the tree become its inputs (broadcast
+    ones included). Runs after the epilogue fusions, so it only takes what
+    Dense and Conv could not absorb.
+
+    ```mlir
+    %0 = kiln.binary %x, %three {kind = #kiln.binary<add>} : ...
+    %1 = kiln.activation %0 {kind = #kiln.activation<relu6>} : tensor<1x8xf32>
+    %2 = kiln.binary %x, %1 {kind = #kiln.binary<mul>} : ...
+    // becomes
+    %2 = kiln.elementwise %x, %three : (...) -> tensor<1x8xf32> {
+    ^bb0(%a: f32, %b: f32):
+      %s = kiln.scalar_binary %a, %b {kind = #kiln.binary<add>} : f32
+      %r = kiln.scalar_activation %s {kind = #kiln.activation<relu6>} : f32
+      %m = kiln.scalar_binary %a, %r {kind = #kiln.binary<mul>} : f32
+      kiln.yield %m : f32
+    }
     ```
   }];
   let dependentDialects = ["::kiln::KilnDialect"];
@@ -133,10 +184,18 @@ def PlanMemory : Pass<"kiln-plan-memory", "::mlir::func::FuncOp"> {
     `ScratchOpInterface` lives only during its op. An op implementing
     `InPlaceOpInterface` writes its result over an operand that dies at the
     op and has the result's size (`kiln.in_place` names that operand).
+    A concatenation's inputs that it alone reads are written by their
+    producers straight into their part of its result: any producer where
+    that part is one contiguous run, a `RowStrideOpInterface` producer
+    (convolutions) at a row stride for a concatenation over channels
+    (`kiln.row_stride`); `kiln.written_inputs` lists them, and the
+    concatenation copies only the rest. Because this makes the result live
+    from its first input on, the plan is also made without it and the
+    smaller arena wins.
 
     Attributes written: `kiln.arena_offset` or `kiln.output_index` on ops,
-    `kiln.scratch_offset` on ops needing scratch, `kiln.in_place` on ops
-    reusing an operand's buffer, and on the function
+    `kiln.scratch_offset` on ops needing scratch, `kiln.in_place`,
+    `kiln.row_stride` and `kiln.written_inputs` as above, and on the function
     `kiln.arena_bytes` and `kiln.liveness_lower_bound_bytes` (the largest
     total of bytes live at one time; the arena can be no smaller).
   }];
