@@ -240,3 +240,43 @@ TEST(Elementwise, RunsAProgramOverBroadcastInputs) {
                                kiln::rt::operand(b.data(), 0, 0, 1, 0));
   expectClose(a, want);
 }
+
+TEST(Packed, DenseMatchesTheReferenceKernel) {
+  // Row counts around the 4-row block and unit counts around the 16-wide
+  // panel, with bias, residual and an activation.
+  for (auto [rows, in, units] : {std::tuple<int, int, int>{1, 1, 1}, {3, 7, 5}, {4, 33, 16},
+                                  {5, 20, 17}, {9, 130, 40}}) {
+    auto x = randomVector(rows * in, 13), w = randomVector(in * units, 14),
+         b = randomVector(units, 15), residual = randomVector(rows * units, 16);
+    std::vector<float> packed(kiln::rt::packed_floats(in, units));
+    kiln::rt::pack_panels(w.data(), in, units, packed.data());
+    std::vector<float> got(rows * units), want(rows * units);
+    kiln::rt::dense_packed_f32<Act::silu>(x.data(), packed.data(), b.data(), got.data(), rows,
+                                          in, units, residual.data());
+    kiln::rt::dense_f32<Act::silu>(x.data(), w.data(), b.data(), want.data(), rows, in, units,
+                                   residual.data());
+    expectClose(got, std::vector<double>(want.begin(), want.end()));
+  }
+}
+
+TEST(Packed, ConvMatchesTheReferenceKernel) {
+  // Strides, dilation, asymmetric padding, a row of 7 pixels (one partial
+  // 4-pixel block), 19 output channels (a partial panel), a residual and a
+  // channel-slice output.
+  const std::size_t n = 2, h = 6, wd = 7, c = 3, kh = 3, kw = 2, f = 19, sh = 1, sw = 1,
+                    dh = 2, dw = 1, pt = 2, pb = 1, pl = 1, pr = 0;
+  const std::size_t oh = (h + pt + pb - ((kh - 1) * dh + 1)) / sh + 1,
+                    ow = (wd + pl + pr - ((kw - 1) * dw + 1)) / sw + 1;
+  auto x = randomVector(n * h * wd * c, 17), w = randomVector(kh * kw * c * f, 18),
+       b = randomVector(f, 19), residual = randomVector(n * oh * ow * f, 20);
+  std::vector<float> packed(kiln::rt::packed_floats(kh * kw * c, f));
+  kiln::rt::pack_panels(w.data(), kh * kw * c, f, packed.data());
+  const std::size_t ldy = f + 5;
+  std::vector<float> got(n * oh * ow * ldy, 0.0f), want(n * oh * ow * ldy, 0.0f);
+  kiln::rt::conv2d_packed_f32<Act::relu>(x.data(), packed.data(), b.data(), got.data(), n, h,
+                                         wd, c, kh, kw, f, oh, ow, sh, sw, dh, dw, pt, pl,
+                                         residual.data(), ldy);
+  kiln::rt::conv2d_f32<Act::relu>(x.data(), w.data(), b.data(), want.data(), n, h, wd, c, kh,
+                                  kw, f, oh, ow, sh, sw, dh, dw, pt, pl, 1, residual.data(), ldy);
+  expectClose(got, std::vector<double>(want.begin(), want.end()));
+}

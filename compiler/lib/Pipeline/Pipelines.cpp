@@ -21,6 +21,7 @@ void buildInferencePipeline(mlir::OpPassManager &pm) {
   func.addPass(createFuseActivation());
   func.addPass(createFuseElementwise());
   func.addPass(mlir::createCanonicalizerPass());
+  pm.addPass(createPrepackWeights());
   pm.addPass(createPlanWeights());
   pm.nest<mlir::func::FuncOp>().addPass(createPlanMemory());
 }

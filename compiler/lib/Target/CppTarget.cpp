@@ -2,6 +2,7 @@
 
 #include "kiln/Conversion/Passes.h"
 #include "kiln/Dialect/Kiln/Transforms/Passes.h"
+#include "kiln/rt/gemm/packed.h"
 
 #include "mlir/Dialect/EmitC/IR/EmitC.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -36,6 +37,9 @@ TensorInterface describeTensor(Type type, StringAttr name, const std::string &fa
   }
   return t;
 }
+
+static_assert(kiln::rt::kPanel == kiln::kPanelWidth,
+              "the compiler packs panels as wide as the runtime reads them");
 
 /// Raw little-endian bytes of a weight's initial value.
 FailureOr<ArrayRef<char>> weightBytes(ml_program::GlobalOp global, std::string &storage) {
@@ -129,9 +133,21 @@ FailureOr<SourceFiles> generateCpp(ModuleOp module, const ModelInterface &model,
     if (!offset)
       continue;
     FailureOr<ArrayRef<char>> bytes = weightBytes(global, storage);
-    if (failed(bytes) || offset.getInt() + int64_t(bytes->size()) > model.weightBytes) {
+    auto type = cast<RankedTensorType>(global.getType());
+    bool panels = global->hasAttr(attr::kPanelWidth);
+    if (failed(bytes) ||
+        offset.getInt() + storedWeightBytes(type, panels) > model.weightBytes) {
       error = "weight '" + global.getSymName().str() + "' has no readable value";
       return failure();
+    }
+    if (panels) {
+      // The panel layout the packed kernels read (kiln/rt/gemm/packed.h).
+      std::size_t n = type.getShape().back(), k = type.getNumElements() / n;
+      std::vector<float> values(k * n), packed(rt::packed_floats(k, n));
+      std::memcpy(values.data(), bytes->data(), values.size() * sizeof(float));
+      rt::pack_panels(values.data(), k, n, packed.data());
+      std::memcpy(blob.data() + offset.getInt(), packed.data(), packed.size() * sizeof(float));
+      continue;
     }
     std::copy(bytes->begin(), bytes->end(), blob.begin() + offset.getInt());
   }

@@ -44,7 +44,12 @@ struct Conv2DLowering : KernelCallPattern<Conv2DOp> {
     call.value(out);
     call.ints({in[0], in[1], in[2], in[3], k[0], k[1], k[3], o[1], o[2], op.getStrides()[0],
                op.getStrides()[1], op.getDilations()[0], op.getDilations()[1],
-               op.getPadding()[0], op.getPadding()[2], op.getGroups()});
+               op.getPadding()[0], op.getPadding()[2]});
+    // A kernel stored as panels (-kiln-prepack-weights) has its own kernel,
+    // for groups of one only.
+    bool packed = op->hasAttr(attr::kPackedKernel);
+    if (!packed)
+      call.ints({op.getGroups()});
     // Written into a concatenation's channel slice: pixels are further apart.
     if (auto stride = op->getAttrOfType<IntegerAttr>(attr::kRowStride)) {
       call.optional(adaptor.getResidual());
@@ -52,7 +57,7 @@ struct Conv2DLowering : KernelCallPattern<Conv2DOp> {
     } else if (adaptor.getResidual()) {
       call.value(adaptor.getResidual());
     }
-    call.emit(op.getLoc(), "kiln::rt::conv2d_f32",
+    call.emit(op.getLoc(), packed ? "kiln::rt::conv2d_packed_f32" : "kiln::rt::conv2d_f32",
               {actTemplate(op.getContext(), op.getActivation())});
     return success();
   }

@@ -35,7 +35,10 @@ struct DenseLowering : KernelCallPattern<kiln::DenseOp> {
       args.push_back(rewriter.getIndexAttr(operands.size()));
       operands.push_back(adaptor.getResidual());
     }
-    kiln::emitKernelCall(rewriter, op.getLoc(), "kiln::rt::dense_f32", operands,
+    // A kernel stored as panels (-kiln-prepack-weights) has its own kernel.
+    StringRef callee = op->hasAttr(kiln::attr::kPackedKernel) ? "kiln::rt::dense_packed_f32"
+                                                              : "kiln::rt::dense_f32";
+    kiln::emitKernelCall(rewriter, op.getLoc(), callee, operands,
                          args, {actTemplate(op.getContext(), op.getActivation())});
     return success();
   }

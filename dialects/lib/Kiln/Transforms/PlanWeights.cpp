@@ -31,8 +31,8 @@ struct PlanWeightsPass : kiln::impl::PlanWeightsBase<PlanWeightsPass> {
         return signalPassFailure();
       }
       global->setAttr(kiln::attr::kWeightOffset, b.getI64IntegerAttr(offset));
-      offset += kiln::alignBuffer(type.getNumElements() *
-                                  type.getElementTypeBitWidth() / 8);
+      offset += kiln::alignBuffer(
+          kiln::storedWeightBytes(type, global->hasAttr(kiln::attr::kPanelWidth)));
     }
     module->setAttr(kiln::attr::kWeightBytes, b.getI64IntegerAttr(offset));
   }

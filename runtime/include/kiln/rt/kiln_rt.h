@@ -12,6 +12,7 @@
 #include "kiln/rt/eltwise/softmax.h"
 #include "kiln/rt/gemm/dense.h"
 #include "kiln/rt/gemm/matmul.h"
+#include "kiln/rt/gemm/packed.h"
 #include "kiln/rt/pool/pool2d.h"
 #include "kiln/rt/seq/embedding.h"
 #include "kiln/rt/seq/rnn.h"

@@ -22,6 +22,10 @@ inline constexpr const char kScratchOffset[] = "kiln.scratch_offset";
 inline constexpr const char kInPlace[] = "kiln.in_place";
 inline constexpr const char kRowStride[] = "kiln.row_stride";
 inline constexpr const char kWrittenInputs[] = "kiln.written_inputs";
+/// On a weight global: stored as panels of this many columns.
+inline constexpr const char kPanelWidth[] = "kiln.panel_width";
+/// On a Dense or Conv2D: its kernel is stored as panels.
+inline constexpr const char kPackedKernel[] = "kiln.packed_kernel";
 inline constexpr const char kArenaBytes[] = "kiln.arena_bytes";
 inline constexpr const char kLivenessLowerBound[] = "kiln.liveness_lower_bound_bytes";
 inline constexpr const char kWeightOffset[] = "kiln.weight_offset";
@@ -29,6 +33,20 @@ inline constexpr const char kWeightBytes[] = "kiln.weight_bytes";
 /// Keras name of a model input (function argument) or output (result).
 inline constexpr const char kName[] = "kiln.name";
 } // namespace attr
+
+/// Columns per weight panel; kiln::rt::kPanel in the runtime.
+inline constexpr int64_t kPanelWidth = 16;
+
+/// Bytes of a weight of `type` stored as it is planned: panels of
+/// kPanelWidth columns (zero padded) when `panels` is set.
+inline int64_t storedWeightBytes(mlir::RankedTensorType type, bool panels) {
+  int64_t bytes = type.getNumElements() * type.getElementTypeBitWidth() / 8;
+  if (!panels || type.getRank() < 2)
+    return bytes;
+  int64_t n = type.getShape().back(), k = type.getNumElements() / n;
+  return k * ((n + kPanelWidth - 1) / kPanelWidth) * kPanelWidth *
+         type.getElementTypeBitWidth() / 8;
+}
 
 /// Buffers in the arena and the weight blob start on this boundary, so
 /// kernels may use aligned vector loads.

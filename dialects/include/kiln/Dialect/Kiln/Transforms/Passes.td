@@ -160,12 +160,31 @@ def DedupWeights : Pass<"kiln-dedup-weights", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::ml_program::MLProgramDialect"];
 }
 
+def PrepackWeights : Pass<"kiln-prepack-weights", "::mlir::ModuleOp"> {
+  let summary = "Store Dense and Conv kernels in the panel layout their kernels read";
+  let description = [{
+    Marks every constant weight that is read only as the kernel of a
+    `kiln.dense` or an ungrouped `kiln.conv2d` with `kiln.panel_width`
+    (16), and those ops with `kiln.packed_kernel`, unless the padding would
+    make it more than 1.5 times larger (fewer than 11 output columns, or
+    17 to 21, ...): narrow layers keep the plain kernel. The weight's value in IR
+    stays the logical (K x N) matrix (a conv kernel is (KH*KW*C) x F); the
+    weight blob stores it as ceil(N / 16) panels of K rows of 16 floats,
+    zero padded, which `kiln::rt::dense_packed_f32` and
+    `kiln::rt::conv2d_packed_f32` stream through their register-blocked
+    microkernels: nothing is packed at run time. Runs after every pass that
+    reads weight values (folding, dedup).
+  }];
+  let dependentDialects = ["::mlir::ml_program::MLProgramDialect"];
+}
+
 def PlanWeights : Pass<"kiln-plan-weights", "::mlir::ModuleOp"> {
   let summary = "Lay out all constant weights in one 64-byte aligned blob";
   let description = [{
     Gives every immutable `ml_program.global` a `kiln.weight_offset` (bytes
     into the weight blob, 64-byte aligned) in symbol order and records the
-    blob size as the module attribute `kiln.weight_bytes`. Globals that no
+    blob size as the module attribute `kiln.weight_bytes`; a weight stored
+    as panels (`kiln.panel_width`) takes its padded size. Globals that no
     longer have users are erased first.
   }];
   let dependentDialects = ["::mlir::ml_program::MLProgramDialect"];
