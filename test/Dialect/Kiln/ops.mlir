@@ -83,3 +83,22 @@ func.func @vision(%x: tensor<1x8x8x4xf32>, %k: tensor<3x3x2x6xf32>, %b: tensor<6
   %7 = kiln.activation %x {kind = #kiln.activation<relu>, alpha = 0.1 : f32, max_value = 6.0 : f32} : tensor<1x8x8x4xf32>
   return %0, %1, %2, %3, %4, %5, %6, %7 : tensor<1x4x4x6xf32>, tensor<1x17x17x5xf32>, tensor<1x4x4x4xf32>, tensor<1x10x12x4xf32>, tensor<1x16x24x4xf32>, tensor<1x8x8x4xf32>, tensor<1x8x8x4xf32>, tensor<1x8x8x4xf32>
 }
+
+// Residual epilogues and a fused elementwise chain round-trip.
+// CHECK-LABEL: func.func @epilogues_and_fused
+// CHECK: kiln.dense %arg0, %arg1 residual %arg2 {activation = #kiln.activation<relu>} : (tensor<2x4xf32>, tensor<4x4xf32>, tensor<2x4xf32>) -> tensor<2x4xf32>
+// CHECK: kiln.elementwise %{{.*}}, %arg3 : (tensor<2x4xf32>, tensor<2x1xf32>) -> tensor<2x4xf32> {
+// CHECK: ^bb0(%[[A:.*]]: f32, %[[B:.*]]: f32):
+// CHECK:   %[[M:.*]] = kiln.scalar_binary %[[A]], %[[B]] {kind = #kiln.binary<mul>} : f32
+// CHECK:   %[[R:.*]] = kiln.scalar_activation %[[M]] {kind = #kiln.activation<relu>, max_value = 6.000000e+00 : f32} : f32
+// CHECK:   kiln.yield %[[R]] : f32
+func.func @epilogues_and_fused(%x: tensor<2x4xf32>, %k: tensor<4x4xf32>, %r: tensor<2x4xf32>, %g: tensor<2x1xf32>) -> tensor<2x4xf32> {
+  %0 = kiln.dense %x, %k residual %r {activation = #kiln.activation<relu>} : (tensor<2x4xf32>, tensor<4x4xf32>, tensor<2x4xf32>) -> tensor<2x4xf32>
+  %1 = kiln.elementwise %0, %g : (tensor<2x4xf32>, tensor<2x1xf32>) -> tensor<2x4xf32> {
+  ^bb0(%a: f32, %b: f32):
+    %2 = kiln.scalar_binary %a, %b {kind = #kiln.binary<mul>} : f32
+    %3 = kiln.scalar_activation %2 {kind = #kiln.activation<relu>, max_value = 6.0 : f32} : f32
+    kiln.yield %3 : f32
+  }
+  return %1 : tensor<2x4xf32>
+}

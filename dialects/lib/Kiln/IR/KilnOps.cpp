@@ -28,6 +28,14 @@ LogicalResult verifyResidual(Operation *op, Value residual) {
 
 int64_t elementCount(Value v) { return cast<RankedTensorType>(v.getType()).getNumElements(); }
 
+/// Sets an optional operand to `value`, or removes it when `value` is null.
+void assignOptional(MutableOperandRange operand, Value value) {
+  if (value)
+    operand.assign(value);
+  else
+    operand.clear();
+}
+
 LogicalResult verifyAxis(Operation *op, int64_t axis) {
   auto type = cast<RankedTensorType>(op->getOperand(0).getType());
   if (!normalizeAxis(axis, type.getRank()))
@@ -79,12 +87,7 @@ LogicalResult DenseOp::verify() {
   return verifyResidual(*this, getResidual());
 }
 
-void DenseOp::setResidual(Value residual) {
-  if (residual)
-    getResidualMutable().assign(residual);
-  else
-    getResidualMutable().clear();
-}
+void DenseOp::setResidual(Value residual) { assignOptional(getResidualMutable(), residual); }
 
 int64_t DenseOp::getFlops() {
   auto kernel = getKernel().getType();
@@ -93,10 +96,7 @@ int64_t DenseOp::getFlops() {
 
 void DenseOp::setKernelAndBias(Value kernel, Value bias) {
   getKernelMutable().assign(kernel);
-  if (bias)
-    getBiasMutable().assign(bias);
-  else
-    getBiasMutable().clear();
+  assignOptional(getBiasMutable(), bias);
 }
 
 ActivationKind DenseOp::getFusedActivation() { return getActivation(); }
@@ -167,12 +167,7 @@ LogicalResult Conv2DOp::verify() {
   return verifyResidual(*this, getResidual());
 }
 
-void Conv2DOp::setResidual(Value residual) {
-  if (residual)
-    getResidualMutable().assign(residual);
-  else
-    getResidualMutable().clear();
-}
+void Conv2DOp::setResidual(Value residual) { assignOptional(getResidualMutable(), residual); }
 
 int64_t Conv2DOp::getFlops() {
   // Each output element sums KH * KW * (C / groups) products.
@@ -186,10 +181,7 @@ bool Conv2DOp::canWriteRowStride() { return true; }
 
 void Conv2DOp::setKernelAndBias(Value kernel, Value bias) {
   getKernelMutable().assign(kernel);
-  if (bias)
-    getBiasMutable().assign(bias);
-  else
-    getBiasMutable().clear();
+  assignOptional(getBiasMutable(), bias);
 }
 
 ActivationKind Conv2DOp::getFusedActivation() { return getActivation(); }
