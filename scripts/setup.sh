@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what kiln needs on Debian 12 and builds it:
-#   - apt packages (LLVM/MLIR 22, CMake, Ninja, fmt, GoogleTest, libzip, HDF5, ...)
+#   - apt packages (LLVM/MLIR 22, CMake, Ninja, fmt, GoogleTest, libzip, HDF5,
+#     the aarch64 cross compiler and qemu-user for the aarch64 tests, ...)
 #   - .venv: Python with Keras 3 + JAX, the test oracle (pinned in test/requirements.txt)
 #   - build/: kiln configured with CMake and built with Ninja
 # Safe to re-run: it installs only what is missing and rebuilds incrementally.
@@ -13,6 +14,7 @@ packages=(
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools
   libfmt-dev libgtest-dev libbenchmark-dev libzip-dev libhdf5-dev zlib1g-dev libzstd-dev
   python3 python3-venv graphviz
+  g++-aarch64-linux-gnu qemu-user
 )
 missing=()
 for p in "${packages[@]}"; do

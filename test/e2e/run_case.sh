@@ -4,17 +4,35 @@
 # Compiles a case's model (default model.keras; model.h5 for the legacy
 # format) with kiln into an executable, runs it on the case's inputs and
 # compares every output with Keras's prediction.
+#   KILN_E2E_TARGET=TRIPLE  cross-compile (--target) and run under qemu-user
+#   KILN_E2E_THREADS=N      compile with --threads N, and also with one thread:
+#                           the outputs must be the same bytes
 set -euo pipefail
 kiln=$1 compare=$2 case_dir=$3 work=$4 model=${5:-model.keras} tolerance=${6:-1e-5} scale=${7:-}
 rm -rf "$work" && mkdir -p "$work"
 read -r -a args < "$case_dir/args.txt" || true
+runner=()
+if [ -n "${KILN_E2E_TARGET:-}" ]; then
+  args+=(--target="$KILN_E2E_TARGET")
+  runner=(qemu-"${KILN_E2E_TARGET%%-*}" -L /usr/"$KILN_E2E_TARGET")
+fi
+if [ -n "${KILN_E2E_THREADS:-}" ]; then
+  args+=(--threads "$KILN_E2E_THREADS")
+fi
 "$kiln" compile "$case_dir/$model" -o "$work/build" --emit=exe --name model "${args[@]}"
 inputs=()
 for f in "$case_dir"/inputs/*.npy; do
   inputs+=(--input "$(basename "$f" .npy)=$f")
 done
-"$work/build/model" "${inputs[@]}" --output-dir "$work/result"
+"${runner[@]}" "$work/build/model" "${inputs[@]}" --output-dir "$work/result"
 status=0
+if [ -n "${KILN_E2E_THREADS:-}" ]; then
+  "$kiln" compile "$case_dir/$model" -o "$work/build1" --emit=exe --name model "${args[@]}" --threads 1
+  "$work/build1/model" "${inputs[@]}" --output-dir "$work/result1"
+  for f in "$work"/result1/*.npy; do
+    cmp "$f" "$work/result/$(basename "$f")" || { echo "differs from one thread: $f"; status=1; }
+  done
+fi
 for f in "$case_dir"/expected/*.npy; do
   "$compare" "$f" "$work/result/$(basename "$f")" "$tolerance" $scale || status=1
 done

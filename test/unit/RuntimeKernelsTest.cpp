@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <random>
 #include <vector>
 
@@ -242,20 +243,33 @@ TEST(Elementwise, RunsAProgramOverBroadcastInputs) {
 }
 
 TEST(Packed, DenseMatchesTheReferenceKernel) {
-  // Row counts around the 4-row block and unit counts around the 16-wide
-  // panel, with bias, residual and an activation.
-  for (auto [rows, in, units] : {std::tuple<int, int, int>{1, 1, 1}, {3, 7, 5}, {4, 33, 16},
-                                  {5, 20, 17}, {9, 130, 40}}) {
+  // Row counts around the register tile (4, 6 or 12 rows by ISA), unit
+  // counts around the 16-wide panel and the 2-panel tile (an odd panel
+  // left over), depths past one 512-deep chunk; bias, residual, activation.
+  for (auto [rows, in, units] :
+       {std::tuple<int, int, int>{1, 1, 1}, {3, 7, 5}, {4, 33, 16}, {5, 20, 17}, {9, 130, 40},
+        {13, 64, 48}, {25, 1100, 33}, {12, 512, 32}, {7, 513, 80}}) {
     auto x = randomVector(rows * in, 13), w = randomVector(in * units, 14),
          b = randomVector(units, 15), residual = randomVector(rows * units, 16);
     std::vector<float> packed(kiln::rt::packed_floats(in, units));
     kiln::rt::pack_panels(w.data(), in, units, packed.data());
-    std::vector<float> got(rows * units), want(rows * units);
+    std::vector<float> got(rows * units);
     kiln::rt::dense_packed_f32<Act::silu>(x.data(), packed.data(), b.data(), got.data(), rows,
                                           in, units, residual.data());
-    kiln::rt::dense_f32<Act::silu>(x.data(), w.data(), b.data(), want.data(), rows, in, units,
-                                   residual.data());
-    expectClose(got, std::vector<double>(want.begin(), want.end()));
+    // Double-precision reference; a float sum of `in` products may be off by
+    // a few ulps of the sum of their magnitudes, and silu' is at most 1.1.
+    for (int r = 0; r < rows; ++r)
+      for (int j = 0; j < units; ++j) {
+        double sum = double(b[j]) + residual[r * units + j];
+        double magnitude = std::fabs(b[j]) + std::fabs(residual[r * units + j]);
+        for (int k = 0; k < in; ++k) {
+          sum += double(x[r * in + k]) * w[k * units + j];
+          magnitude += std::fabs(double(x[r * in + k]) * w[k * units + j]);
+        }
+        const double want = sum * sigmoidRef(sum);
+        EXPECT_NEAR(got[r * units + j], want, 1e-6 * std::fmax(1.0, magnitude))
+            << rows << "x" << in << "x" << units << " at " << r << "," << j;
+      }
   }
 }
 
@@ -279,4 +293,110 @@ TEST(Packed, ConvMatchesTheReferenceKernel) {
   kiln::rt::conv2d_f32<Act::relu>(x.data(), w.data(), b.data(), want.data(), n, h, wd, c, kh,
                                   kw, f, oh, ow, sh, sw, dh, dw, pt, pl, 1, residual.data(), ldy);
   expectClose(got, std::vector<double>(want.begin(), want.end()));
+}
+
+namespace {
+struct ConvCase {
+  std::size_t n, h, wd, c, kh, kw, f, sh, sw, pt, pb, pl, pr;
+};
+
+std::vector<float> packedConv(const ConvCase &k, const std::vector<float> &x,
+                              const std::vector<float> &packed, const std::vector<float> &b,
+                              std::size_t oh, std::size_t ow) {
+  std::vector<float> y(k.n * oh * ow * k.f);
+  kiln::rt::conv2d_packed_f32<Act::relu6>(x.data(), packed.data(), b.data(), y.data(), k.n, k.h,
+                                          k.wd, k.c, k.kh, k.kw, k.f, oh, ow, k.sh, k.sw, 1, 1,
+                                          k.pt, k.pl);
+  return y;
+}
+} // namespace
+
+TEST(Packed, ConvShapesAcrossChunksAndThreadCounts) {
+  // A 1x1 convolution (the plain-GEMM path), a strided 3x3 whose 600
+  // channels split a tap across two 512-deep chunks, and a 7x7/2 stem; each
+  // must match the reference and give the same bits on 1, 2 and 3 threads.
+  for (const ConvCase &k : {ConvCase{2, 5, 6, 40, 1, 1, 70, 1, 1, 0, 0, 0, 0},
+                            ConvCase{1, 7, 5, 600, 3, 3, 20, 2, 2, 1, 1, 1, 1},
+                            ConvCase{1, 16, 16, 3, 7, 7, 64, 2, 2, 3, 3, 2, 3}}) {
+    const std::size_t oh = (k.h + k.pt + k.pb - k.kh) / k.sh + 1,
+                      ow = (k.wd + k.pl + k.pr - k.kw) / k.sw + 1;
+    auto x = randomVector(k.n * k.h * k.wd * k.c, 21), w = randomVector(k.kh * k.kw * k.c * k.f, 22),
+         b = randomVector(k.f, 23);
+    std::vector<float> packed(kiln::rt::packed_floats(k.kh * k.kw * k.c, k.f));
+    kiln::rt::pack_panels(w.data(), k.kh * k.kw * k.c, k.f, packed.data());
+    std::vector<float> want(k.n * oh * ow * k.f);
+    kiln::rt::conv2d_f32<Act::relu6>(x.data(), w.data(), b.data(), want.data(), k.n, k.h, k.wd,
+                                     k.c, k.kh, k.kw, k.f, oh, ow, k.sh, k.sw, 1, 1, k.pt, k.pl,
+                                     1);
+    const std::vector<float> one = packedConv(k, x, packed, b, oh, ow);
+    expectClose(one, std::vector<double>(want.begin(), want.end()), 1e-4);
+    for (std::size_t threads : {2, 3}) {
+      kiln::rt::ThreadScope scope(threads);
+      EXPECT_EQ(packedConv(k, x, packed, b, oh, ow), one) << threads << " threads, c=" << k.c;
+    }
+  }
+}
+
+TEST(Parallel, RunsEveryItemOnceAndNests) {
+  kiln::rt::ThreadScope scope(3);
+  std::vector<int> hits(1000, 0);
+  kiln::rt::parallel_for(hits.size(), [&](std::size_t i) {
+    // A kernel called from a worker runs on that worker alone.
+    kiln::rt::parallel_for(2, [&](std::size_t j) { hits[i] += int(j) + 1; });
+  });
+  EXPECT_EQ(std::count(hits.begin(), hits.end(), 3), 1000);
+  EXPECT_EQ(kiln::rt::thread_count(), 3u);
+}
+
+TEST(Depthwise, MatchesTheGroupedReferenceKernel) {
+  // Multipliers 1 and 2, 70 channels (a full 64-channel block and a partial
+  // one), stride 2 with asymmetric padding, dilation, residual and a
+  // channel-slice output; the same bits on 1 and 2 threads.
+  for (std::size_t mult : {1, 2}) {
+    const std::size_t n = 2, h = 7, wd = 6, c = 70, f = c * mult, kh = 3, kw = 3, sh = 2,
+                      sw = 1, dh = 1, dw = 2, pt = 1, pl = 2, oh = 4, ow = 2, ldy = f + 3;
+    auto x = randomVector(n * h * wd * c, 31), w = randomVector(kh * kw * f, 32),
+         b = randomVector(f, 33), residual = randomVector(n * oh * ow * f, 34);
+    std::vector<float> got(n * oh * ow * ldy, 0.0f), want(n * oh * ow * ldy, 0.0f);
+    kiln::rt::conv2d_f32<Act::relu6>(x.data(), w.data(), b.data(), want.data(), n, h, wd, c, kh,
+                                     kw, f, oh, ow, sh, sw, dh, dw, pt, pl, c, residual.data(),
+                                     ldy);
+    kiln::rt::depthwise_conv2d_f32<Act::relu6>(x.data(), w.data(), b.data(), got.data(), n, h,
+                                               wd, c, kh, kw, f, oh, ow, sh, sw, dh, dw, pt, pl,
+                                               residual.data(), ldy);
+    expectClose(got, std::vector<double>(want.begin(), want.end()));
+    std::vector<float> twoThreads(got.size(), 0.0f);
+    kiln::rt::ThreadScope scope(2);
+    kiln::rt::depthwise_conv2d_f32<Act::relu6>(x.data(), w.data(), b.data(), twoThreads.data(),
+                                               n, h, wd, c, kh, kw, f, oh, ow, sh, sw, dh, dw,
+                                               pt, pl, residual.data(), ldy);
+    EXPECT_EQ(twoThreads, got);
+  }
+}
+
+TEST(FastMath, MaximumErrorsOverTheFloatRange) {
+  // Every 1e-4 step over [-100, 100] against double precision; the bounds
+  // are the ones fastmath.h states.
+  double expRel = 0, sigmoidAbs = 0, tanhAbs = 0, erfAbs = 0;
+  for (double xd = -100.0; xd <= 100.0; xd += 1e-4) {
+    const float x = float(xd);
+    if (x > -87.0f && x < 88.0f) {
+      const double want = std::exp(double(x));
+      expRel = std::fmax(expRel, std::fabs(kiln::rt::fast::exp(x) - want) / want);
+    }
+    sigmoidAbs = std::fmax(sigmoidAbs, std::fabs(kiln::rt::fast::sigmoid(x) - sigmoidRef(x)));
+    tanhAbs = std::fmax(tanhAbs, std::fabs(kiln::rt::fast::tanh(x) - std::tanh(double(x))));
+    erfAbs = std::fmax(erfAbs, std::fabs(kiln::rt::fast::erf(x) - std::erf(double(x))));
+  }
+  EXPECT_LE(expRel, 2 * 5.97e-8);
+  EXPECT_LE(sigmoidAbs, 2e-7);
+  EXPECT_LE(tanhAbs, 2e-7);
+  EXPECT_LE(erfAbs, 5e-7);
+  // The edges: flush below the normal range, saturate above, odd symmetry.
+  EXPECT_EQ(kiln::rt::fast::exp(-100.0f), 0.0f);
+  EXPECT_TRUE(std::isfinite(kiln::rt::fast::exp(1000.0f)));
+  EXPECT_EQ(kiln::rt::fast::tanh(-3.0f), -kiln::rt::fast::tanh(3.0f));
+  EXPECT_EQ(kiln::rt::fast::tanh(1e-30f), 1e-30f);
+  std::printf("fast::exp %.2f ulp, sigmoid %.2g, tanh %.2g, erf %.2g (max abs)\n",
+              expRel / 5.96e-8, sigmoidAbs, tanhAbs, erfAbs);
 }

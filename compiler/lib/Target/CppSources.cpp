@@ -56,6 +56,9 @@ namespace {name} {{
 inline constexpr std::size_t kBatch = {batch};
 inline constexpr std::size_t kNumInputs = {numInputs};
 inline constexpr std::size_t kNumOutputs = {numOutputs};
+/// Threads predict() runs its kernels on (kiln compile --threads); the
+/// pool starts on the first call and stays. Results do not depend on it.
+inline constexpr std::size_t kThreads = {threads};
 /// Working memory predict() needs, and the alignment it must have.
 inline constexpr std::size_t kArenaBytes = {arena};
 inline constexpr std::size_t kArenaAlignment = 64;
@@ -79,7 +82,7 @@ void predict(const void *const *inputs, float *const *outputs,
 #endif
 )",
                      fmt::arg("file", basename(modelPath)), fmt::arg("name", model.name),
-                     fmt::arg("batch", model.batch),
+                     fmt::arg("batch", model.batch), fmt::arg("threads", model.threads),
                      fmt::arg("numInputs", model.inputs.size()),
                      fmt::arg("numOutputs", model.outputs.size()),
                      fmt::arg("arena", model.arenaBytes), fmt::arg("weights", model.weightBytes),
@@ -145,6 +148,7 @@ alignas(kArenaAlignment) unsigned char g_arena[kArenaBytes > 0 ? kArenaBytes : 1
 void predict(const void *const *inputs, float *const *outputs,
              std::size_t num_samples, void *arena) {{
   unsigned char *a = arena ? static_cast<unsigned char *>(arena) : g_arena;
+  kiln::rt::ThreadScope threads(kThreads);
   std::size_t s = 0;
   for (; s + kBatch <= num_samples; s += kBatch)
     kiln_forward({fullArgs}a);
@@ -215,7 +219,9 @@ target_compile_options({name} PRIVATE -fno-exceptions -fno-rtti
                        "-Wa,-I${{CMAKE_CURRENT_SOURCE_DIR}}")
 set_source_files_properties({name}.cpp PROPERTIES
   OBJECT_DEPENDS ${{CMAKE_CURRENT_SOURCE_DIR}}/{name}.weights.bin)
-target_link_libraries({name} PUBLIC m)
+# The kernels' thread pool (kiln compile --threads) uses std::thread.
+find_package(Threads REQUIRED)
+target_link_libraries({name} PUBLIC m Threads::Threads)
 
 add_executable({name}_run {name}_main.cpp)
 target_link_libraries({name}_run PRIVATE {name})

@@ -46,12 +46,35 @@ ToolchainOptions defaultToolchain() {
   return options;
 }
 
+bool findCompiler(const ToolchainOptions &toolchain, std::string &error) {
+  std::vector<std::string> command = splitCommand(toolchain.cxx);
+  if (command.empty()) {
+    error = "no C++ compiler given";
+    return false;
+  }
+  // A launcher (ccache g++) is found by its first word.
+  if (llvm::sys::path::is_absolute(command.front()) ? llvm::sys::fs::can_execute(command.front())
+                                                    : bool(llvm::sys::findProgramByName(command.front())))
+    return true;
+  error = "cannot find '" + command.front() + "' on PATH";
+  return false;
+}
+
+ToolchainOptions toolchainFor(const std::string &targetTriple) {
+  if (targetTriple.empty())
+    return defaultToolchain();
+  ToolchainOptions options;
+  options.cxx = targetTriple + "-g++";
+  options.cxxFlags = {"-O3"};
+  return options;
+}
+
 bool buildArtifact(const std::string &dir, const ModelInterface &model, Artifact kind,
                    const ToolchainOptions &toolchain, std::string &error) {
   std::string base = dir + "/" + model.name;
   std::vector<std::string> compile = splitCommand(toolchain.cxx);
   compile.insert(compile.end(), toolchain.cxxFlags.begin(), toolchain.cxxFlags.end());
-  compile.insert(compile.end(), {"-std=c++17", "-I" + dir});
+  compile.insert(compile.end(), {"-std=c++17", "-pthread", "-I" + dir});
 
   // The model itself: no exceptions or RTTI; the assembler needs the folder
   // on its include path for the weights' .incbin.

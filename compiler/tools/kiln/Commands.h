@@ -21,6 +21,8 @@ struct CompileRequest {
   Emit emit = Emit::Cpp;
   std::string name; // empty: derived from the model file name
   int64_t batch = 1;
+  int64_t threads = 1;
+  std::string target; // cross-compilation triple, e.g. aarch64-linux-gnu
   std::vector<std::string> extraOutputs;
   /// --input-shape NAME=D1x...xDk, as written (parsed by compileModel).
   std::vector<std::string> inputShapes;
@@ -41,6 +43,10 @@ int plotCommand(int argc, char **argv);
 /// sets `error`.
 bool parseInputShapes(const std::vector<std::string> &specs,
                       std::map<std::string, std::vector<int64_t>> &shapes, std::string &error);
+
+/// Removes --threads N (or --threads=N) from `args` into `threads`; LLVM
+/// owns an option of that name, so cl::opt cannot declare it.
+bool takeThreadsFlag(std::vector<char *> &args, int64_t &threads, std::string &error);
 
 /// Prints `kiln: error: MESSAGE` to stderr and returns 1.
 int reportError(const std::string &message);

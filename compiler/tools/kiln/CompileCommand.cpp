@@ -134,6 +134,9 @@ int compileModel(const CompileRequest &request, std::string *nameOut) {
     return reportError("--name '" + name + "' is not a C++ identifier");
   if (request.batch < 1)
     return reportError("--batch must be at least 1, got " + std::to_string(request.batch));
+  if (request.threads < 1 || request.threads > 64)
+    return reportError("--threads must be between 1 and 64, got " +
+                       std::to_string(request.threads));
 
   DialectRegistry registry;
   registerImportDialects(registry);
@@ -181,6 +184,7 @@ int compileModel(const CompileRequest &request, std::string *nameOut) {
   FailureOr<ModelInterface> model = readModelInterface(*module, name, error);
   if (failed(model))
     return reportError(request.modelPath + ": " + error);
+  model->threads = request.threads;
   if (request.stats)
     printStats(*model, *passes);
   if (request.emit == Emit::KilnOpt) {
@@ -195,6 +199,8 @@ int compileModel(const CompileRequest &request, std::string *nameOut) {
   }
   if (request.outDir.empty())
     return reportError("-o DIR is required for --emit=cpp|obj|lib|exe");
+  if (request.emit != Emit::Cpp && !findCompiler(request.toolchain, error))
+    return reportError("building the generated code failed: " + error);
   FailureOr<SourceFiles> files = generateCpp(*module, *model, request.modelPath, error);
   if (failed(files))
     return reportError(request.modelPath + ": " + error);
@@ -210,6 +216,32 @@ int compileModel(const CompileRequest &request, std::string *nameOut) {
   if (nameOut)
     *nameOut = name;
   return 0;
+}
+
+bool takeThreadsFlag(std::vector<char *> &args, int64_t &threads, std::string &error) {
+  std::vector<char *> rest;
+  for (size_t i = 0; i < args.size(); ++i) {
+    llvm::StringRef arg = args[i];
+    llvm::StringRef value;
+    if (arg == "--threads" || arg == "-threads") {
+      if (i + 1 == args.size()) {
+        error = "--threads needs a value";
+        return false;
+      }
+      value = args[++i];
+    } else if (arg.consume_front("--threads=") || arg.consume_front("-threads=")) {
+      value = arg;
+    } else {
+      rest.push_back(args[i]);
+      continue;
+    }
+    if (value.getAsInteger(10, threads)) {
+      error = "--threads must be a number, got '" + value.str() + "'";
+      return false;
+    }
+  }
+  args = rest;
+  return true;
 }
 
 int compileCommand(int argc, char **argv) {
@@ -232,6 +264,9 @@ int compileCommand(int argc, char **argv) {
                             cl::cat(category));
   cl::opt<int64_t> batch("batch", cl::desc("samples per forward pass"), cl::init(1),
                          cl::cat(category));
+  cl::opt<std::string> target(
+      "target", cl::desc("cross-compile for this triple with TRIPLE-g++ (e.g. aarch64-linux-gnu)"),
+      cl::value_desc("TRIPLE"), cl::cat(category));
   cl::list<std::string> outputs("outputs", cl::desc("expose these layers' outputs too"),
                                 cl::CommaSeparated, cl::value_desc("LAYER,..."),
                                 cl::cat(category));
@@ -241,8 +276,8 @@ int compileCommand(int argc, char **argv) {
   cl::opt<std::string> cxxFlags("cxx-flags",
                                 cl::desc("flags for the C++ compiler (default: -O3 -march=native)"),
                                 cl::cat(category));
-  // --stats is read by hand: LLVM registers its own -stats option when
-  // parsing, and two options may not share a name.
+  // --stats and --threads are read by hand: LLVM registers its own -stats
+  // and -threads options, and two options may not share a name.
   bool stats = false;
   std::vector<char *> args;
   for (int i = 0; i < argc; ++i) {
@@ -252,9 +287,14 @@ int compileCommand(int argc, char **argv) {
     else
       args.push_back(argv[i]);
   }
+  int64_t threads = 1;
+  std::string error;
+  if (!takeThreadsFlag(args, threads, error))
+    return reportError(error);
   cl::ParseCommandLineOptions(int(args.size()), args.data(),
                               "kiln compile: compile a Keras model to C++\n"
-                              "  --stats  print memory and weight statistics\n");
+                              "  --stats      print memory and weight statistics\n"
+                              "  --threads N  threads the generated kernels use (default 1)\n");
 
   CompileRequest request;
   request.modelPath = model;
@@ -262,6 +302,9 @@ int compileCommand(int argc, char **argv) {
   request.emit = emit;
   request.name = name;
   request.batch = batch;
+  request.threads = threads;
+  request.target = target;
+  request.toolchain = toolchainFor(target);
   request.extraOutputs.assign(outputs.begin(), outputs.end());
   request.stats = stats;
   request.inputShapes.assign(inputShapes.begin(), inputShapes.end());

@@ -31,6 +31,7 @@ std::string cacheKey(const std::string &modelBytes, const CompileRequest &reques
   llvm::SHA256 hash;
   hash.update(modelBytes);
   hash.update("\nbatch=" + std::to_string(request.batch));
+  hash.update("\nthreads=" + std::to_string(request.threads));
   for (const std::string &shape : request.inputShapes)
     hash.update("\ninput-shape=" + shape);
   hash.update("\ncxx=" + request.toolchain.cxx + " " + llvm::join(request.toolchain.cxxFlags, " "));
@@ -59,11 +60,19 @@ int runCommand(int argc, char **argv) {
       cl::value_desc("NAME=D1x...xDk"), cl::cat(category));
   cl::opt<std::string> cxxFlags("cxx-flags", cl::desc("flags for the C++ compiler"),
                                 cl::cat(category));
-  cl::ParseCommandLineOptions(argc, argv, "kiln run: compile, build and run a Keras model\n");
+  std::vector<char *> cliArgs(argv, argv + argc);
+  int64_t threads = 1;
+  std::string error;
+  if (!takeThreadsFlag(cliArgs, threads, error))
+    return reportError(error);
+  cl::ParseCommandLineOptions(int(cliArgs.size()), cliArgs.data(),
+                              "kiln run: compile, build and run a Keras model\n"
+                              "  --threads N  threads the generated kernels use (default 1)\n");
 
   CompileRequest request;
   request.modelPath = model;
   request.batch = batch;
+  request.threads = threads;
   request.emit = Emit::Exe;
   request.inputShapes.assign(inputShapes.begin(), inputShapes.end());
   if (cxxFlags.getNumOccurrences()) {

@@ -55,3 +55,12 @@ func.func @packed_kernels(%x: tensor<1x4x4x2xf32>, %k: tensor<1x1x2x2xf32>, %d: 
   %2 = kiln.dense %1, %d {kiln.packed_kernel} : (tensor<1x32xf32>, tensor<32x32xf32>) -> tensor<1x32xf32>
   return %2 : tensor<1x32xf32>
 }
+
+// One group per input channel (DepthwiseConv2D, here with multiplier 2)
+// calls the depthwise kernel, which has no groups argument.
+// CHECK-LABEL: void depthwise(
+// CHECK: kiln::rt::depthwise_conv2d_f32<kiln::rt::Act::relu6>({{v[0-9]+}}, {{v[0-9]+}}, {{v[0-9]+}}, {{v[0-9]+}}, 1, 5, 5, 3, 3, 3, 6, 3, 3, 2, 2, 1, 1, 1, 1);
+func.func @depthwise(%x: tensor<1x5x5x3xf32>, %k: tensor<3x3x1x6xf32>, %b: tensor<6xf32>) -> tensor<1x3x3x6xf32> {
+  %0 = kiln.conv2d %x, %k, %b {strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>, groups = 3 : i64, activation = #kiln.activation<relu6>} : (tensor<1x5x5x3xf32>, tensor<3x3x1x6xf32>, tensor<6xf32>) -> tensor<1x3x3x6xf32>
+  return %0 : tensor<1x3x3x6xf32>
+}

@@ -27,6 +27,7 @@ struct TensorInterface {
 struct ModelInterface {
   std::string name; // C++ namespace of the generated API
   int64_t batch = 1;
+  int64_t threads = 1; // kiln compile --threads: the kernels' thread pool size
   std::vector<TensorInterface> inputs, outputs;
   int64_t planBytes = 0;  // intermediate tensors (from -kiln-plan-memory)
   int64_t arenaBytes = 0; // plan + staging for partial batches
@@ -62,6 +63,15 @@ struct ToolchainOptions {
 
 /// Default: $CXX or c++, with -O3 -march=native.
 ToolchainOptions defaultToolchain();
+
+/// For a cross target triple such as aarch64-linux-gnu: TRIPLE-g++ -O3
+/// (the triple's baseline ISA, NEON on aarch64). An empty triple is the
+/// default toolchain.
+ToolchainOptions toolchainFor(const std::string &targetTriple);
+
+/// Checks that the toolchain's compiler can be found, before anything is
+/// written; on failure sets `error`.
+bool findCompiler(const ToolchainOptions &toolchain, std::string &error);
 
 /// Builds `kind` from the sources in `dir` with the system compiler.
 bool buildArtifact(const std::string &dir, const ModelInterface &model, Artifact kind,

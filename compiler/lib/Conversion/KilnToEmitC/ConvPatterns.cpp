@@ -48,8 +48,11 @@ struct Conv2DLowering : KernelCallPattern<Conv2DOp> {
     // A kernel stored as panels (-kiln-prepack-weights) has its own kernel,
     // for groups of one only.
     bool packed = op->hasAttr(attr::kPackedKernel);
-    if (!packed)
-      call.ints({op.getGroups()});
+    // One group per input channel: the channel-vectorized depthwise kernel.
+    const int64_t groups = int64_t(op.getGroups());
+    bool depthwise = !packed && groups > 1 && groups == in[3];
+    if (!packed && !depthwise)
+      call.ints({groups});
     // Written into a concatenation's channel slice: pixels are further apart.
     if (auto stride = op->getAttrOfType<IntegerAttr>(attr::kRowStride)) {
       call.optional(adaptor.getResidual());
@@ -57,7 +60,10 @@ struct Conv2DLowering : KernelCallPattern<Conv2DOp> {
     } else if (adaptor.getResidual()) {
       call.value(adaptor.getResidual());
     }
-    call.emit(op.getLoc(), packed ? "kiln::rt::conv2d_packed_f32" : "kiln::rt::conv2d_f32",
+    call.emit(op.getLoc(),
+              packed      ? "kiln::rt::conv2d_packed_f32"
+              : depthwise ? "kiln::rt::depthwise_conv2d_f32"
+                          : "kiln::rt::conv2d_f32",
               {actTemplate(op.getContext(), op.getActivation())});
     return success();
   }

@@ -4,6 +4,7 @@
 #define KILN_RT_KILN_RT_H
 
 #include "kiln/rt/conv/conv2d.h"
+#include "kiln/rt/conv/depthwise.h"
 #include "kiln/rt/eltwise/activation.h"
 #include "kiln/rt/eltwise/binary.h"
 #include "kiln/rt/eltwise/fused.h"

@@ -1,6 +1,11 @@
 // Elementwise activations with Keras 3 semantics (JAX backend formulas).
+// sigmoid, tanh and gelu use the branch-free fastmath.h forms, so loops over
+// them vectorize; the rest use <cmath> where accuracy near 0 needs it
+// (expm1, log1p).
 #ifndef KILN_RT_ELTWISE_ACTIVATION_H
 #define KILN_RT_ELTWISE_ACTIVATION_H
+
+#include "kiln/rt/eltwise/fastmath.h"
 
 #include <cmath>
 #include <cstddef>
@@ -23,12 +28,7 @@ inline float softplus(float x) {
   // log(1 + e^x) without overflow for large x or underflow for small x.
   return x > 0.0f ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x));
 }
-inline float sigmoid(float x) {
-  if (x >= 0.0f)
-    return 1.0f / (1.0f + std::exp(-x));
-  float e = std::exp(x);
-  return e / (1.0f + e);
-}
+inline float sigmoid(float x) { return fast::sigmoid(x); }
 inline float clamp(float x, float lo, float hi) {
   return x < lo ? lo : (x > hi ? hi : x);
 }
@@ -45,15 +45,15 @@ template <Act A> inline float activate(float x) {
     constexpr float kAlpha = 1.6732632423543772f, kScale = 1.0507009873554805f;
     return kScale * (x > 0.0f ? x : kAlpha * std::expm1(x));
   } else if constexpr (A == Act::gelu)
-    return 0.5f * x * (1.0f + std::erf(x * 0.70710678118654752f));
+    return 0.5f * x * (1.0f + fast::erf(x * 0.70710678118654752f));
   else if constexpr (A == Act::gelu_tanh) {
     constexpr float kC = 0.7978845608028654f; // sqrt(2/pi)
-    return 0.5f * x * (1.0f + std::tanh(kC * (x + 0.044715f * x * x * x)));
+    return 0.5f * x * (1.0f + fast::tanh(kC * (x + 0.044715f * x * x * x)));
   } else if constexpr (A == Act::silu) return x * sigmoid(x);
   else if constexpr (A == Act::hard_sigmoid) return clamp(x + 3.0f, 0.0f, 6.0f) / 6.0f;
   else if constexpr (A == Act::hard_silu) return x * (clamp(x + 3.0f, 0.0f, 6.0f) / 6.0f);
   else if constexpr (A == Act::sigmoid) return sigmoid(x);
-  else if constexpr (A == Act::tanh) return std::tanh(x);
+  else if constexpr (A == Act::tanh) return fast::tanh(x);
   else if constexpr (A == Act::softplus) return softplus(x);
   else if constexpr (A == Act::softsign) return x / (1.0f + std::fabs(x));
   else if constexpr (A == Act::exponential) return std::exp(x);

@@ -5,6 +5,8 @@
 
 #include "kiln/rt/eltwise/activation.h"
 
+#include "kiln/rt/eltwise/fastmath.h"
+
 #include <cmath>
 #include <cstddef>
 
@@ -24,7 +26,7 @@ inline void softmax_f32(const float *x, float *y, std::size_t outer,
         maxv = xs[k * inner] > maxv ? xs[k * inner] : maxv;
       float sum = 0.0f;
       for (std::size_t k = 0; k < n; ++k)
-        sum += std::exp(xs[k * inner] - maxv);
+        sum += fast::exp(xs[k * inner] - maxv);
       if (log) {
         const float lse = std::log(sum);
         for (std::size_t k = 0; k < n; ++k)
@@ -32,7 +34,7 @@ inline void softmax_f32(const float *x, float *y, std::size_t outer,
       } else {
         const float inv = 1.0f / sum;
         for (std::size_t k = 0; k < n; ++k)
-          ys[k * inner] = std::exp(xs[k * inner] - maxv) * inv;
+          ys[k * inner] = fast::exp(xs[k * inner] - maxv) * inv;
       }
     }
   }

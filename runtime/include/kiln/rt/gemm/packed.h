@@ -1,24 +1,18 @@
 // Dense and convolution kernels over weights prepacked at compile time into
 // panels: the (K x N) weight matrix (Dense's kernel, or a convolution's
 // HWIO kernel seen as (KH*KW*C) x F) is stored as ceil(N / kPanel) panels of
-// K rows of kPanel floats, zero padded. A microkernel keeps M rows of the
-// result x one panel in vector registers across all of K and applies bias,
-// residual and activation once, on the way out. The vectors are GCC/Clang
-// vector extensions, so the same code becomes AVX-512, AVX2 or NEON
-// instructions as the target allows.
+// K rows of kPanel floats, zero padded. Both kernels run the register-tiled
+// GEMM of tile.h; they differ only in how a block of A's rows is gathered
+// (input rows for Dense, im2col rows of output pixels for a convolution).
 #ifndef KILN_RT_GEMM_PACKED_H
 #define KILN_RT_GEMM_PACKED_H
 
-#include "kiln/rt/eltwise/activation.h"
+#include "kiln/rt/gemm/tile.h"
 
 #include <cstddef>
-#include <cstring>
 
 namespace kiln {
 namespace rt {
-
-/// Columns per panel: one 512-bit register, two 256-bit or four 128-bit.
-constexpr std::size_t kPanel = 16;
 
 /// Floats a (k x n) weight takes once packed.
 constexpr std::size_t packed_floats(std::size_t k, std::size_t n) {
@@ -38,40 +32,107 @@ inline void pack_panels(const float *w, std::size_t k, std::size_t n, float *out
 }
 
 namespace detail {
-typedef float Panel __attribute__((vector_size(kPanel * sizeof(float))));
 
-// Panels are loaded with memcpy where they are used: a function returning
-// a 512-bit vector by value would change the ABI on targets without it.
-
-/// Writes act(acc + bias + residual) for the `width` real columns of a panel.
-template <Act A>
-inline void storePanel(const Panel &acc, const float *bias, const float *residual, float *y,
-                       std::size_t width) {
-  float v[kPanel];
-  std::memcpy(v, &acc, sizeof v);
-  for (std::size_t j = 0; j < width; ++j) {
-    float t = v[j];
-    if (bias)
-      t += bias[j];
-    if (residual)
-      t += residual[j];
-    y[j] = activate<A>(t);
+/// Writes dst[i * kRows + r] = src[r][i] for i < depth, r < rows: the
+/// transpose into a gathered block, walking i outside so the writes are
+/// contiguous; a null src[r] is a row of zeros.
+inline void transposeRows(const float *const *src, std::size_t rows, std::size_t depth,
+                          float *dst) {
+  bool dense = rows == std::size_t(kRows);
+  for (std::size_t r = 0; r < rows; ++r)
+    dense = dense && src[r];
+  if (dense) {
+    for (std::size_t i = 0; i < depth; ++i)
+      for (int r = 0; r < kRows; ++r)
+        dst[i * kRows + r] = src[r][i];
+    return;
   }
+  for (std::size_t i = 0; i < depth; ++i)
+    for (std::size_t r = 0; r < rows; ++r)
+      dst[i * kRows + r] = src[r] ? src[r][i] : 0.0f;
 }
 
-/// M rows of x (each `ldx` apart) times one panel of k rows.
-template <int M>
-inline void multiplyPanel(const float *x, std::size_t ldx, const float *panel, std::size_t k,
-                          Panel *acc) {
-  for (int m = 0; m < M; ++m)
-    acc[m] = Panel{};
-  for (std::size_t i = 0; i < k; ++i) {
-    Panel b;
-    std::memcpy(&b, panel + i * kPanel, sizeof b);
-    for (int m = 0; m < M; ++m)
-      acc[m] += x[m * ldx + i] * b;
+/// A's rows are the rows of x, `ld` floats apart.
+struct RowGather {
+  const float *x;
+  std::size_t ld;
+  void operator()(std::size_t row0, std::size_t rows, std::size_t k0, std::size_t depth,
+                  float *dst) const {
+    const float *src[kRows];
+    for (std::size_t r = 0; r < rows; ++r)
+      src[r] = x + (row0 + r) * ld + k0;
+    transposeRows(src, rows, depth, dst);
   }
-}
+  bool direct(std::size_t row0, std::size_t, DirectBlock &blk) const {
+    blk.base[0] = x + row0 * ld;
+    blk.taps = 1;
+    blk.width = k;
+    blk.ld = ld;
+    return true;
+  }
+  std::size_t k;
+};
+
+/// A's row for output pixel (b, oy, ox) is its receptive field, tap by tap
+/// (ky, kx) and channel by channel, with zeros where it leaves the input.
+struct Im2colGather {
+  const float *x;
+  std::size_t h, wd, c, kw, oh, ow, sh, sw, dh, dw, pt, pl;
+  void operator()(std::size_t row0, std::size_t rows, std::size_t k0, std::size_t depth,
+                  float *dst) const {
+    std::size_t b[kRows], oy[kRows], ox[kRows];
+    for (std::size_t r = 0; r < rows; ++r) {
+      const std::size_t pixel = row0 + r;
+      b[r] = pixel / (oh * ow);
+      oy[r] = pixel / ow % oh;
+      ox[r] = pixel % ow;
+    }
+    // One piece per tap the chunk touches: the same channels of every row.
+    for (std::size_t kk = k0; kk < k0 + depth;) {
+      const std::size_t tap = kk / c, ci = kk % c;
+      const std::size_t len = c - ci < k0 + depth - kk ? c - ci : k0 + depth - kk;
+      const float *src[kRows];
+      for (std::size_t r = 0; r < rows; ++r) {
+        const std::ptrdiff_t iy = std::ptrdiff_t(oy[r] * sh + tap / kw * dh) - std::ptrdiff_t(pt);
+        const std::ptrdiff_t ix = std::ptrdiff_t(ox[r] * sw + tap % kw * dw) - std::ptrdiff_t(pl);
+        const bool inside = iy >= 0 && iy < std::ptrdiff_t(h) && ix >= 0 && ix < std::ptrdiff_t(wd);
+        src[r] = inside ? x + ((b[r] * h + std::size_t(iy)) * wd + std::size_t(ix)) * c + ci
+                        : nullptr;
+      }
+      transposeRows(src, rows, len, dst + (kk - k0) * kRows);
+      kk += len;
+    }
+  }
+  /// Direct when the block's pixels lie in one output row and
+  /// every tap is either inside the input for all of them or outside
+  /// vertically (then skipped): pixels are then sw * c floats apart.
+  bool direct(std::size_t row0, std::size_t rows, DirectBlock &blk) const {
+    const std::size_t kh = taps / kw, ox0 = row0 % ow, b = row0 / (oh * ow), oy = row0 / ow % oh;
+    if (ox0 + rows > ow || taps > DirectBlock::kMaxTaps)
+      return false;
+    blk.taps = taps;
+    blk.width = c;
+    blk.ld = sw * c;
+    for (std::size_t ky = 0; ky < kh; ++ky) {
+      const std::ptrdiff_t iy = std::ptrdiff_t(oy * sh + ky * dh) - std::ptrdiff_t(pt);
+      const bool rowInside = iy >= 0 && iy < std::ptrdiff_t(h);
+      for (std::size_t kx = 0; kx < kw; ++kx) {
+        const std::ptrdiff_t ix0 = std::ptrdiff_t(ox0 * sw + kx * dw) - std::ptrdiff_t(pl);
+        const std::ptrdiff_t ix1 = ix0 + std::ptrdiff_t((rows - 1) * sw);
+        if (!rowInside) {
+          blk.base[ky * kw + kx] = nullptr;
+          continue;
+        }
+        if (ix0 < 0 || ix1 >= std::ptrdiff_t(wd))
+          return false;
+        blk.base[ky * kw + kx] = x + ((b * h + std::size_t(iy)) * wd + std::size_t(ix0)) * c;
+      }
+    }
+    return true;
+  }
+  std::size_t taps;
+};
+
 } // namespace detail
 
 /// dense_f32 over a packed kernel: y = act(x . W + bias + residual).
@@ -79,31 +140,13 @@ template <Act A>
 inline void dense_packed_f32(const float *x, const float *wp, const float *bias, float *y,
                              std::size_t rows, std::size_t in, std::size_t units,
                              const float *residual = nullptr) {
-  constexpr int kRows = 4;
-  const std::size_t panels = (units + kPanel - 1) / kPanel;
-  for (std::size_t p = 0; p < panels; ++p) {
-    const float *panel = wp + p * in * kPanel;
-    const std::size_t n0 = p * kPanel, width = units - n0 < kPanel ? units - n0 : kPanel;
-    const float *b = bias ? bias + n0 : nullptr;
-    std::size_t r = 0;
-    detail::Panel acc[kRows];
-    for (; r + kRows <= rows; r += kRows) {
-      detail::multiplyPanel<kRows>(x + r * in, in, panel, in, acc);
-      for (int m = 0; m < kRows; ++m)
-        detail::storePanel<A>(acc[m], b, residual ? residual + (r + m) * units + n0 : nullptr,
-                              y + (r + m) * units + n0, width);
-    }
-    for (; r < rows; ++r) {
-      detail::multiplyPanel<1>(x + r * in, in, panel, in, acc);
-      detail::storePanel<A>(acc[0], b, residual ? residual + r * units + n0 : nullptr,
-                            y + r * units + n0, width);
-    }
-  }
+  detail::gemm_packed<A>(detail::RowGather{x, in, in}, rows, in, wp,
+                         detail::Epilogue{bias, residual, y, units, units});
 }
 
-/// conv2d_f32 (groups 1) over a packed HWIO kernel. Output pixels are
-/// computed kRows at a time along a row; pixels whose window leaves the
-/// input for some tap skip it, as the zero padding contributes nothing.
+/// conv2d_f32 (groups 1) over a packed HWIO kernel, as an implicit GEMM:
+/// (n*oh*ow pixels) x (kh*kw*c) times (kh*kw*c) x f. Output pixels are
+/// `ldy` floats apart (0: f).
 template <Act A>
 inline void conv2d_packed_f32(const float *x, const float *wp, const float *bias, float *y,
                               std::size_t n, std::size_t h, std::size_t wd, std::size_t c,
@@ -111,60 +154,13 @@ inline void conv2d_packed_f32(const float *x, const float *wp, const float *bias
                               std::size_t ow, std::size_t sh, std::size_t sw, std::size_t dh,
                               std::size_t dw, std::size_t pt, std::size_t pl,
                               const float *residual = nullptr, std::size_t ldy = 0) {
-  constexpr std::size_t kRows = 4;
-  if (ldy == 0)
-    ldy = f;
-  const std::size_t k = kh * kw * c, panels = (f + kPanel - 1) / kPanel;
-  for (std::size_t b = 0; b < n; ++b)
-    for (std::size_t oy = 0; oy < oh; ++oy)
-      for (std::size_t ox0 = 0; ox0 < ow; ox0 += kRows) {
-        const std::size_t rows = ow - ox0 < kRows ? ow - ox0 : kRows;
-        for (std::size_t p = 0; p < panels; ++p) {
-          const float *panel = wp + p * k * kPanel;
-          detail::Panel acc[kRows] = {};
-          for (std::size_t ky = 0; ky < kh; ++ky) {
-            const std::ptrdiff_t iy = std::ptrdiff_t(oy * sh + ky * dh) - std::ptrdiff_t(pt);
-            if (iy < 0 || iy >= std::ptrdiff_t(h))
-              continue;
-            const float *xrow = x + (b * h + std::size_t(iy)) * wd * c;
-            for (std::size_t kx = 0; kx < kw; ++kx) {
-              const float *tap = panel + (ky * kw + kx) * c * kPanel;
-              const float *xp[kRows];
-              bool all = rows == kRows;
-              for (std::size_t m = 0; m < kRows; ++m) {
-                const std::ptrdiff_t ix =
-                    std::ptrdiff_t((ox0 + m) * sw + kx * dw) - std::ptrdiff_t(pl);
-                const bool inside = m < rows && ix >= 0 && ix < std::ptrdiff_t(wd);
-                xp[m] = inside ? xrow + std::size_t(ix) * c : nullptr;
-                all = all && inside;
-              }
-              if (all) {
-                for (std::size_t ci = 0; ci < c; ++ci) {
-                  detail::Panel w;
-                  std::memcpy(&w, tap + ci * kPanel, sizeof w);
-                  for (std::size_t m = 0; m < kRows; ++m)
-                    acc[m] += xp[m][ci] * w;
-                }
-              } else {
-                for (std::size_t m = 0; m < kRows; ++m)
-                  if (xp[m])
-                    for (std::size_t ci = 0; ci < c; ++ci) {
-                      detail::Panel w;
-                      std::memcpy(&w, tap + ci * kPanel, sizeof w);
-                      acc[m] += xp[m][ci] * w;
-                    }
-              }
-            }
-          }
-          const std::size_t n0 = p * kPanel, width = f - n0 < kPanel ? f - n0 : kPanel;
-          for (std::size_t m = 0; m < rows; ++m) {
-            const std::size_t pixel = (b * oh + oy) * ow + ox0 + m;
-            detail::storePanel<A>(acc[m], bias ? bias + n0 : nullptr,
-                                  residual ? residual + pixel * f + n0 : nullptr,
-                                  y + pixel * ldy + n0, width);
-          }
-        }
-      }
+  const detail::Epilogue e{bias, residual, y, f, ldy ? ldy : f};
+  if (kh == 1 && kw == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0 && oh == h && ow == wd)
+    detail::gemm_packed<A>(detail::RowGather{x, c, c}, n * oh * ow, c, wp, e);
+  else
+    detail::gemm_packed<A>(
+        detail::Im2colGather{x, h, wd, c, kw, oh, ow, sh, sw, dh, dw, pt, pl, kh * kw},
+        n * oh * ow, kh * kw * c, wp, e);
 }
 
 } // namespace rt

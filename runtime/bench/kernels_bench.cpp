@@ -1,0 +1,210 @@
+// Kernel benchmarks, one family per group: GEMM (square and batch-1),
+// ResNet50's convolutions, depthwise convolution, pooling, activations and
+// softmax. Each reports GFLOP/s (or GB/s for memory-bound kernels) and the
+// share of the single-core fp32 peak measured first, in this binary.
+//   build/runtime/bench/kiln-kernel-bench [--benchmark_filter=REGEX]
+#include "peak.h"
+
+#include "kiln/rt/kiln_rt.h"
+
+#include <benchmark/benchmark.h>
+
+#include <cstdio>
+#include <random>
+#include <vector>
+
+namespace {
+using kiln::rt::Act;
+
+double g_peakGflops = 0;
+
+std::vector<float> randomFloats(std::size_t n, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  std::vector<float> v(n);
+  for (float &x : v)
+    x = dist(rng);
+  return v;
+}
+
+/// Reports flops per iteration as GFLOP/s and as % of the measured peak.
+void reportFlops(benchmark::State &state, double flopsPerIteration) {
+  const double total = flopsPerIteration * double(state.iterations());
+  state.counters["GFLOP/s"] = benchmark::Counter(total / 1e9, benchmark::Counter::kIsRate);
+  state.counters["%peak"] =
+      benchmark::Counter(total / 1e9 / g_peakGflops * 100.0, benchmark::Counter::kIsRate);
+}
+
+/// One convolution of a network, batch 1, NHWC; padding "same" or "valid".
+struct ConvShape {
+  std::size_t h, w, c, k, f, stride;
+  bool same;
+  std::size_t out(std::size_t in) const {
+    return same ? (in + stride - 1) / stride : (in - k) / stride + 1;
+  }
+  std::size_t padBefore(std::size_t in) const {
+    if (!same)
+      return 0;
+    const std::size_t o = out(in), need = (o - 1) * stride + k;
+    return need > in ? (need - in) / 2 : 0;
+  }
+  double flops() const { return 2.0 * out(h) * out(w) * f * k * k * c; }
+};
+
+/// A convolution with its weights packed, ready to run.
+struct PackedConv {
+  ConvShape s;
+  std::vector<float> x, packed, bias, y;
+  explicit PackedConv(const ConvShape &shape) : s(shape) {
+    x = randomFloats(s.h * s.w * s.c, 1);
+    const auto w = randomFloats(s.k * s.k * s.c * s.f, 2);
+    packed.resize(kiln::rt::packed_floats(s.k * s.k * s.c, s.f));
+    kiln::rt::pack_panels(w.data(), s.k * s.k * s.c, s.f, packed.data());
+    bias = randomFloats(s.f, 3);
+    y.resize(s.out(s.h) * s.out(s.w) * s.f);
+  }
+  void run() {
+    kiln::rt::conv2d_packed_f32<Act::relu>(x.data(), packed.data(), bias.data(), y.data(), 1,
+                                           s.h, s.w, s.c, s.k, s.k, s.f, s.out(s.h), s.out(s.w),
+                                           s.stride, s.stride, 1, 1, s.padBefore(s.h),
+                                           s.padBefore(s.w));
+  }
+};
+
+/// Every convolution of ResNet50 (v1.5 as keras.applications builds it:
+/// stride on the 1x1 of each stage's first block), in order.
+std::vector<ConvShape> resnet50Convs() {
+  std::vector<ConvShape> convs{{230, 230, 3, 7, 64, 2, false}};
+  std::size_t size = 56, in = 64;
+  const std::size_t blocks[] = {3, 4, 6, 3}, widths[] = {64, 128, 256, 512};
+  for (int stage = 0; stage < 4; ++stage) {
+    const std::size_t width = widths[stage], out = 4 * width;
+    for (std::size_t b = 0; b < blocks[stage]; ++b) {
+      const std::size_t stride = stage > 0 && b == 0 ? 2 : 1;
+      const std::size_t inSize = size;
+      if (b == 0)
+        convs.push_back({inSize, inSize, in, 1, out, stride, false}); // shortcut
+      convs.push_back({inSize, inSize, in, 1, width, stride, false});
+      size = (inSize - 1) / stride + 1;
+      convs.push_back({size, size, width, 3, width, 1, true});
+      convs.push_back({size, size, width, 1, out, 1, false});
+      in = out;
+    }
+  }
+  return convs;
+}
+
+void BM_Sgemm(benchmark::State &state) {
+  const std::size_t m = state.range(0), k = state.range(1), n = state.range(2);
+  const auto x = randomFloats(m * k, 1), w = randomFloats(k * n, 2);
+  std::vector<float> packed(kiln::rt::packed_floats(k, n)), y(m * n);
+  kiln::rt::pack_panels(w.data(), k, n, packed.data());
+  for (auto _ : state) {
+    kiln::rt::dense_packed_f32<Act::linear>(x.data(), packed.data(), nullptr, y.data(), m, k, n);
+    benchmark::DoNotOptimize(y.data());
+  }
+  reportFlops(state, 2.0 * m * n * k);
+}
+BENCHMARK(BM_Sgemm)->Args({512, 512, 512})->Args({1, 2048, 1000})->Args({32, 784, 512})
+    ->Args({196, 1024, 256});
+
+void BM_ResNet50Convs(benchmark::State &state) {
+  std::vector<PackedConv> convs;
+  double flops = 0;
+  for (const ConvShape &s : resnet50Convs()) {
+    convs.emplace_back(s);
+    flops += s.flops();
+  }
+  kiln::rt::ThreadScope threads(std::size_t(state.range(0)));
+  for (auto _ : state)
+    for (PackedConv &conv : convs) {
+      conv.run();
+      benchmark::DoNotOptimize(conv.y.data());
+    }
+  reportFlops(state, flops);
+  state.counters["layers"] = double(convs.size());
+}
+BENCHMARK(BM_ResNet50Convs)->Arg(1)->Arg(2)->ArgName("threads")->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+void BM_Conv(benchmark::State &state) {
+  const ConvShape s{std::size_t(state.range(0)), std::size_t(state.range(0)),
+                    std::size_t(state.range(1)), std::size_t(state.range(2)),
+                    std::size_t(state.range(3)), 1, true};
+  PackedConv conv(s);
+  for (auto _ : state) {
+    conv.run();
+    benchmark::DoNotOptimize(conv.y.data());
+  }
+  reportFlops(state, s.flops());
+}
+// (size, channels in, kernel, channels out): ResNet50's 3x3 stages and 1x1s.
+BENCHMARK(BM_Conv)->Args({56, 64, 3, 64})->Args({28, 128, 3, 128})->Args({14, 256, 3, 256})
+    ->Args({7, 512, 3, 512})->Args({56, 64, 1, 256})->Args({7, 2048, 1, 512});
+
+void BM_Depthwise(benchmark::State &state) {
+  const std::size_t h = state.range(0), c = state.range(1), k = 3;
+  const auto x = randomFloats(h * h * c, 1), w = randomFloats(k * k * c, 2),
+             b = randomFloats(c, 3);
+  std::vector<float> y(h * h * c);
+  for (auto _ : state) {
+    kiln::rt::depthwise_conv2d_f32<Act::relu6>(x.data(), w.data(), b.data(), y.data(), 1, h, h,
+                                               c, k, k, c, h, h, 1, 1, 1, 1, 1, 1);
+    benchmark::DoNotOptimize(y.data());
+  }
+  reportFlops(state, 2.0 * h * h * c * k * k);
+}
+BENCHMARK(BM_Depthwise)->Args({112, 32})->Args({56, 144})->Args({14, 576});
+
+void BM_MaxPool(benchmark::State &state) {
+  const std::size_t h = state.range(0), c = state.range(1), o = h / 2;
+  const auto x = randomFloats(h * h * c, 1);
+  std::vector<float> y(o * o * c);
+  for (auto _ : state) {
+    kiln::rt::pool2d_f32<kiln::rt::Pool::max>(x.data(), y.data(), 1, h, h, c, 2, 2, o, o, 2, 2,
+                                              0, 0);
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.SetBytesProcessed(int64_t(state.iterations()) * int64_t((x.size() + y.size()) * 4));
+}
+BENCHMARK(BM_MaxPool)->Args({112, 64})->Args({28, 256});
+
+template <Act A> void BM_Activation(benchmark::State &state) {
+  const std::size_t n = state.range(0);
+  const auto x = randomFloats(n, 1);
+  std::vector<float> y(n);
+  for (auto _ : state) {
+    kiln::rt::activation_f32<A>(x.data(), y.data(), n);
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.SetItemsProcessed(int64_t(state.iterations()) * int64_t(n));
+}
+BENCHMARK_TEMPLATE(BM_Activation, Act::relu)->Arg(1 << 16);
+BENCHMARK_TEMPLATE(BM_Activation, Act::sigmoid)->Arg(1 << 16);
+BENCHMARK_TEMPLATE(BM_Activation, Act::tanh)->Arg(1 << 16);
+BENCHMARK_TEMPLATE(BM_Activation, Act::gelu)->Arg(1 << 16);
+BENCHMARK_TEMPLATE(BM_Activation, Act::silu)->Arg(1 << 16);
+
+void BM_Softmax(benchmark::State &state) {
+  const std::size_t rows = state.range(0), n = state.range(1);
+  const auto x = randomFloats(rows * n, 1);
+  std::vector<float> y(rows * n);
+  for (auto _ : state) {
+    kiln::rt::softmax_f32(x.data(), y.data(), rows, n, 1, false);
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.SetItemsProcessed(int64_t(state.iterations()) * int64_t(rows * n));
+}
+BENCHMARK(BM_Softmax)->Args({128, 128})->Args({1, 1000});
+
+} // namespace
+
+int main(int argc, char **argv) {
+  g_peakGflops = kiln::bench::measurePeakGflops();
+  std::printf("kiln kernels, ISA %s: measured single-core fp32 peak %.1f GFLOP/s\n",
+              kiln::rt::isa::kName, g_peakGflops);
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -1,0 +1,49 @@
+// The machine's single-core fp32 peak, measured in the benchmark binary
+// itself: independent broadcast FMAs on the microkernel's own register type,
+// as many chains as the tile keeps, best of many short runs (the machines
+// are shared, so the best run is the one least disturbed).
+#ifndef KILN_RUNTIME_BENCH_PEAK_H
+#define KILN_RUNTIME_BENCH_PEAK_H
+
+#include "kiln/rt/gemm/isa.h"
+
+#include <chrono>
+
+namespace kiln::bench {
+
+inline double measurePeakGflops() {
+  using kiln::rt::isa::Row16;
+  constexpr int kChains = 24;
+  constexpr long kSteps = 1000000;
+  float seed[16] = {1e-9f};
+  Row16 acc[kChains];
+  for (Row16 &a : acc)
+    a = kiln::rt::isa::zero();
+  const Row16 b = kiln::rt::isa::load(seed);
+  float scalar = 1.0f;
+  double best = 1e30;
+  for (int trial = 0; trial < 40; ++trial) {
+    auto start = std::chrono::steady_clock::now();
+    for (long i = 0; i < kSteps; ++i) {
+#pragma GCC unroll 24
+      for (int c = 0; c < kChains; ++c)
+        kiln::rt::isa::fma(acc[c], scalar, b);
+      // Keeps the compiler from swapping the loops (which would put the
+      // chains in memory).
+      asm volatile("" : "+r"(i));
+    }
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    best = seconds < best ? seconds : best;
+  }
+  float sink[16];
+  for (const Row16 &a : acc) {
+    kiln::rt::isa::store(sink, a);
+    asm volatile("" : : "r"(sink[0]) : "memory");
+  }
+  return 2.0 * 16 * kChains * kSteps / best / 1e9;
+}
+
+} // namespace kiln::bench
+
+#endif
