@@ -47,6 +47,9 @@ KILN_RT_ALWAYS_INLINE void fma(Row16 &acc, float a, Row16 b) {
 }
 KILN_RT_ALWAYS_INLINE void add(Row16 &acc, Row16 b) { acc.v = _mm512_add_ps(acc.v, b.v); }
 KILN_RT_ALWAYS_INLINE void relu(Row16 &acc) { acc.v = _mm512_max_ps(acc.v, _mm512_setzero_ps()); }
+KILN_RT_ALWAYS_INLINE void clamp(Row16 &acc, float lo, float hi) {
+  acc.v = _mm512_min_ps(_mm512_max_ps(acc.v, _mm512_set1_ps(lo)), _mm512_set1_ps(hi));
+}
 
 #elif KILN_RT_ISA_AVX2
 constexpr const char *kName = "avx2";
@@ -75,6 +78,11 @@ KILN_RT_ALWAYS_INLINE void add(Row16 &acc, Row16 b) {
 KILN_RT_ALWAYS_INLINE void relu(Row16 &acc) {
   acc.lo = _mm256_max_ps(acc.lo, _mm256_setzero_ps());
   acc.hi = _mm256_max_ps(acc.hi, _mm256_setzero_ps());
+}
+KILN_RT_ALWAYS_INLINE void clamp(Row16 &acc, float lo, float hi) {
+  const __m256 l = _mm256_set1_ps(lo), h = _mm256_set1_ps(hi);
+  acc.lo = _mm256_min_ps(_mm256_max_ps(acc.lo, l), h);
+  acc.hi = _mm256_min_ps(_mm256_max_ps(acc.hi, l), h);
 }
 
 #elif KILN_RT_ISA_NEON
@@ -107,6 +115,10 @@ KILN_RT_ALWAYS_INLINE void relu(Row16 &acc) {
   for (int i = 0; i < 4; ++i)
     acc.q[i] = vmaxq_f32(acc.q[i], vdupq_n_f32(0.0f));
 }
+KILN_RT_ALWAYS_INLINE void clamp(Row16 &acc, float lo, float hi) {
+  for (int i = 0; i < 4; ++i)
+    acc.q[i] = vminq_f32(vmaxq_f32(acc.q[i], vdupq_n_f32(lo)), vdupq_n_f32(hi));
+}
 
 #else
 constexpr const char *kName = "scalar";
@@ -136,6 +148,10 @@ inline void add(Row16 &acc, Row16 b) {
 inline void relu(Row16 &acc) {
   for (int i = 0; i < 16; ++i)
     acc.f[i] = acc.f[i] > 0.0f ? acc.f[i] : 0.0f;
+}
+inline void clamp(Row16 &acc, float lo, float hi) {
+  for (int i = 0; i < 16; ++i)
+    acc.f[i] = acc.f[i] < lo ? lo : (acc.f[i] > hi ? hi : acc.f[i]);
 }
 #endif
 

@@ -63,11 +63,11 @@ struct RowGather {
       src[r] = x + (row0 + r) * ld + k0;
     transposeRows(src, rows, depth, dst);
   }
-  bool direct(std::size_t row0, std::size_t, DirectBlock &blk) const {
-    blk.base[0] = x + row0 * ld;
+  bool direct(std::size_t row0, std::size_t rows, DirectBlock &blk) const {
+    for (std::size_t r = 0; r < rows; ++r)
+      blk.row[0][r] = x + (row0 + r) * ld;
     blk.taps = 1;
     blk.width = k;
-    blk.ld = ld;
     return true;
   }
   std::size_t k;
@@ -103,29 +103,23 @@ struct Im2colGather {
       kk += len;
     }
   }
-  /// Direct when the block's pixels lie in one output row and
-  /// every tap is either inside the input for all of them or outside
-  /// vertically (then skipped): pixels are then sw * c floats apart.
+  /// Every (pixel, tap) pair reads c consecutive channels or lies wholly
+  /// in the padding, so any block is direct while c fits the zero run.
   bool direct(std::size_t row0, std::size_t rows, DirectBlock &blk) const {
-    const std::size_t kh = taps / kw, ox0 = row0 % ow, b = row0 / (oh * ow), oy = row0 / ow % oh;
-    if (ox0 + rows > ow || taps > DirectBlock::kMaxTaps)
+    if (c > kZeroRun || taps > DirectBlock::kMaxTaps)
       return false;
     blk.taps = taps;
     blk.width = c;
-    blk.ld = sw * c;
-    for (std::size_t ky = 0; ky < kh; ++ky) {
-      const std::ptrdiff_t iy = std::ptrdiff_t(oy * sh + ky * dh) - std::ptrdiff_t(pt);
-      const bool rowInside = iy >= 0 && iy < std::ptrdiff_t(h);
-      for (std::size_t kx = 0; kx < kw; ++kx) {
-        const std::ptrdiff_t ix0 = std::ptrdiff_t(ox0 * sw + kx * dw) - std::ptrdiff_t(pl);
-        const std::ptrdiff_t ix1 = ix0 + std::ptrdiff_t((rows - 1) * sw);
-        if (!rowInside) {
-          blk.base[ky * kw + kx] = nullptr;
-          continue;
-        }
-        if (ix0 < 0 || ix1 >= std::ptrdiff_t(wd))
-          return false;
-        blk.base[ky * kw + kx] = x + ((b * h + std::size_t(iy)) * wd + std::size_t(ix0)) * c;
+    for (std::size_t r = 0; r < rows; ++r) {
+      const std::size_t pixel = row0 + r, b = pixel / (oh * ow), oy = pixel / ow % oh,
+                        ox = pixel % ow;
+      for (std::size_t tap = 0; tap < taps; ++tap) {
+        const std::ptrdiff_t iy = std::ptrdiff_t(oy * sh + tap / kw * dh) - std::ptrdiff_t(pt);
+        const std::ptrdiff_t ix = std::ptrdiff_t(ox * sw + tap % kw * dw) - std::ptrdiff_t(pl);
+        const bool inside =
+            iy >= 0 && iy < std::ptrdiff_t(h) && ix >= 0 && ix < std::ptrdiff_t(wd);
+        blk.row[tap][r] =
+            inside ? x + ((b * h + std::size_t(iy)) * wd + std::size_t(ix)) * c : kZeros;
       }
     }
     return true;

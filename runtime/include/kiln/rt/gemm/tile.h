@@ -65,8 +65,8 @@ KILN_RT_ALWAYS_INLINE void tile_store(const Epilogue &e, std::size_t row0, std::
   float *yp = e.y + row0 * e.ldy + col;
   const std::size_t width = e.n - col < kPanel ? e.n - col : kPanel;
   if (width == kPanel) {
-    // A full panel stays in registers; activations other than linear and
-    // relu go through memory, one float at a time.
+    // A full panel stays in registers; activations other than linear,
+    // relu and relu6 go through memory, one float at a time.
     if (!first)
       isa::add(v, isa::load(yp));
     if (last && e.bias)
@@ -77,6 +77,9 @@ KILN_RT_ALWAYS_INLINE void tile_store(const Epilogue &e, std::size_t row0, std::
       isa::store(yp, v);
     } else if (A == Act::relu) {
       isa::relu(v);
+      isa::store(yp, v);
+    } else if (A == Act::relu6) {
+      isa::clamp(v, 0.0f, 6.0f);
       isa::store(yp, v);
     } else {
       float t[kPanel];
@@ -115,16 +118,20 @@ inline void tile(const float *a, const float *panels, std::size_t panelStride, s
       tile_store<A>(e, row0 + r, (p0 + p) * kPanel, acc[r][p], first, last);
 }
 
-/// A block of kRows rows of A that can be read where it lies, without a
-/// gather: K is `taps` runs of `width` values; run t of row r starts at
-/// base[t] + r * ld (a Dense input: one run; a convolution away from the
-/// borders: one run of channels per tap, pixels `ld` apart). A null base
-/// is a run of zeros (a tap wholly in the padding), which is skipped.
+/// A block of up to kRows rows of A read where it lies, without a gather:
+/// K is `taps` runs of `width` values, and run t of row r starts at
+/// row[t][r] (a Dense input: one run per row; a convolution: one run of
+/// channels per tap, or kZeros where the tap falls in the padding).
 struct DirectBlock {
   static constexpr std::size_t kMaxTaps = 64;
-  const float *base[kMaxTaps];
-  std::size_t taps, width, ld;
+  const float *row[kMaxTaps][kRows];
+  std::size_t taps, width;
 };
+
+/// A run of zeros for taps in the padding; convolutions with more
+/// channels than this gather instead.
+constexpr std::size_t kZeroRun = 2048;
+alignas(64) inline const float kZeros[kZeroRun] = {};
 
 /// The microkernel over R rows of a direct block, from its row r0: as
 /// tile_multiply, with each row's values broadcast from where they lie.
@@ -135,18 +142,18 @@ KILN_RT_ALWAYS_INLINE void tile_multiply_direct(const DirectBlock &blk, std::siz
   for (int m = 0; m < R; ++m)
     for (int p = 0; p < P; ++p)
       acc[m][p] = isa::zero();
-  const std::size_t ld = blk.ld, width = blk.width;
+  const std::size_t width = blk.width;
   for (std::size_t t = 0; t < blk.taps; ++t, b += width * kPanel) {
-    if (!blk.base[t])
-      continue;
-    const float *a = blk.base[t] + r0 * ld;
+    const float *a[R];
+    for (int m = 0; m < R; ++m)
+      a[m] = blk.row[t][r0 + m];
     for (std::size_t k = 0; k < width; ++k) {
       isa::Row16 bv[P];
       for (int p = 0; p < P; ++p)
         bv[p] = isa::load(b + p * stride + k * kPanel);
       for (int m = 0; m < R; ++m)
         for (int p = 0; p < P; ++p)
-          isa::fma(acc[m][p], a[m * ld + k], bv[p]);
+          isa::fma(acc[m][p], a[m][k], bv[p]);
     }
   }
 }
