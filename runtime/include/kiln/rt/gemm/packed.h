@@ -2,8 +2,8 @@
 // panels: the (K x N) weight matrix (Dense's kernel, or a convolution's
 // HWIO kernel seen as (KH*KW*C) x F) is stored as ceil(N / kPanel) panels of
 // K rows of kPanel floats, zero padded. Both kernels run the register-tiled
-// GEMM of tile.h; they differ only in how a block of A's rows is gathered
-// (input rows for Dense, im2col rows of output pixels for a convolution).
+// GEMM of tile.h; they differ only in where A's rows are (input rows for
+// Dense, the receptive fields of output pixels for a convolution).
 #ifndef KILN_RT_GEMM_PACKED_H
 #define KILN_RT_GEMM_PACKED_H
 

@@ -1,10 +1,12 @@
 // The GEMM core behind every packed kernel: y = act(A . B + bias + residual)
-// with B prepacked in 16-column panels (packed.h) and A gathered on the fly
-// into kTileRows-row blocks (a Dense layer's input rows, or a convolution's
-// im2col rows, one block at a time: nothing the size of A is ever built).
-// The microkernel keeps kTileRows x kTilePanels panel rows in registers
-// across a depth chunk of K; chunks past the first add to what the previous
-// one stored, and only the last applies the epilogue. Work is split over
+// with B prepacked in 16-column panels (packed.h). A is never built: a
+// block of kTileRows rows (a Dense layer's input rows, or the receptive
+// fields of a convolution's output pixels) is read where it lies through
+// one pointer per row and tap (DirectBlock), or, where that cannot be
+// described, gathered into a buffer one depth chunk of K at a time. The
+// microkernel keeps kTileRows x kTilePanels panel rows in registers across
+// K (or a chunk of it: chunks past the first add to what the previous one
+// stored, and only the last applies the epilogue). Work is split over
 // row blocks and panel groups; every output element is computed by one
 // worker in the same order, so results do not depend on the thread count.
 #ifndef KILN_RT_GEMM_TILE_H
