@@ -3,7 +3,7 @@ Keras backend). Prints one JSON line: {"peer", "ms_best", "ms_median"} or
 {"peer", "error"}. Single thread: the caller pins the process to one core
 and the thread settings below ask every runtime for one thread.
 
-usage: peers.py PEER MODEL.keras BATCH OUT_DIR
+usage: peers.py PEER MODEL.keras BATCH OUT_DIR [--input-shape=NAME=D1x...]
 PEER: keras_jax | xla | onnxruntime | litert
 """
 import json
@@ -12,6 +12,11 @@ import sys
 import time
 
 peer, model_path, batch, out_dir = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+# Open axes fixed as kiln compiles them (the e2e case's args.txt).
+fixed_shapes = {}
+for arg in sys.argv[5:]:
+    name, dims = arg.split("=", 1)[1].split("=")
+    fixed_shapes[name] = [int(d) for d in dims.split("x")]
 os.environ["KERAS_BACKEND"] = "jax" if peer in ("keras_jax", "xla") else "tensorflow"
 os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
 os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")
@@ -25,7 +30,8 @@ def inputs_for(model):
     rng = np.random.default_rng(0)
     arrays = []
     for spec in model.inputs:
-        shape = [batch] + [d if d is not None else 1 for d in spec.shape[1:]]
+        name = spec.name.split(":")[0]
+        shape = [batch] + fixed_shapes.get(name, [d if d is not None else 1 for d in spec.shape[1:]])
         if "int" in str(spec.dtype):
             arrays.append(rng.integers(0, 2, size=shape).astype(str(spec.dtype)))
         else:

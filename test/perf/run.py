@@ -80,9 +80,15 @@ def time_kiln(model, batch, work):
     return json.loads(out.strip().splitlines()[-1])
 
 
+def shape_args(model):
+    """The e2e case's kiln flags (args.txt: --input-shape for open axes)."""
+    path = os.path.join(os.path.dirname(model), "args.txt")
+    return open(path).read().split() if os.path.exists(path) else []
+
+
 def build_kiln_timer(model, batch, build):
     subprocess.run([KILN, "compile", model, "-o", build, "--emit=lib", "--name", "model",
-                    "--batch", str(batch)], check=True, capture_output=True)
+                    "--batch", str(batch)] + shape_args(model), check=True, capture_output=True)
     with open(os.path.join(build, "model.h")) as f:
         source = kiln_timer_source(f.read())
     with open(os.path.join(build, "timer.cpp"), "w") as f:
@@ -95,7 +101,7 @@ def build_kiln_timer(model, batch, build):
 def time_peer(peer, model, batch, work):
     out = subprocess.run(
         ["taskset", "-c", CORE, sys.executable, os.path.join(os.path.dirname(__file__), "peers.py"),
-         peer, model, str(batch), work], capture_output=True, text=True)
+         peer, model, str(batch), work] + shape_args(model), capture_output=True, text=True)
     lines = [l for l in out.stdout.splitlines() if l.startswith("{")]
     if not lines:
         return {"peer": peer, "error": (out.stderr.strip().splitlines() or ["no output"])[-1][:200]}
@@ -108,8 +114,13 @@ def main():
     parser.add_argument("--batches", default="1,32")
     parser.add_argument("--peers", default=",".join(PEERS))
     args = parser.parse_args()
+    # Results of models not run now are kept from the last run.
+    saved = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results.json")
+    run_models = args.models.split(",")
     rows = []
-    for name in args.models.split(","):
+    if os.path.exists(saved):
+        rows = [r for r in json.load(open(saved)) if r["model"] not in run_models]
+    for name in run_models:
         model = os.path.join(BUILD, MODELS[name])
         if not os.path.exists(model):
             print(f"{name}: {model} missing; run the default tests first", file=sys.stderr)
@@ -128,12 +139,17 @@ def main():
                 r.update(model=name, batch=batch)
                 print(json.dumps(r), flush=True)
             rows += results
+    with open(saved, "w") as f:
+        json.dump(rows, f, indent=1)
     write_results(rows, args.peers.split(","))
 
 
 def write_results(rows, peers):
     here = os.path.dirname(os.path.abspath(__file__))
-    kiln = {(r["model"], r["batch"]): r["ms_median"] for r in rows if r["peer"] == "kiln"}
+    order = {name: i for i, name in enumerate(MODELS)}
+    kiln = {(r["model"], r["batch"]): r["ms_median"]
+            for r in sorted(rows, key=lambda r: (order.get(r["model"], 99), r["batch"]))
+            if r["peer"] == "kiln"}
     lines = ["# kiln vs peers: median latency of one batch, single thread", "",
              "Produced by `test/perf/.venv/bin/python test/perf/run.py` (one run; every "
              f"process pinned to core {CORE}). Cells: peer ms, then kiln ÷ peer "
