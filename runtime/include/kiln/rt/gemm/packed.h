@@ -78,26 +78,26 @@ struct RowGather {
 struct Im2colGather {
   const float *x;
   std::size_t h, wd, c, kw, oh, ow, sh, sw, dh, dw, pt, pl;
+  /// Where output pixel `pixel` reads tap `tap`: the first of c channels,
+  /// or null where the tap lies in the padding.
+  const float *receptive(std::size_t pixel, std::size_t tap) const {
+    const std::size_t b = pixel / (oh * ow), oy = pixel / ow % oh, ox = pixel % ow;
+    const std::ptrdiff_t iy = std::ptrdiff_t(oy * sh + tap / kw * dh) - std::ptrdiff_t(pt);
+    const std::ptrdiff_t ix = std::ptrdiff_t(ox * sw + tap % kw * dw) - std::ptrdiff_t(pl);
+    if (iy < 0 || iy >= std::ptrdiff_t(h) || ix < 0 || ix >= std::ptrdiff_t(wd))
+      return nullptr;
+    return x + ((b * h + std::size_t(iy)) * wd + std::size_t(ix)) * c;
+  }
   void operator()(std::size_t row0, std::size_t rows, std::size_t k0, std::size_t depth,
                   float *dst) const {
-    std::size_t b[kRows], oy[kRows], ox[kRows];
-    for (std::size_t r = 0; r < rows; ++r) {
-      const std::size_t pixel = row0 + r;
-      b[r] = pixel / (oh * ow);
-      oy[r] = pixel / ow % oh;
-      ox[r] = pixel % ow;
-    }
     // One piece per tap the chunk touches: the same channels of every row.
     for (std::size_t kk = k0; kk < k0 + depth;) {
       const std::size_t tap = kk / c, ci = kk % c;
       const std::size_t len = c - ci < k0 + depth - kk ? c - ci : k0 + depth - kk;
       const float *src[kRows];
       for (std::size_t r = 0; r < rows; ++r) {
-        const std::ptrdiff_t iy = std::ptrdiff_t(oy[r] * sh + tap / kw * dh) - std::ptrdiff_t(pt);
-        const std::ptrdiff_t ix = std::ptrdiff_t(ox[r] * sw + tap % kw * dw) - std::ptrdiff_t(pl);
-        const bool inside = iy >= 0 && iy < std::ptrdiff_t(h) && ix >= 0 && ix < std::ptrdiff_t(wd);
-        src[r] = inside ? x + ((b[r] * h + std::size_t(iy)) * wd + std::size_t(ix)) * c + ci
-                        : nullptr;
+        const float *at = receptive(row0 + r, tap);
+        src[r] = at ? at + ci : nullptr;
       }
       transposeRows(src, rows, len, dst + (kk - k0) * kRows);
       kk += len;
@@ -110,18 +110,11 @@ struct Im2colGather {
       return false;
     blk.taps = taps;
     blk.width = c;
-    for (std::size_t r = 0; r < rows; ++r) {
-      const std::size_t pixel = row0 + r, b = pixel / (oh * ow), oy = pixel / ow % oh,
-                        ox = pixel % ow;
+    for (std::size_t r = 0; r < rows; ++r)
       for (std::size_t tap = 0; tap < taps; ++tap) {
-        const std::ptrdiff_t iy = std::ptrdiff_t(oy * sh + tap / kw * dh) - std::ptrdiff_t(pt);
-        const std::ptrdiff_t ix = std::ptrdiff_t(ox * sw + tap % kw * dw) - std::ptrdiff_t(pl);
-        const bool inside =
-            iy >= 0 && iy < std::ptrdiff_t(h) && ix >= 0 && ix < std::ptrdiff_t(wd);
-        blk.row[tap][r] =
-            inside ? x + ((b * h + std::size_t(iy)) * wd + std::size_t(ix)) * c : kZeros;
+        const float *at = receptive(row0 + r, tap);
+        blk.row[tap][r] = at ? at : kZeros;
       }
-    }
     return true;
   }
   std::size_t taps;
