@@ -4,7 +4,7 @@
 // softmax. Each reports GFLOP/s (or GB/s for memory-bound kernels) and the
 // share of the single-core fp32 peak measured first, in this binary.
 //   build/runtime/bench/kiln-kernel-bench [--benchmark_filter=REGEX]
-#include "peak.h"
+#include "kiln/rt/peak.h"
 
 #include "kiln/rt/kiln_rt.h"
 
@@ -231,7 +231,7 @@ BENCHMARK(BM_Softmax)->Args({128, 128})->Args({1, 1000});
 } // namespace
 
 int main(int argc, char **argv) {
-  g_peakGflops = kiln::bench::measurePeakGflops();
+  g_peakGflops = kiln::rt::measurePeakGflops();
   std::printf("kiln kernels, ISA %s: measured single-core fp32 peak %.1f GFLOP/s\n",
               kiln::rt::isa::kName, g_peakGflops);
   benchmark::Initialize(&argc, argv);

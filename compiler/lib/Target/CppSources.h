@@ -15,6 +15,8 @@ std::string implementationSource(const ModelInterface &model, const std::string 
                                  const std::string &forwardCode);
 std::string mainSource(const ModelInterface &model);
 std::string cmakeSource(const ModelInterface &model);
+/// NAME_bench.cpp: kiln bench's Google Benchmark harness (kiln/rt/bench.h).
+std::string benchSource(const ModelInterface &model);
 
 /// The runtime headers, as {relative path, contents}.
 const std::vector<std::pair<std::string, std::string>> &runtimeHeaders();

@@ -1,6 +1,7 @@
 #include "CppSources.h"
 
 #include "kiln/Conversion/Passes.h"
+#include "kiln/Dialect/Kiln/IR/KilnOps.h"
 #include "kiln/Dialect/Kiln/Transforms/Passes.h"
 #include "kiln/rt/gemm/packed.h"
 
@@ -107,6 +108,17 @@ FailureOr<ModelInterface> readModelInterface(ModuleOp module, const std::string 
       for (const TensorInterface &t : *list)
         model.arenaBytes += alignBuffer(model.batch * t.sampleSize * t.elementBytes);
   model.livenessLowerBound = bound.getInt();
+  func.walk([&](kiln::FlopCountOpInterface op) { model.flops += op.getFlops(); });
+  if (auto profile = func->getAttrOfType<ArrayAttr>(attr::kProfile))
+    for (auto slot : profile.getAsRange<DictionaryAttr>()) {
+      auto layers = slot.getAs<StringAttr>("layers");
+      auto flops = slot.getAs<IntegerAttr>("flops");
+      if (!layers || !flops) {
+        error = "malformed kiln.profile entry";
+        return failure();
+      }
+      model.profile.push_back({layers.str(), flops.getInt()});
+    }
   model.weightBytes = weights.getInt();
   return model;
 }
@@ -124,7 +136,8 @@ LogicalResult lowerToEmitC(ModuleOp module, const std::string &symbol) {
 }
 
 FailureOr<SourceFiles> generateCpp(ModuleOp module, const ModelInterface &model,
-                                   const std::string &modelPath, std::string &error) {
+                                   const std::string &modelPath, std::string &error,
+                                   bool benchHarness) {
   // The weight blob: every planned global at its offset.
   std::string blob(model.weightBytes, '\0');
   std::string storage;
@@ -169,6 +182,8 @@ FailureOr<SourceFiles> generateCpp(ModuleOp module, const ModelInterface &model,
   files[model.name + ".weights.bin"] = std::move(blob);
   files[model.name + "_main.cpp"] = mainSource(model);
   files["CMakeLists.txt"] = cmakeSource(model);
+  if (benchHarness)
+    files[model.name + "_bench.cpp"] = benchSource(model);
   for (const auto &[path, contents] : runtimeHeaders())
     files[path] = contents;
   return files;

@@ -91,7 +91,11 @@ bool buildArtifact(const std::string &dir, const ModelInterface &model, Artifact
     return run({"ar", "rcs", archive, base + ".o"}, error);
   }
   std::vector<std::string> link = compile;
-  link.insert(link.end(), {base + "_main.cpp", base + ".o", "-o", base, "-lm"});
+  if (kind == Artifact::Benchmark)
+    link.insert(link.end(), {base + "_bench.cpp", base + ".o", "-o", base + "_bench",
+                             "-lbenchmark", "-lm"});
+  else
+    link.insert(link.end(), {base + "_main.cpp", base + ".o", "-o", base, "-lm"});
   return run(link, error);
 }
 

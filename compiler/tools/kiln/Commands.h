@@ -13,7 +13,7 @@
 namespace kiln::cli {
 
 /// The last stage `kiln compile` runs; stages are ordered.
-enum class Emit { Kiln, KilnOpt, EmitC, Cpp, Obj, Lib, Exe };
+enum class Emit { Kiln, KilnOpt, EmitC, Cpp, Obj, Lib, Exe, Bench };
 
 struct CompileRequest {
   std::string modelPath;
@@ -28,6 +28,10 @@ struct CompileRequest {
   std::vector<std::string> inputShapes;
   ToolchainOptions toolchain = defaultToolchain();
   bool stats = false;
+  /// Time every kiln op (-kiln-instrument-profile).
+  bool profile = false;
+  /// Also write and build NAME_bench (kiln bench's harness).
+  bool benchHarness = false;
 };
 
 /// Compiles a model as far as `request.emit`; returns the exit code. On
@@ -38,6 +42,31 @@ int compileCommand(int argc, char **argv);
 int runCommand(int argc, char **argv);
 int summaryCommand(int argc, char **argv);
 int plotCommand(int argc, char **argv);
+int benchCommand(int argc, char **argv);
+int diffCommand(int argc, char **argv);
+
+/// Runs `argv` (argv[0] found on PATH when not a path); returns its exit
+/// code, or -1 with `error` set when it could not run.
+int runProgram(const std::vector<std::string> &argv, std::string &error);
+
+/// Writes Graphviz `dot` text to `output` (.dot), or renders it to .svg or
+/// .png with Graphviz; on failure sets `error` and writes nothing.
+bool renderDot(const std::string &dot, const std::string &output, std::string &error);
+
+/// A fresh private folder under the system temporary folder, removed by the
+/// destructor unless keep() was called.
+class TempDir {
+public:
+  explicit TempDir(const std::string &prefix);
+  ~TempDir();
+  TempDir(const TempDir &) = delete;
+  TempDir &operator=(const TempDir &) = delete;
+  bool ok() const { return !path_.empty(); }
+  const std::string &path() const { return path_; }
+
+private:
+  std::string path_;
+};
 
 /// Parses --input-shape values (NAME=D1x...xDk) into `shapes`; on failure
 /// sets `error`.

@@ -3,6 +3,7 @@
 #include "kiln/Import/KerasImporter.h"
 #include "kiln/Pipeline/PipelineStats.h"
 #include "kiln/Pipeline/Pipelines.h"
+#include "kiln/Dialect/Kiln/Transforms/Passes.h"
 
 #include "mlir/Dialect/EmitC/IR/EmitC.h"
 #include "mlir/IR/AsmState.h"
@@ -173,6 +174,8 @@ int compileModel(const CompileRequest &request, std::string *nameOut) {
   if (failed(applyPassManagerCLOptions(pm)))
     return reportError("invalid pass manager options");
   buildInferencePipeline(pm);
+  if (request.profile)
+    pm.nest<func::FuncOp>().addPass(createInstrumentProfile());
   auto passes = std::make_shared<std::vector<PassCensus>>();
   if (request.stats) {
     // One census per pass needs the passes to run one after another.
@@ -201,7 +204,8 @@ int compileModel(const CompileRequest &request, std::string *nameOut) {
     return reportError("-o DIR is required for --emit=cpp|obj|lib|exe");
   if (request.emit != Emit::Cpp && !findCompiler(request.toolchain, error))
     return reportError("building the generated code failed: " + error);
-  FailureOr<SourceFiles> files = generateCpp(*module, *model, request.modelPath, error);
+  FailureOr<SourceFiles> files =
+      generateCpp(*module, *model, request.modelPath, error, request.emit == Emit::Bench);
   if (failed(files))
     return reportError(request.modelPath + ": " + error);
   if (!writeFiles(request.outDir, *files, error))
@@ -209,7 +213,8 @@ int compileModel(const CompileRequest &request, std::string *nameOut) {
   if (request.emit != Emit::Cpp) {
     Artifact kind = request.emit == Emit::Obj   ? Artifact::Object
                     : request.emit == Emit::Lib ? Artifact::Library
-                                                : Artifact::Executable;
+                    : request.emit == Emit::Bench ? Artifact::Benchmark
+                                                  : Artifact::Executable;
     if (!buildArtifact(request.outDir, *model, kind, request.toolchain, error))
       return reportError("building the generated code failed: " + error);
   }
@@ -276,14 +281,16 @@ int compileCommand(int argc, char **argv) {
   cl::opt<std::string> cxxFlags("cxx-flags",
                                 cl::desc("flags for the C++ compiler (default: -O3 -march=native)"),
                                 cl::cat(category));
-  // --stats and --threads are read by hand: LLVM registers its own -stats
-  // and -threads options, and two options may not share a name.
-  bool stats = false;
+  // --stats, --profile and --threads are read by hand: LLVM registers its
+  // own options of these names, and two options may not share a name.
+  bool stats = false, profile = false;
   std::vector<char *> args;
   for (int i = 0; i < argc; ++i) {
     llvm::StringRef arg = argv[i];
     if (arg == "--stats" || arg == "-stats")
       stats = true;
+    else if (arg == "--profile" || arg == "-profile")
+      profile = true;
     else
       args.push_back(argv[i]);
   }
@@ -294,6 +301,7 @@ int compileCommand(int argc, char **argv) {
   cl::ParseCommandLineOptions(int(args.size()), args.data(),
                               "kiln compile: compile a Keras model to C++\n"
                               "  --stats      print memory and weight statistics\n"
+                              "  --profile    time every op (NAME::profile_read)\n"
                               "  --threads N  threads the generated kernels use (default 1)\n");
 
   CompileRequest request;
@@ -307,6 +315,7 @@ int compileCommand(int argc, char **argv) {
   request.toolchain = toolchainFor(target);
   request.extraOutputs.assign(outputs.begin(), outputs.end());
   request.stats = stats;
+  request.profile = profile;
   request.inputShapes.assign(inputShapes.begin(), inputShapes.end());
   if (cxxFlags.getNumOccurrences()) {
     llvm::SmallVector<llvm::StringRef> parts;

@@ -240,30 +240,9 @@ int plotCommand(int argc, char **argv) {
   ModelReport report;
   if (!loadReport(model, report))
     return 1;
-  std::string dot = toDot(report, showShapes);
-  std::string target = ext == ".dot" ? output.getValue() : output + ".dot.tmp";
-  {
-    std::error_code ec;
-    llvm::raw_fd_ostream os(target, ec);
-    if (ec)
-      return reportError("cannot write '" + target + "': " + ec.message());
-    os << dot;
-  }
-  if (ext == ".dot")
-    return 0;
-  auto graphviz = llvm::sys::findProgramByName("dot");
-  if (!graphviz) {
-    llvm::sys::fs::remove(target);
-    return reportError("Graphviz's `dot` is not installed (apt-get install graphviz); "
-                       "write a .dot file instead");
-  }
-  std::string format = "-T" + ext.substr(1), out = "-o" + output.getValue();
-  std::string message;
-  int rc = llvm::sys::ExecuteAndWait(*graphviz, {*graphviz, format, out, target},
-                                     std::nullopt, {}, 0, 0, &message);
-  llvm::sys::fs::remove(target);
-  if (rc != 0)
-    return reportError("dot failed" + (message.empty() ? "" : ": " + message));
+  std::string error;
+  if (!renderDot(toDot(report, showShapes), output, error))
+    return reportError(error);
   return 0;
 }
 

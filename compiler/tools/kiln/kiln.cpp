@@ -17,11 +17,15 @@ constexpr const char kUsage[] = R"(usage: kiln <command> [options]
 commands:
   compile MODEL -o DIR [--emit=kiln|kiln-opt|emitc|cpp|obj|lib|exe] [--name NAME]
           [--batch N] [--input-shape NAME=D1x...xDk] [--outputs LAYER,...]
-          [--cxx-flags FLAGS] [--stats]
+          [--cxx-flags FLAGS] [--stats] [--threads N] [--target=TRIPLE] [--profile]
   run     MODEL --input NAME=FILE.npy ... --output-dir OUT [--batch N]
-          [--input-shape NAME=D1x...xDk]
+          [--input-shape NAME=D1x...xDk] [--threads N]
   summary MODEL [--json]
   plot    MODEL -o FILE.svg|.png|.dot [--show-shapes]
+  bench   MODEL [--batch N] [--threads N] [--profile [--chart FILE.png]]
+          [--input-shape NAME=D1x...xDk] [--min-time S]
+  diff    MODEL --input NAME=FILE.npy ... [--reference FILE.npz]
+          [--tolerance T] [--python PYTHON]
 
 `kiln <command> --help` lists a command's options.
 )";
@@ -52,5 +56,9 @@ int main(int argc, char **argv) {
     return kiln::cli::summaryCommand(n, args.data());
   if (command == "plot")
     return kiln::cli::plotCommand(n, args.data());
+  if (command == "bench")
+    return kiln::cli::benchCommand(n, args.data());
+  if (command == "diff")
+    return kiln::cli::diffCommand(n, args.data());
   return kiln::cli::reportError("unknown command '" + command + "'; run `kiln --help`");
 }

@@ -23,6 +23,12 @@ struct TensorInterface {
   std::string dtypeTag = "kiln::rt::DType::f32";
 };
 
+/// One timed op of a profiled build (-kiln-instrument-profile).
+struct ProfileEntry {
+  std::string layers; // "conv (Conv2D) + relu (ReLU)"
+  int64_t flops = 0;  // per forward pass
+};
+
 /// What the generated header promises; read off the planned module.
 struct ModelInterface {
   std::string name; // C++ namespace of the generated API
@@ -33,6 +39,9 @@ struct ModelInterface {
   int64_t arenaBytes = 0; // plan + staging for partial batches
   int64_t livenessLowerBound = 0;
   int64_t weightBytes = 0;
+  int64_t flops = 0; // one forward pass of `batch` samples
+  /// Empty unless built with kiln compile --profile.
+  std::vector<ProfileEntry> profile;
 };
 
 /// Relative path -> contents of every generated file.
@@ -45,16 +54,17 @@ mlir::FailureOr<ModelInterface> readModelInterface(mlir::ModuleOp module,
 
 /// Lowers a planned module (it is modified) through EmitC and returns the
 /// folder's files: NAME.h, NAME.cpp, NAME.weights.bin, NAME_main.cpp,
-/// CMakeLists.txt and the runtime headers under kiln/rt/.
+/// CMakeLists.txt and the runtime headers under kiln/rt/ (and NAME_bench.cpp,
+/// the kiln bench harness, when `benchHarness` is set).
 mlir::FailureOr<SourceFiles> generateCpp(mlir::ModuleOp module,
                                          const ModelInterface &model,
                                          const std::string &modelPath,
-                                         std::string &error);
+                                         std::string &error, bool benchHarness = false);
 
 /// Runs the EmitC lowering and the C++ emitter only (for --emit=emitc|cpp).
 mlir::LogicalResult lowerToEmitC(mlir::ModuleOp module, const std::string &weightsSymbol);
 
-enum class Artifact { Object, Library, Executable };
+enum class Artifact { Object, Library, Executable, Benchmark };
 
 struct ToolchainOptions {
   std::string cxx;                   // compiler command; may hold a launcher
@@ -73,7 +83,8 @@ ToolchainOptions toolchainFor(const std::string &targetTriple);
 /// written; on failure sets `error`.
 bool findCompiler(const ToolchainOptions &toolchain, std::string &error);
 
-/// Builds `kind` from the sources in `dir` with the system compiler.
+/// Builds `kind` from the sources in `dir` with the system compiler
+/// (Benchmark: DIR/NAME_bench, linked with Google Benchmark).
 bool buildArtifact(const std::string &dir, const ModelInterface &model, Artifact kind,
                    const ToolchainOptions &toolchain, std::string &error);
 

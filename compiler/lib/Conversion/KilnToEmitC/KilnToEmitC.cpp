@@ -66,6 +66,24 @@ struct FuncLowering : OpConversionPattern<func::FuncOp> {
   }
 };
 
+/// kiln.profile_begin/end N  ==>  kiln::rt::profile_begin/end(kiln_profile_slots, N);
+/// the generated source defines the slots (kiln/rt/profile.h).
+template <typename MarkOp>
+struct ProfileMarkLowering : OpConversionPattern<MarkOp> {
+  ProfileMarkLowering(MLIRContext *ctx, StringRef callee)
+      : OpConversionPattern<MarkOp>(ctx), callee(callee.str()) {}
+
+  LogicalResult matchAndRewrite(MarkOp op, typename MarkOp::Adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    kiln::emitKernelCall(rewriter, op.getLoc(), callee, {},
+                         {emitc::OpaqueAttr::get(op.getContext(), "kiln_profile_slots"),
+                          rewriter.getI64IntegerAttr(op.getSlot())});
+    rewriter.eraseOp(op);
+    return success();
+  }
+  std::string callee;
+};
+
 emitc::FuncOp enclosingFunc(Operation *op) {
   return op->getParentOfType<emitc::FuncOp>();
 }
@@ -159,6 +177,8 @@ struct ConvertKilnToEmitCPass
     RewritePatternSet patterns(ctx);
     patterns.add<FuncLowering, ReturnLowering, GlobalLowering>(ctx);
     patterns.add<GlobalLoadConstLowering>(ctx, weightsSymbol);
+    patterns.add<ProfileMarkLowering<kiln::ProfileBeginOp>>(ctx, "kiln::rt::profile_begin");
+    patterns.add<ProfileMarkLowering<kiln::ProfileEndOp>>(ctx, "kiln::rt::profile_end");
     kiln::populateKernelCallPatterns(patterns);
     if (failed(applyFullConversion(module, target, std::move(patterns))))
       return signalPassFailure();

@@ -15,6 +15,7 @@
 #include "kiln/rt/gemm/matmul.h"
 #include "kiln/rt/gemm/packed.h"
 #include "kiln/rt/pool/pool2d.h"
+#include "kiln/rt/profile.h"
 #include "kiln/rt/seq/embedding.h"
 #include "kiln/rt/seq/rnn.h"
 #include "kiln/rt/shape/copy.h"

@@ -641,4 +641,36 @@ def Kiln_IdentityOp : Kiln_InferenceNoOp<"identity"> {
   let assemblyFormat = "$input attr-dict `:` type($result)";
 }
 
+//===----------------------------------------------------------------------===//
+// Profiling (kiln compile --profile, kiln bench --profile)
+//===----------------------------------------------------------------------===//
+
+class Kiln_ProfileMarkOp<string mnemonic> : Kiln_Op<mnemonic, [
+    MemoryEffects<[MemWrite]>]> {
+  let arguments = (ins ConfinedAttr<I64Attr, [IntNonNegative]>:$slot);
+  let assemblyFormat = "$slot attr-dict";
+}
+
+def Kiln_ProfileBeginOp : Kiln_ProfileMarkOp<"profile_begin"> {
+  let summary = "start timing profile slot `slot`";
+  let description = [{
+    Inserted by `-kiln-instrument-profile` before the op that slot times;
+    reads the clock. It writes memory as far as MLIR knows, so nothing moves
+    across it.
+
+    ```mlir
+    kiln.profile_begin 3
+    ```
+  }];
+}
+
+def Kiln_ProfileEndOp : Kiln_ProfileMarkOp<"profile_end"> {
+  let summary = "stop timing profile slot `slot` and add the time to it";
+  let description = [{
+    ```mlir
+    kiln.profile_end 3
+    ```
+  }];
+}
+
 #endif // KILN_OPS_TD

@@ -32,6 +32,8 @@ inline constexpr const char kWeightOffset[] = "kiln.weight_offset";
 inline constexpr const char kWeightBytes[] = "kiln.weight_bytes";
 /// Keras name of a model input (function argument) or output (result).
 inline constexpr const char kName[] = "kiln.name";
+/// On the function: one {layers, flops} dictionary per profile slot.
+inline constexpr const char kProfile[] = "kiln.profile";
 } // namespace attr
 
 /// Columns per weight panel; kiln::rt::kPanel in the runtime.

@@ -221,4 +221,27 @@ def PlanMemory : Pass<"kiln-plan-memory", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::kiln::KilnDialect"];
 }
 
+def InstrumentProfile : Pass<"kiln-instrument-profile", "::mlir::func::FuncOp"> {
+  let summary = "Time every kiln op of a planned function (kiln bench --profile)";
+  let description = [{
+    Wraps each kiln op of the function body in `kiln.profile_begin N` /
+    `kiln.profile_end N`, one slot per op in program order, and records on
+    the function, as `kiln.profile`, one entry per slot: the Keras layers
+    the op computes (its location: several after fusion, "a (Conv2D) +
+    b (ReLU)") and its FLOPs per forward pass. Runs last, after memory
+    planning, so the timed code is the code users run.
+
+    ```mlir
+    %1 = kiln.dense %x, %k, %b : (...) -> tensor<1x8xf32> loc("fc (Dense)")
+    // becomes
+    kiln.profile_begin 0
+    %1 = kiln.dense %x, %k, %b : (...) -> tensor<1x8xf32> loc("fc (Dense)")
+    kiln.profile_end 0
+    // and the function gets kiln.profile with one dictionary,
+    //   {flops = 272 : i64, layers = "fc (Dense)"}
+    ```
+  }];
+  let dependentDialects = ["::kiln::KilnDialect"];
+}
+
 #endif // KILN_TRANSFORMS_PASSES_TD

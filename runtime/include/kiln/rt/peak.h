@@ -1,15 +1,16 @@
 // The machine's single-core fp32 peak, measured in the benchmark binary
-// itself: independent broadcast FMAs on the microkernel's own register type,
-// as many chains as the tile keeps, best of many short runs (the machines
-// are shared, so the best run is the one least disturbed).
-#ifndef KILN_RUNTIME_BENCH_PEAK_H
-#define KILN_RUNTIME_BENCH_PEAK_H
+// itself (kiln-kernel-bench, kiln bench): independent broadcast FMAs on the
+// microkernel's own register type, as many chains as the tile keeps, best of
+// many short runs (the machines are shared, so the best run is the one least
+// disturbed).
+#ifndef KILN_RT_PEAK_H
+#define KILN_RT_PEAK_H
 
 #include "kiln/rt/gemm/isa.h"
 
 #include <chrono>
 
-namespace kiln::bench {
+namespace kiln::rt {
 
 inline double measurePeakGflops() {
   using kiln::rt::isa::Row16;
@@ -44,6 +45,6 @@ inline double measurePeakGflops() {
   return 2.0 * 16 * kChains * kSteps / best / 1e9;
 }
 
-} // namespace kiln::bench
+} // namespace kiln::rt
 
 #endif
