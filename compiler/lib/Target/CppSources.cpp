@@ -94,6 +94,9 @@ inline constexpr std::size_t kThreads = {threads};
 /// Working memory predict() needs, and the alignment it must have.
 inline constexpr std::size_t kArenaBytes = {arena};
 inline constexpr std::size_t kArenaAlignment = 64;
+/// Whether predict() has a static arena it uses when passed nullptr
+/// (kiln compile --arena=static|caller).
+inline constexpr bool kStaticArena = {staticArena};
 /// Constant weights, linked into read-only data.
 inline constexpr std::size_t kWeightBytes = {weights};
 
@@ -103,11 +106,10 @@ inline constexpr std::size_t kWeightBytes = {weights};
 /// integer ids for Embedding inputs), outputs[k] receives
 /// num_samples * kOutput<k>Size floats, both sample-major as NumPy stores
 /// them. `arena` is kArenaBytes bytes aligned to kArenaAlignment owned by the
-/// caller (calls with distinct arenas may run concurrently), or nullptr to
-/// use a static arena (then calls must not overlap). Allocates nothing,
-/// throws nothing.
+/// caller (calls with distinct arenas may run concurrently){arenaDoc}.
+/// Allocates nothing, throws nothing.
 void predict(const void *const *inputs, float *const *outputs,
-             std::size_t num_samples, void *arena = nullptr);
+             std::size_t num_samples, void *arena{arenaDefault});
 {profile}
 }} // namespace {name}
 
@@ -118,7 +120,14 @@ void predict(const void *const *inputs, float *const *outputs,
                      fmt::arg("numInputs", model.inputs.size()),
                      fmt::arg("numOutputs", model.outputs.size()),
                      fmt::arg("arena", model.arenaBytes), fmt::arg("weights", model.weightBytes),
-                     fmt::arg("tensors", tensors), fmt::arg("profile", profile));
+                     fmt::arg("tensors", tensors), fmt::arg("profile", profile),
+                     fmt::arg("staticArena", model.staticArena ? "true" : "false"),
+                     fmt::arg("arenaDoc", model.staticArena
+                                              ? ", or nullptr to use\n/// the static arena (then "
+                                                "calls must not overlap)"
+                                              : "; it must not be\n/// nullptr (a null arena "
+                                                "traps)"),
+                     fmt::arg("arenaDefault", model.staticArena ? " = nullptr" : ""));
 }
 
 std::string implementationSource(const ModelInterface &model, const std::string &modelPath,
@@ -205,13 +214,10 @@ void profile_reset() {{
 
 {slots}{forward}
 namespace {name} {{
-namespace {{
-alignas(kArenaAlignment) unsigned char g_arena[kArenaBytes > 0 ? kArenaBytes : 1];
-}} // namespace
-
+{arenaDef}
 void predict(const void *const *inputs, float *const *outputs,
              std::size_t num_samples, void *arena) {{
-  unsigned char *a = arena ? static_cast<unsigned char *>(arena) : g_arena;
+{arenaPick}
   kiln::rt::ThreadScope threads(kThreads);
   std::size_t s = 0;
   for (; s + kBatch <= num_samples; s += kBatch)
@@ -233,7 +239,19 @@ __asm__(".section .rodata\n"
                      fmt::arg("file", basename(modelPath)), fmt::arg("name", model.name),
                      fmt::arg("forward", forwardCode), fmt::arg("fullArgs", fullArgs),
                      fmt::arg("partial", partial), fmt::arg("symbol", weightsSymbol(model)),
-                     fmt::arg("slots", slots), fmt::arg("profile", profile));
+                     fmt::arg("slots", slots), fmt::arg("profile", profile),
+                     fmt::arg("arenaDef", model.staticArena
+                                              ? "namespace {\nalignas(kArenaAlignment) unsigned "
+                                                "char g_arena[kArenaBytes > 0 ? kArenaBytes : "
+                                                "1];\n} // namespace\n"
+                                              : ""),
+                     fmt::arg("arenaPick",
+                              model.staticArena
+                                  ? "  unsigned char *a = arena ? static_cast<unsigned char "
+                                    "*>(arena) : g_arena;"
+                                  : "  if (!arena)\n    __builtin_trap(); // --arena=caller: "
+                                    "there is no static arena\n  unsigned char *a = "
+                                    "static_cast<unsigned char *>(arena);"));
 }
 
 namespace {
@@ -254,7 +272,8 @@ std::string tensorInfoTables(const ModelInterface &model) {
 
 std::string modelInfo(const ModelInterface &model) {
   return fmt::format("kiln::rt::ModelInfo{{\"{0}\", {0}::kBatch, kInputs, {0}::kNumInputs, "
-                     "kOutputs, {0}::kNumOutputs, &{0}::predict}}",
+                     "kOutputs, {0}::kNumOutputs, &{0}::predict, {0}::kArenaBytes, "
+                     "{0}::kStaticArena}}",
                      model.name);
 }
 } // namespace
@@ -295,8 +314,8 @@ namespace {{
 {tables}}} // namespace
 
 int main(int argc, char **argv) {{
-  const kiln::rt::BenchInfo bench{{{info}, {name}::kThreads, {name}::kArenaBytes,
-                                  {name}::kFlopsPerBatch, {profile}}};
+  const kiln::rt::BenchInfo bench{{{info}, {name}::kThreads, {name}::kFlopsPerBatch,
+                                  {profile}}};
   return kiln::rt::benchMain(argc, argv, bench);
 }}
 )",

@@ -22,6 +22,7 @@ struct CompileRequest {
   std::string name; // empty: derived from the model file name
   int64_t batch = 1;
   int64_t threads = 1;
+  bool staticArena = true; // --arena=static|caller
   std::string target; // cross-compilation triple, e.g. aarch64-linux-gnu
   std::vector<std::string> extraOutputs;
   /// --input-shape NAME=D1x...xDk, as written (parsed by compileModel).

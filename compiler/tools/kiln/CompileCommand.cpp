@@ -188,6 +188,7 @@ int compileModel(const CompileRequest &request, std::string *nameOut) {
   if (failed(model))
     return reportError(request.modelPath + ": " + error);
   model->threads = request.threads;
+  model->staticArena = request.staticArena;
   if (request.stats)
     printStats(*model, *passes);
   if (request.emit == Emit::KilnOpt) {
@@ -265,6 +266,14 @@ int compileCommand(int argc, char **argv) {
                  clEnumValN(Emit::Lib, "lib", "also build DIR/libNAME.a"),
                  clEnumValN(Emit::Exe, "exe", "also build the executable DIR/NAME")),
       cl::cat(category));
+  enum class ArenaKind { Static, Caller };
+  cl::opt<ArenaKind> arena(
+      "arena", cl::desc("where predict's working memory comes from"), cl::init(ArenaKind::Static),
+      cl::values(clEnumValN(ArenaKind::Static, "static",
+                            "a static arena when the caller passes nullptr (default)"),
+                 clEnumValN(ArenaKind::Caller, "caller",
+                            "always the caller's: no static arena in the binary")),
+      cl::cat(category));
   cl::opt<std::string> name("name", cl::desc("C++ namespace and file names of the model"),
                             cl::cat(category));
   cl::opt<int64_t> batch("batch", cl::desc("samples per forward pass"), cl::init(1),
@@ -311,6 +320,7 @@ int compileCommand(int argc, char **argv) {
   request.name = name;
   request.batch = batch;
   request.threads = threads;
+  request.staticArena = arena == ArenaKind::Static;
   request.target = target;
   request.toolchain = toolchainFor(target);
   request.extraOutputs.assign(outputs.begin(), outputs.end());

@@ -34,6 +34,9 @@ struct ModelInterface {
   std::string name; // C++ namespace of the generated API
   int64_t batch = 1;
   int64_t threads = 1; // kiln compile --threads: the kernels' thread pool size
+  /// kiln compile --arena=static (default): predict() falls back to a static
+  /// arena for a null one; --arena=caller leaves it out (RAM on devices).
+  bool staticArena = true;
   std::vector<TensorInterface> inputs, outputs;
   int64_t planBytes = 0;  // intermediate tensors (from -kiln-plan-memory)
   int64_t arenaBytes = 0; // plan + staging for partial batches

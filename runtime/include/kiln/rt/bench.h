@@ -35,7 +35,6 @@ struct ProfileInfo {
 struct BenchInfo {
   ModelInfo model;
   std::size_t threads;
-  std::size_t arena_bytes;
   std::int64_t flops; // per forward pass of kBatch samples
   ProfileInfo profile;
 };
@@ -94,7 +93,7 @@ inline Buffers makeBuffers(const BenchInfo &b) {
     buf.outputs.emplace_back(b.model.outputs[k].size * b.model.batch * sizeof(float));
     buf.outputPointers.push_back(reinterpret_cast<float *>(buf.outputs.back().data()));
   }
-  std::size_t arenaBytes = (std::max<std::size_t>(b.arena_bytes, 1) + 63) / 64 * 64;
+  std::size_t arenaBytes = (std::max<std::size_t>(b.model.arena_bytes, 1) + 63) / 64 * 64;
   buf.arena.reset(static_cast<unsigned char *>(std::aligned_alloc(64, arenaBytes)));
   return buf;
 }

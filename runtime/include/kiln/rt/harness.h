@@ -39,6 +39,10 @@ struct ModelInfo {
   std::size_t num_outputs;
   void (*predict)(const void *const *inputs, float *const *outputs,
                   std::size_t num_samples, void *arena);
+  std::size_t arena_bytes;
+  /// Whether predict() has a static arena of its own (kiln compile
+  /// --arena=static, the default) and accepts nullptr.
+  bool static_arena;
 };
 
 namespace detail {
@@ -156,7 +160,11 @@ inline int runMain(int argc, char **argv, const ModelInfo &m) {
     outputs[k].resize(samples * m.outputs[k].size);
     outPtrs.push_back(outputs[k].data());
   }
-  m.predict(inPtrs.data(), outPtrs.data(), samples, nullptr);
+  // A model built with --arena=caller needs the caller's arena.
+  std::vector<unsigned char> arena(m.static_arena ? 0 : m.arena_bytes + 64);
+  void *aligned = arena.empty() ? nullptr
+                                : arena.data() + (64 - reinterpret_cast<std::uintptr_t>(arena.data()) % 64) % 64;
+  m.predict(inPtrs.data(), outPtrs.data(), samples, aligned);
   ::mkdir(outDir.c_str(), 0777);
   for (std::size_t k = 0; k < m.num_outputs; ++k) {
     const TensorInfo &t = m.outputs[k];
