@@ -16,6 +16,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cctype>
@@ -216,8 +217,15 @@ int compileModel(const CompileRequest &request, std::string *nameOut) {
                     : request.emit == Emit::Lib ? Artifact::Library
                     : request.emit == Emit::Bench ? Artifact::Benchmark
                                                   : Artifact::Executable;
-    if (!buildArtifact(request.outDir, *model, kind, request.toolchain, error))
-      return reportError("building the generated code failed: " + error);
+    // $KILN_BUILD_CACHE: identical generated code is built once.
+    std::string cache = llvm::sys::Process::GetEnv("KILN_BUILD_CACHE").value_or("");
+    std::string key = cache.empty() ? "" : buildCacheKey(*files, kind, request.toolchain);
+    if (cache.empty() || !restoreFromBuildCache(cache, key, request.outDir, *model, kind)) {
+      if (!buildArtifact(request.outDir, *model, kind, request.toolchain, error))
+        return reportError("building the generated code failed: " + error);
+      if (!cache.empty())
+        storeInBuildCache(cache, key, request.outDir, *model, kind);
+    }
   }
   if (nameOut)
     *nameOut = name;

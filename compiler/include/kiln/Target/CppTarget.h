@@ -91,6 +91,17 @@ bool findCompiler(const ToolchainOptions &toolchain, std::string &error);
 bool buildArtifact(const std::string &dir, const ModelInterface &model, Artifact kind,
                    const ToolchainOptions &toolchain, std::string &error);
 
+/// $KILN_BUILD_CACHE: built artifacts stored by the hash of the generated
+/// files (weights included), the compiler binary and its flags.
+std::string buildCacheKey(const SourceFiles &files, Artifact kind,
+                          const ToolchainOptions &toolchain);
+/// Copies a cached build of `kind` into `dir`; false when there is none.
+bool restoreFromBuildCache(const std::string &cacheDir, const std::string &key,
+                           const std::string &dir, const ModelInterface &model, Artifact kind);
+/// Stores what buildArtifact built in `dir` (best effort).
+void storeInBuildCache(const std::string &cacheDir, const std::string &key,
+                       const std::string &dir, const ModelInterface &model, Artifact kind);
+
 } // namespace kiln
 
 #endif
