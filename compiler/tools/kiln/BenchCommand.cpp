@@ -107,6 +107,8 @@ int benchCommand(int argc, char **argv) {
   cl::list<std::string> inputShapes(
       "input-shape", cl::desc("fix an input's open (None) axes, batch axis excluded"),
       cl::value_desc("NAME=D1x...xDk"), cl::cat(category));
+  cl::list<std::string> limits("limit", cl::desc("raise an import limit (kiln --help lists them)"),
+                               cl::value_desc("NAME=N"), cl::cat(category));
   cl::opt<std::string> chart("chart",
                              cl::desc("with --profile: bar chart file (.png, .svg or .dot; "
                                       "default NAME.profile.png)"),
@@ -152,6 +154,7 @@ int benchCommand(int argc, char **argv) {
   request.threads = threads;
   request.profile = profile;
   request.inputShapes.assign(inputShapes.begin(), inputShapes.end());
+  request.limits.assign(limits.begin(), limits.end());
   if (cxxFlags.getNumOccurrences()) {
     llvm::SmallVector<llvm::StringRef> parts;
     llvm::StringRef(cxxFlags).split(parts, ' ', -1, false);

@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "kiln/Import/KerasImporter.h"
 #include "kiln/Target/CppTarget.h"
 
 #include <map>
@@ -27,6 +28,8 @@ struct CompileRequest {
   std::vector<std::string> extraOutputs;
   /// --input-shape NAME=D1x...xDk, as written (parsed by compileModel).
   std::vector<std::string> inputShapes;
+  /// --limit NAME=N, as written (import limits, parsed by compileModel).
+  std::vector<std::string> limits;
   ToolchainOptions toolchain = defaultToolchain();
   bool stats = false;
   /// Time every kiln op (-kiln-instrument-profile).
@@ -77,6 +80,10 @@ bool parseInputShapes(const std::vector<std::string> &specs,
 /// Removes --threads N (or --threads=N) from `args` into `threads`; LLVM
 /// owns an option of that name, so cl::opt cannot declare it.
 bool takeThreadsFlag(std::vector<char *> &args, int64_t &threads, std::string &error);
+
+/// Applies --limit NAME=N values to `options`; on failure sets `error`.
+bool parseLimits(const std::vector<std::string> &specs, ImportOptions &options,
+                 std::string &error);
 
 /// Prints `kiln: error: MESSAGE` to stderr and returns 1.
 int reportError(const std::string &message);

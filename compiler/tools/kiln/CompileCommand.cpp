@@ -113,6 +113,14 @@ bool parseInputShapes(const std::vector<std::string> &specs,
   return true;
 }
 
+bool parseLimits(const std::vector<std::string> &specs, ImportOptions &options,
+                 std::string &error) {
+  for (const std::string &spec : specs)
+    if (!setImportLimit(options.limits, spec, error))
+      return false;
+  return true;
+}
+
 namespace {
 void printStats(const ModelInterface &model, const std::vector<PassCensus> &passes) {
   printPassTable(llvm::outs(), passes);
@@ -159,7 +167,8 @@ int compileModel(const CompileRequest &request, std::string *nameOut) {
   ImportOptions options;
   options.batch = request.batch;
   options.extraOutputs = request.extraOutputs;
-  if (!parseInputShapes(request.inputShapes, options.inputShapes, error))
+  if (!parseInputShapes(request.inputShapes, options.inputShapes, error) ||
+      !parseLimits(request.limits, options, error))
     return reportError(error);
   OwningOpRef<ModuleOp> module = importKerasModel(context, request.modelPath, options, error);
   if (!module)
@@ -298,6 +307,8 @@ int compileCommand(int argc, char **argv) {
   cl::opt<std::string> cxxFlags("cxx-flags",
                                 cl::desc("flags for the C++ compiler (default: -O3 -march=native)"),
                                 cl::cat(category));
+  cl::list<std::string> limits("limit", cl::desc("raise an import limit (kiln --help lists them)"),
+                               cl::value_desc("NAME=N"), cl::cat(category));
   // --stats, --profile and --threads are read by hand: LLVM registers its
   // own options of these names, and two options may not share a name.
   bool stats = false, profile = false;
@@ -335,6 +346,7 @@ int compileCommand(int argc, char **argv) {
   request.stats = stats;
   request.profile = profile;
   request.inputShapes.assign(inputShapes.begin(), inputShapes.end());
+  request.limits.assign(limits.begin(), limits.end());
   if (cxxFlags.getNumOccurrences()) {
     llvm::SmallVector<llvm::StringRef> parts;
     llvm::StringRef(cxxFlags).split(parts, ' ', -1, false);

@@ -43,7 +43,8 @@ bool probesFor(const CompileRequest &request, std::vector<Probe> &probes, std::s
   ImportOptions options;
   options.batch = request.batch;
   options.report = &report;
-  if (!parseInputShapes(request.inputShapes, options.inputShapes, error))
+  if (!parseInputShapes(request.inputShapes, options.inputShapes, error) ||
+      !parseLimits(request.limits, options, error))
     return false;
   std::vector<Probe> candidates;
   {
@@ -214,6 +215,8 @@ int diffCommand(int argc, char **argv) {
   cl::list<std::string> inputShapes(
       "input-shape", cl::desc("fix an input's open (None) axes, batch axis excluded"),
       cl::value_desc("NAME=D1x...xDk"), cl::cat(category));
+  cl::list<std::string> limits("limit", cl::desc("raise an import limit (kiln --help lists them)"),
+                               cl::value_desc("NAME=N"), cl::cat(category));
   cl::ParseCommandLineOptions(
       argc, argv,
       "kiln diff: compare every layer's output with Keras's\n"
@@ -227,6 +230,7 @@ int diffCommand(int argc, char **argv) {
   request.emit = Emit::Exe;
   request.name = "model";
   request.inputShapes.assign(inputShapes.begin(), inputShapes.end());
+  request.limits.assign(limits.begin(), limits.end());
   std::vector<Probe> probes;
   std::string error;
   if (!probesFor(request, probes, error))

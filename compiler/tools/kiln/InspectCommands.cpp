@@ -21,7 +21,8 @@ namespace kiln::cli {
 namespace {
 
 /// Imports the model only as far as its per-layer report.
-bool loadReport(const std::string &path, ModelReport &report) {
+bool loadReport(const std::string &path, const std::vector<std::string> &limits,
+                ModelReport &report) {
   mlir::DialectRegistry registry;
   registerImportDialects(registry);
   mlir::MLIRContext context(registry);
@@ -29,7 +30,7 @@ bool loadReport(const std::string &path, ModelReport &report) {
   options.report = &report;
   options.openAxisSize = 1; // shapes are reported, not compiled
   std::string error;
-  if (!importKerasModel(context, path, options, error)) {
+  if (!parseLimits(limits, options, error) || !importKerasModel(context, path, options, error)) {
     reportError(error);
     return false;
   }
@@ -213,10 +214,12 @@ int summaryCommand(int argc, char **argv) {
   cl::OptionCategory category("kiln summary options");
   cl::opt<std::string> model(cl::Positional, cl::desc("MODEL (.keras or .h5)"), cl::Required,
                              cl::cat(category));
+  cl::list<std::string> limits("limit", cl::desc("raise an import limit (kiln --help lists them)"),
+                               cl::value_desc("NAME=N"), cl::cat(category));
   cl::opt<bool> json("json", cl::desc("print the numbers as JSON"), cl::cat(category));
   cl::ParseCommandLineOptions(argc, argv, "kiln summary: the model.summary() table\n");
   ModelReport report;
-  if (!loadReport(model, report))
+  if (!loadReport(model, std::vector<std::string>(limits.begin(), limits.end()), report))
     return 1;
   if (json)
     printJson(report, llvm::outs());
@@ -229,6 +232,8 @@ int plotCommand(int argc, char **argv) {
   cl::OptionCategory category("kiln plot options");
   cl::opt<std::string> model(cl::Positional, cl::desc("MODEL (.keras or .h5)"), cl::Required,
                              cl::cat(category));
+  cl::list<std::string> limits("limit", cl::desc("raise an import limit (kiln --help lists them)"),
+                               cl::value_desc("NAME=N"), cl::cat(category));
   cl::opt<std::string> output("o", cl::desc("FILE.svg, FILE.png or FILE.dot"), cl::Required,
                               cl::cat(category));
   cl::opt<bool> showShapes("show-shapes", cl::desc("label layers with their shapes"),
@@ -238,7 +243,7 @@ int plotCommand(int argc, char **argv) {
   if (ext != ".dot" && ext != ".svg" && ext != ".png")
     return reportError(output + ": expected a .svg, .png or .dot file name");
   ModelReport report;
-  if (!loadReport(model, report))
+  if (!loadReport(model, std::vector<std::string>(limits.begin(), limits.end()), report))
     return 1;
   std::string error;
   if (!renderDot(toDot(report, showShapes), output, error))

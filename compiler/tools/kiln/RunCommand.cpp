@@ -58,6 +58,8 @@ int runCommand(int argc, char **argv) {
   cl::list<std::string> inputShapes(
       "input-shape", cl::desc("fix an input's open (None) axes, batch axis excluded"),
       cl::value_desc("NAME=D1x...xDk"), cl::cat(category));
+  cl::list<std::string> limits("limit", cl::desc("raise an import limit (kiln --help lists them)"),
+                               cl::value_desc("NAME=N"), cl::cat(category));
   cl::opt<std::string> cxxFlags("cxx-flags", cl::desc("flags for the C++ compiler"),
                                 cl::cat(category));
   std::vector<char *> cliArgs(argv, argv + argc);
@@ -75,6 +77,7 @@ int runCommand(int argc, char **argv) {
   request.threads = threads;
   request.emit = Emit::Exe;
   request.inputShapes.assign(inputShapes.begin(), inputShapes.end());
+  request.limits.assign(limits.begin(), limits.end());
   if (cxxFlags.getNumOccurrences()) {
     llvm::SmallVector<llvm::StringRef> parts;
     llvm::StringRef(cxxFlags).split(parts, ' ', -1, false);

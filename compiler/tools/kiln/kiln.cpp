@@ -34,7 +34,10 @@ commands:
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
-    llvm::outs() << kUsage;
+    llvm::outs() << kUsage
+                 << "\nEvery command that reads a model refuses files beyond these limits;\n"
+                    "--limit NAME=N raises one:\n  "
+                 << kiln::describeImportLimits(kiln::ImportLimits{}) << "\n";
     return argc < 2 ? 1 : 0;
   }
   // MLIR's own options (--mlir-print-ir-after-all, ...) work with every

@@ -32,7 +32,25 @@ struct ModelReport {
   std::vector<std::string> outputLayers;
 };
 
+/// Bounds on what a model file may ask of the importer: model files come
+/// from strangers. A file beyond one is refused with an error that names the
+/// limit; `--limit NAME=N` raises it (names as in importLimitNames()).
+struct ImportLimits {
+  int64_t fileBytes = int64_t(8) << 30;     // file-bytes: the model file
+  int64_t configBytes = int64_t(64) << 20;  // config-bytes: config.json / model_config
+  int64_t jsonDepth = 200;                  // json-depth: nesting of the config
+  int64_t zipRatio = 100;                   // zip-ratio: a large member's expansion
+  int64_t layers = 100000;                  // layers: in one model's layer list
+  int64_t tensorElements = int64_t(1) << 31; // tensor-elements: any tensor or weight
+};
+
+/// Sets one limit from "NAME=N"; on failure sets `error`.
+bool setImportLimit(ImportLimits &limits, const std::string &spec, std::string &error);
+/// "file-bytes=..., config-bytes=..., ...": every limit with its value.
+std::string describeImportLimits(const ImportLimits &limits);
+
 struct ImportOptions {
+  ImportLimits limits;
   /// Compile-time batch size: every input's leading axis.
   int64_t batch = 1;
   /// Layers whose outputs become extra model outputs (feature extraction).

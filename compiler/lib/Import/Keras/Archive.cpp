@@ -3,6 +3,7 @@
 
 #include <zip.h>
 
+#include <algorithm>
 #include <fstream>
 #include <memory>
 
@@ -12,7 +13,11 @@ struct ZipCloser {
   void operator()(zip_t *z) const { zip_discard(z); }
 };
 
-std::string readMember(zip_t *zip, const char *name, bool required) {
+/// Members this large must not expand more than limits.zipRatio times.
+constexpr zip_uint64_t kRatioCheckedBytes = zip_uint64_t(16) << 20;
+
+std::string readMember(zip_t *zip, const char *name, bool required, int64_t maxBytes,
+                       const char *limitName, const ImportLimits &limits) {
   zip_stat_t stat;
   zip_stat_init(&stat);
   if (zip_stat(zip, name, 0, &stat) != 0) {
@@ -22,6 +27,21 @@ std::string readMember(zip_t *zip, const char *name, bool required) {
                                 "config.json and model.weights.h5)");
     return "";
   }
+  // The sizes come from the archive's directory, which a hostile file can
+  // forge: check them before allocating, and trust only what zip_fread
+  // delivers (it checks the CRC at the end).
+  if (!(stat.valid & ZIP_STAT_SIZE) || !(stat.valid & ZIP_STAT_COMP_SIZE))
+    throw ImportError("", std::string(name) + " in the archive has no recorded size");
+  if (stat.size > zip_uint64_t(maxBytes))
+    throw ImportError("", std::string(name) + " in the archive expands to " +
+                              std::to_string(stat.size) + " bytes" +
+                              overLimit(limitName, maxBytes));
+  if (stat.size > kRatioCheckedBytes &&
+      stat.size / std::max<zip_uint64_t>(stat.comp_size, 1) > zip_uint64_t(limits.zipRatio))
+    throw ImportError("", std::string(name) + " in the archive expands from " +
+                              std::to_string(stat.comp_size) + " to " +
+                              std::to_string(stat.size) + " bytes (a zip bomb?)" +
+                              overLimit("zip-ratio", limits.zipRatio));
   std::unique_ptr<zip_file_t, int (*)(zip_file_t *)> file(zip_fopen_index(zip, stat.index, 0),
                                                           zip_fclose);
   if (!file)
@@ -35,7 +55,7 @@ std::string readMember(zip_t *zip, const char *name, bool required) {
 }
 } // namespace
 
-KerasArchive readKerasArchive(const std::string &path) {
+KerasArchive readKerasArchive(const std::string &path, const ImportLimits &limits) {
   int err = 0;
   std::unique_ptr<zip_t, ZipCloser> zip(zip_open(path.c_str(), ZIP_RDONLY, &err));
   if (!zip) {
@@ -48,9 +68,12 @@ KerasArchive readKerasArchive(const std::string &path) {
     throw ImportError("", "cannot open the archive: " + why);
   }
   KerasArchive archive;
-  archive.configJson = readMember(zip.get(), "config.json", true);
-  archive.metadataJson = readMember(zip.get(), "metadata.json", false);
-  archive.weightsH5 = readMember(zip.get(), "model.weights.h5", false);
+  archive.configJson =
+      readMember(zip.get(), "config.json", true, limits.configBytes, "config-bytes", limits);
+  archive.metadataJson =
+      readMember(zip.get(), "metadata.json", false, limits.configBytes, "config-bytes", limits);
+  archive.weightsH5 =
+      readMember(zip.get(), "model.weights.h5", false, limits.fileBytes, "file-bytes", limits);
   return archive;
 }
 

@@ -1,6 +1,8 @@
 #ifndef KILN_IMPORT_KERAS_ARCHIVE_H
 #define KILN_IMPORT_KERAS_ARCHIVE_H
 
+#include "kiln/Import/KerasImporter.h"
+
 #include <string>
 
 namespace kiln::keras {
@@ -12,9 +14,9 @@ struct KerasArchive {
   std::string weightsH5;    // bytes of model.weights.h5, empty when absent
 };
 
-/// Reads the archive; throws ImportError when it is not a readable zip or
-/// lacks config.json.
-KerasArchive readKerasArchive(const std::string &path);
+/// Reads the archive; throws ImportError when it is not a readable zip,
+/// lacks config.json, or a member is beyond `limits`.
+KerasArchive readKerasArchive(const std::string &path, const ImportLimits &limits);
 
 /// True when the file starts with the HDF5 signature (a legacy .h5 model).
 bool isHdf5File(const std::string &path);

@@ -86,7 +86,7 @@ SmallVector<Value> ModelBuilder::buildNestedCall(const LayerSpec &layer,
   // Inline the nested model at this call site. Its weights are keyed by
   // its scope, so a model called twice shares one copy.
   try {
-    ModelSpec nested = parseNestedModel(layer, spec.kerasMajor);
+    ModelSpec nested = parseNestedModel(layer, spec.kerasMajor, *spec.limits);
     std::unique_ptr<WeightStore> nestedStore = store.nested(layer, nested);
     bool nestedTrainable = trainable && layer.config->getBoolean("trainable").value_or(true);
     ModelBuilder inner(builder, weights, masks, nested, *nestedStore, scope + layer.name + "/",
@@ -100,6 +100,28 @@ SmallVector<Value> ModelBuilder::buildNestedCall(const LayerSpec &layer,
     if (e.layer.rfind(layer.label(), 0) == 0)
       throw;
     throw ImportError(layer.label() + (e.layer.empty() ? "" : " / " + e.layer), e.what());
+  }
+}
+
+/// Refuses a tensor with an empty or negative axis, or more elements than
+/// the limit (counted without overflow): later stages size buffers by it.
+void checkTensorSize(Type type, const std::string &label, const ImportLimits &limits) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  if (!tensor)
+    return;
+  std::string shape;
+  for (int64_t d : tensor.getShape())
+    shape += (shape.empty() ? "" : ", ") + (d < 0 ? std::string("?") : std::to_string(d));
+  int64_t count = 1;
+  for (int64_t d : tensor.getShape()) {
+    if (d <= 0)
+      throw ImportError(label, "gives a tensor of shape (" + shape +
+                                   "); kiln compiles tensors whose every axis has a positive "
+                                   "size");
+    if (count > limits.tensorElements / d)
+      throw ImportError(label, "gives a tensor of shape (" + shape + "), more elements" +
+                                   overLimit("tensor-elements", limits.tensorElements));
+    count *= d;
   }
 }
 
@@ -181,6 +203,8 @@ void ModelBuilder::buildCall(const LayerSpec &layer, size_t callIndex) {
     outputMask = ctx.previousMask();
   if (outputMask && !results.empty())
     masks[results.front()] = outputMask;
+  for (Value v : results)
+    checkTensorSize(v.getType(), layer.label(), *spec.limits);
   built[{layer.name, int64_t(callIndex)}] = std::move(results);
 }
 
@@ -375,6 +399,7 @@ OwningOpRef<ModuleOp> buildModule(MLIRContext &context, const ModelSpec &spec,
     if (layer->className != "InputLayer")
       throw ImportError(layer->label(), "listed in input_layers but is not an InputLayer");
     argTypes.push_back(inputType(builder, *layer, name, options));
+    checkTensorSize(argTypes.back(), layer->label(), options.limits);
     argNames.push_back(name);
   }
   if (argTypes.empty())
@@ -442,6 +467,12 @@ OwningOpRef<ModuleOp> importKerasModel(MLIRContext &context, const std::string &
   try {
     if (!llvm::sys::fs::exists(path))
       throw ImportError("", "no such file");
+    uint64_t fileBytes = 0;
+    if (llvm::sys::fs::file_size(path, fileBytes))
+      throw ImportError("", "cannot read the file's size");
+    if (fileBytes > uint64_t(options.limits.fileBytes))
+      throw ImportError("", "the file is " + std::to_string(fileBytes) + " bytes" +
+                                overLimit("file-bytes", options.limits.fileBytes));
     ModelSpec spec;
     std::unique_ptr<WeightStore> store;
     if (isHdf5File(path)) {
@@ -453,11 +484,12 @@ OwningOpRef<ModuleOp> importKerasModel(MLIRContext &context, const std::string &
                               "file, not a saved model");
       std::optional<std::string> version = h5->stringAttribute("/", "keras_version");
       int major = version && version->rfind("2.", 0) == 0 ? 2 : 3;
-      spec = parseModelConfig(*config, major);
+      spec = parseModelConfig(*config, major, options.limits);
       store = WeightStore::forLegacyH5(h5);
     } else {
-      KerasArchive archive = readKerasArchive(path);
-      spec = parseModelConfig(archive.configJson, kerasMajorVersion(archive.metadataJson));
+      KerasArchive archive = readKerasArchive(path, options.limits);
+      spec = parseModelConfig(archive.configJson, kerasMajorVersion(archive.metadataJson),
+                              options.limits);
       std::shared_ptr<Hdf5File> h5;
       if (!archive.weightsH5.empty())
         h5 = std::make_shared<Hdf5File>(
@@ -479,6 +511,12 @@ OwningOpRef<ModuleOp> importKerasModel(MLIRContext &context, const std::string &
     return module;
   } catch (const ImportError &e) {
     error = path + ": " + (e.layer.empty() ? "" : e.layer + ": ") + e.what();
+    return nullptr;
+  } catch (const std::bad_alloc &) {
+    error = path + ": ran out of memory importing the model (are its sizes plausible?)";
+    return nullptr;
+  } catch (const std::length_error &) {
+    error = path + ": a size in the model is too large to hold in memory";
     return nullptr;
   }
 }

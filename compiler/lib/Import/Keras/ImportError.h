@@ -16,6 +16,12 @@ struct ImportError : std::runtime_error {
   std::string layer;
 };
 
+/// The end of a message about a file beyond an import limit.
+inline std::string overLimit(const char *name, long long value) {
+  return "; the limit is " + std::string(name) + "=" + std::to_string(value) +
+         " (raise it with --limit " + name + "=N)";
+}
+
 inline std::string layerLabel(const std::string &name, const std::string &cls) {
   return name + " (" + cls + ")";
 }

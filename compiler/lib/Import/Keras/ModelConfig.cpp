@@ -258,23 +258,65 @@ void parseModelObject(ModelSpec &spec, const Object &top) {
 }
 } // namespace
 
-ModelSpec parseModelConfig(const std::string &json, int kerasMajor) {
+namespace {
+/// The deepest nesting of arrays and objects in `json`. llvm::json::parse
+/// recurses once per level, so a hostile file could exhaust the stack; this
+/// scan does not recurse.
+int64_t jsonDepth(llvm::StringRef json) {
+  int64_t depth = 0, deepest = 0;
+  bool inString = false;
+  for (size_t i = 0; i < json.size(); ++i) {
+    char c = json[i];
+    if (inString) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        inString = false;
+    } else if (c == '"') {
+      inString = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+void checkLayerCount(const ModelSpec &spec, const std::string &where) {
+  if (int64_t(spec.layers.size()) > spec.limits->layers)
+    throw ImportError(where, "the model lists " + std::to_string(spec.layers.size()) + " layers" +
+                                 overLimit("layers", spec.limits->layers));
+}
+} // namespace
+
+ModelSpec parseModelConfig(const std::string &json, int kerasMajor, const ImportLimits &limits) {
+  if (int64_t(json.size()) > limits.configBytes)
+    throw ImportError("", "the model config is " + std::to_string(json.size()) + " bytes" +
+                              overLimit("config-bytes", limits.configBytes));
+  if (int64_t depth = jsonDepth(json); depth > limits.jsonDepth)
+    throw ImportError("", "the model config nests " + std::to_string(depth) + " levels deep" +
+                              overLimit("json-depth", limits.jsonDepth));
   llvm::Expected<Value> parsed = llvm::json::parse(json);
   if (!parsed)
     throw ImportError("", "config.json is not valid JSON: " +
                               llvm::toString(parsed.takeError()));
   ModelSpec spec;
+  spec.limits = &limits;
   spec.kerasMajor = kerasMajor;
   spec.root = std::make_unique<Value>(std::move(*parsed));
   parseModelObject(spec, requireObject(spec.root.get(), "the model config"));
+  checkLayerCount(spec, "");
   return spec;
 }
 
-ModelSpec parseNestedModel(const LayerSpec &layer, int kerasMajor) {
+ModelSpec parseNestedModel(const LayerSpec &layer, int kerasMajor, const ImportLimits &limits) {
   ModelSpec spec;
+  spec.limits = &limits;
   spec.kerasMajor = kerasMajor;
   try {
     parseModelObject(spec, *layer.entry);
+    checkLayerCount(spec, "");
   } catch (const ImportError &e) {
     // Name the nested model too, so the user can find the inner layer.
     throw ImportError(layer.label() + (e.layer.empty() ? "" : " / " + e.layer), e.what());

@@ -3,6 +3,8 @@
 #ifndef KILN_IMPORT_KERAS_MODELCONFIG_H
 #define KILN_IMPORT_KERAS_MODELCONFIG_H
 
+#include "kiln/Import/KerasImporter.h"
+
 #include "llvm/Support/JSON.h"
 
 #include <list>
@@ -54,6 +56,9 @@ struct LayerSpec {
 };
 
 struct ModelSpec {
+  /// What the file may ask for (the importer's options; never null once
+  /// parsed).
+  const ImportLimits *limits = nullptr;
   std::string name;
   std::string className; // Functional, Model or Sequential
   int kerasMajor = 3;
@@ -76,10 +81,10 @@ struct ModelSpec {
 
 /// Parses a model config. `kerasMajor` (2 or 3) selects the inbound_nodes
 /// format and version-specific semantics. Throws ImportError.
-ModelSpec parseModelConfig(const std::string &json, int kerasMajor);
+ModelSpec parseModelConfig(const std::string &json, int kerasMajor, const ImportLimits &limits);
 
 /// Parses the model held by a nested-model layer.
-ModelSpec parseNestedModel(const LayerSpec &layer, int kerasMajor);
+ModelSpec parseNestedModel(const LayerSpec &layer, int kerasMajor, const ImportLimits &limits);
 
 /// Which call of `layer` a reference's node index means. Nested Functional
 /// models count from 1 in a model's input_layers/output_layers (Keras 3) or
