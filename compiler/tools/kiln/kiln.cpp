@@ -4,9 +4,11 @@
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
+#include "llvm/Support/ErrorHandling.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -31,8 +33,23 @@ commands:
 )";
 } // namespace
 
+namespace {
+/// MLIR stops on an internal inconsistency (an op whose type cannot be
+/// inferred, ...) with a fatal error. kiln has checked its input before
+/// then, so this is a kiln bug: say so in kiln's one-line form and exit 1
+/// instead of aborting with a stack dump. Nothing has been written yet:
+/// files are written last, each through a rename.
+void reportFatal(void *, const char *reason, bool) {
+  llvm::errs() << "kiln: error: internal error: " << reason
+               << " (please report this with the model file)\n";
+  llvm::errs().flush();
+  std::_Exit(1);
+}
+} // namespace
+
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  llvm::install_fatal_error_handler(reportFatal);
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
     llvm::outs() << kUsage
                  << "\nEvery command that reads a model refuses files beyond these limits;\n"

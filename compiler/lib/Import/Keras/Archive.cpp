@@ -2,6 +2,7 @@
 #include "ImportError.h"
 
 #include <zip.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <fstream>
@@ -51,6 +52,11 @@ std::string readMember(zip_t *zip, const char *name, bool required, int64_t maxB
   zip_int64_t n = zip_fread(file.get(), data.data(), stat.size);
   if (n < 0 || zip_uint64_t(n) != stat.size)
     throw ImportError("", std::string(name) + " in the archive is truncated or corrupt");
+  // libzip does not check stored members against their CRC.
+  if ((stat.valid & ZIP_STAT_CRC) &&
+      crc32_z(0, reinterpret_cast<const Bytef *>(data.data()), data.size()) != stat.crc)
+    throw ImportError("", std::string(name) + " in the archive is corrupt (its CRC does not "
+                                              "match)");
   return data;
 }
 } // namespace

@@ -13,6 +13,7 @@
 #include "mlir/IR/Verifier.h"
 #include "llvm/Support/FileSystem.h"
 
+#include <set>
 #include <map>
 
 using namespace mlir;
@@ -44,6 +45,11 @@ private:
   /// The value a reference names, or null if its call is not built yet.
   Value resolve(const TensorRef &ref, const std::string &user, bool fromModelIO) const;
   void buildCall(const LayerSpec &layer, size_t callIndex);
+  /// Builds the call after the calls it reads from.
+  void buildWithDependencies(const LayerSpec &layer, size_t callIndex);
+  /// The first call `call` reads from that is not built yet, if any.
+  std::optional<std::pair<const LayerSpec *, size_t>> missingInput(const LayerSpec &layer,
+                                                                   const LayerCall &call) const;
   SmallVector<Value> buildNestedCall(const LayerSpec &layer, ArrayRef<Value> inputs);
   [[noreturn]] void reportUnbuildable(const LayerSpec &layer, const LayerCall &call);
 
@@ -208,6 +214,54 @@ void ModelBuilder::buildCall(const LayerSpec &layer, size_t callIndex) {
   built[{layer.name, int64_t(callIndex)}] = std::move(results);
 }
 
+std::optional<std::pair<const LayerSpec *, size_t>>
+ModelBuilder::missingInput(const LayerSpec &layer, const LayerCall &call) const {
+  auto check = [&](const TensorRef &ref) -> std::optional<std::pair<const LayerSpec *, size_t>> {
+    if (resolve(ref, layer.label(), /*fromModelIO=*/false))
+      return std::nullopt;
+    const LayerSpec *source = spec.find(ref.layer);
+    return std::make_pair(source, size_t(callIndex(*source, ref.node, false, spec.kerasMajor)));
+  };
+  for (const TensorRef &ref : call.inputs)
+    if (auto missing = check(ref))
+      return missing;
+  for (const auto &keyword : call.keywordInputs)
+    for (const TensorRef &ref : keyword.second)
+      if (auto missing = check(ref))
+        return missing;
+  return std::nullopt;
+}
+
+void ModelBuilder::buildWithDependencies(const LayerSpec &layer, size_t callIndex) {
+  std::vector<std::pair<const LayerSpec *, size_t>> stack{{&layer, callIndex}};
+  std::set<CallKey> onStack{{layer.name, int64_t(callIndex)}};
+  while (!stack.empty()) {
+    auto [top, call] = stack.back();
+    if (built.count({top->name, int64_t(call)})) {
+      onStack.erase({top->name, int64_t(call)});
+      stack.pop_back();
+      continue;
+    }
+    const LayerCall &pending = top->calls[call];
+    auto missing = missingInput(*top, pending);
+    if (!missing) {
+      buildCall(*top, call);
+      continue;
+    }
+    // An unbound input is never buildable; neither is a cycle, reported at
+    // its member listed first in the config.
+    auto [source, sourceCall] = *missing;
+    if (source->className == "InputLayer")
+      reportUnbuildable(*top, pending);
+    if (!onStack.insert({source->name, int64_t(sourceCall)}).second) {
+      auto from = std::find(stack.begin(), stack.end(), std::make_pair(source, sourceCall));
+      auto first = std::min_element(from, stack.end()); // layers are stored in config order
+      reportUnbuildable(*first->first, first->first->calls[first->second]);
+    }
+    stack.push_back({source, sourceCall});
+  }
+}
+
 void ModelBuilder::reportUnbuildable(const LayerSpec &layer, const LayerCall &call) {
   for (const TensorRef &ref : call.inputs) {
     const LayerSpec *source = spec.find(ref.layer);
@@ -231,34 +285,14 @@ SmallVector<Value> ModelBuilder::build(ArrayRef<Value> inputs,
   }
 
   // Calls in dependency order. Keras lists layers by depth, which is not a
-  // topological order of calls when layers are shared: build every call
-  // whose inputs exist, and repeat until all are built.
-  std::vector<std::pair<const LayerSpec *, size_t>> pending;
+  // topological order of calls when layers are shared: each call first
+  // builds the calls it reads from, depth first on an explicit stack (a
+  // hostile file may chain 100000 layers), so every call is visited a
+  // bounded number of times.
   for (const LayerSpec &layer : spec.layers)
     if (layer.className != "InputLayer")
       for (size_t c = 0; c < layer.calls.size(); ++c)
-        pending.push_back({&layer, c});
-  while (!pending.empty()) {
-    size_t before = pending.size();
-    for (auto it = pending.begin(); it != pending.end();) {
-      bool ready = true;
-      const LayerCall &call = it->first->calls[it->second];
-      for (const TensorRef &ref : call.inputs)
-        ready = ready && resolve(ref, it->first->label(), /*fromModelIO=*/false);
-      for (const auto &keyword : call.keywordInputs)
-        for (const TensorRef &ref : keyword.second)
-          ready = ready && resolve(ref, it->first->label(), /*fromModelIO=*/false);
-      if (!ready) {
-        ++it;
-        continue;
-      }
-      buildCall(*it->first, it->second);
-      it = pending.erase(it);
-    }
-    if (pending.size() == before)
-      reportUnbuildable(*pending.front().first,
-                        pending.front().first->calls[pending.front().second]);
-  }
+        buildWithDependencies(layer, c);
 
   SmallVector<Value> results;
   for (const TensorRef &ref : spec.outputs) {
@@ -356,7 +390,14 @@ RankedTensorType inputType(Builder &builder, const LayerSpec &input, const std::
                                          " (batch axis excluded)");
   SmallVector<int64_t> sizes{options.batch};
   for (size_t d = 1; d < dims->size(); ++d) {
-    std::optional<int64_t> n = (*dims)[d].getAsInteger();
+    const llvm::json::Value &dim = (*dims)[d];
+    std::optional<int64_t> n = dim.getAsInteger();
+    if (!n && dim.kind() != llvm::json::Value::Null) {
+      std::string found;
+      llvm::raw_string_ostream(found) << dim;
+      throw ImportError(input.label(), "input axis " + std::to_string(d) + " is " + found +
+                                           "; expected a positive integer or null");
+    }
     if (given != options.inputShapes.end()) {
       int64_t want = given->second[d - 1];
       if (n && *n != want)
@@ -478,18 +519,21 @@ OwningOpRef<ModuleOp> importKerasModel(MLIRContext &context, const std::string &
     if (isHdf5File(path)) {
       // Legacy .h5: the config is the root's model_config attribute.
       auto h5 = std::make_shared<Hdf5File>(Hdf5File::fromPath(path));
-      std::optional<std::string> config = h5->stringAttribute("/", "model_config");
-      if (!config)
+      auto configList = h5->stringListAttribute("/", "model_config");
+      if (!configList)
         throw ImportError("", "HDF5 file without a model_config attribute: a weights-only "
                               "file, not a saved model");
+      if (configList->size() != 1)
+        throw ImportError("", "the model_config attribute is not one string");
+      std::optional<std::string> config = configList->front();
       std::optional<std::string> version = h5->stringAttribute("/", "keras_version");
       int major = version && version->rfind("2.", 0) == 0 ? 2 : 3;
-      spec = parseModelConfig(*config, major, options.limits);
+      spec = parseModelConfig(*config, "the model_config attribute", major, options.limits);
       store = WeightStore::forLegacyH5(h5);
     } else {
       KerasArchive archive = readKerasArchive(path, options.limits);
-      spec = parseModelConfig(archive.configJson, kerasMajorVersion(archive.metadataJson),
-                              options.limits);
+      spec = parseModelConfig(archive.configJson, "config.json",
+                              kerasMajorVersion(archive.metadataJson), options.limits);
       std::shared_ptr<Hdf5File> h5;
       if (!archive.weightsH5.empty())
         h5 = std::make_shared<Hdf5File>(

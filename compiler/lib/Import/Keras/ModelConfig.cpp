@@ -3,6 +3,7 @@
 
 #include "llvm/Support/raw_ostream.h"
 
+#include <set>
 #include <cctype>
 
 using llvm::json::Array;
@@ -174,10 +175,18 @@ Object makeInputConfig(const Value &batchShape, const std::string &name) {
   return config;
 }
 
+/// Checked before the layers are parsed, so a huge list costs nothing.
+void checkLayerCount(const ModelSpec &spec, const Array &layers) {
+  if (spec.limits && int64_t(layers.size()) > spec.limits->layers)
+    throw ImportError("", "the model lists " + std::to_string(layers.size()) + " layers" +
+                              overLimit("layers", spec.limits->layers));
+}
+
 void parseSequential(ModelSpec &spec, const Object &config) {
   const Value *layers = config.get("layers");
   if (!layers || !layers->getAsArray())
     throw ImportError("", "Sequential config has no layers list");
+  checkLayerCount(spec, *layers->getAsArray());
   std::vector<LayerSpec> parsed;
   for (size_t i = 0; i < layers->getAsArray()->size(); ++i)
     parsed.push_back(parseLayer((*layers->getAsArray())[i], spec.kerasMajor, i));
@@ -219,6 +228,7 @@ void parseFunctional(ModelSpec &spec, const Object &config) {
   const Value *layers = config.get("layers");
   if (!layers || !layers->getAsArray())
     throw ImportError("", "model config has no layers list");
+  checkLayerCount(spec, *layers->getAsArray());
   for (size_t i = 0; i < layers->getAsArray()->size(); ++i)
     spec.layers.push_back(parseLayer((*layers->getAsArray())[i], spec.kerasMajor, i));
   const Value *inputs = config.get("input_layers");
@@ -231,10 +241,14 @@ void parseFunctional(ModelSpec &spec, const Object &config) {
 } // namespace
 
 const LayerSpec *ModelSpec::find(const std::string &layerName) const {
-  for (const LayerSpec &l : layers)
-    if (l.name == layerName)
-      return &l;
-  return nullptr;
+  // Indexed on first use: models with many layers look names up often.
+  if (byName.size() != layers.size()) {
+    byName.clear();
+    for (size_t i = 0; i < layers.size(); ++i)
+      byName.emplace(layers[i].name, i);
+  }
+  auto it = byName.find(layerName);
+  return it == byName.end() ? nullptr : &layers[it->second];
 }
 
 namespace {
@@ -250,11 +264,10 @@ void parseModelObject(ModelSpec &spec, const Object &top) {
     throw ImportError("", "the model is a '" + spec.className +
                               "'; expected a Functional or Sequential model "
                               "(subclassed models cannot be compiled from their config)");
-  for (size_t i = 0; i < spec.layers.size(); ++i)
-    for (size_t j = 0; j < i; ++j)
-      if (spec.layers[i].name == spec.layers[j].name)
-        throw ImportError(spec.layers[i].label(), "duplicate layer name '" +
-                                                      spec.layers[i].name + "'");
+  std::set<std::string> names;
+  for (const LayerSpec &layer : spec.layers)
+    if (!names.insert(layer.name).second)
+      throw ImportError(layer.label(), "duplicate layer name '" + layer.name + "'");
 }
 } // namespace
 
@@ -283,30 +296,25 @@ int64_t jsonDepth(llvm::StringRef json) {
   return deepest;
 }
 
-void checkLayerCount(const ModelSpec &spec, const std::string &where) {
-  if (int64_t(spec.layers.size()) > spec.limits->layers)
-    throw ImportError(where, "the model lists " + std::to_string(spec.layers.size()) + " layers" +
-                                 overLimit("layers", spec.limits->layers));
-}
 } // namespace
 
-ModelSpec parseModelConfig(const std::string &json, int kerasMajor, const ImportLimits &limits) {
+ModelSpec parseModelConfig(const std::string &json, const std::string &source, int kerasMajor,
+                           const ImportLimits &limits) {
   if (int64_t(json.size()) > limits.configBytes)
-    throw ImportError("", "the model config is " + std::to_string(json.size()) + " bytes" +
+    throw ImportError("", source + " is " + std::to_string(json.size()) + " bytes" +
                               overLimit("config-bytes", limits.configBytes));
   if (int64_t depth = jsonDepth(json); depth > limits.jsonDepth)
-    throw ImportError("", "the model config nests " + std::to_string(depth) + " levels deep" +
+    throw ImportError("", source + " nests " + std::to_string(depth) + " levels deep" +
                               overLimit("json-depth", limits.jsonDepth));
   llvm::Expected<Value> parsed = llvm::json::parse(json);
   if (!parsed)
-    throw ImportError("", "config.json is not valid JSON: " +
+    throw ImportError("", source + " is not valid JSON: " +
                               llvm::toString(parsed.takeError()));
   ModelSpec spec;
   spec.limits = &limits;
   spec.kerasMajor = kerasMajor;
   spec.root = std::make_unique<Value>(std::move(*parsed));
   parseModelObject(spec, requireObject(spec.root.get(), "the model config"));
-  checkLayerCount(spec, "");
   return spec;
 }
 
@@ -316,7 +324,6 @@ ModelSpec parseNestedModel(const LayerSpec &layer, int kerasMajor, const ImportL
   spec.kerasMajor = kerasMajor;
   try {
     parseModelObject(spec, *layer.entry);
-    checkLayerCount(spec, "");
   } catch (const ImportError &e) {
     // Name the nested model too, so the user can find the inner layer.
     throw ImportError(layer.label() + (e.layer.empty() ? "" : " / " + e.layer), e.what());

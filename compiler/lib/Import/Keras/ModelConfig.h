@@ -8,6 +8,7 @@
 #include "llvm/Support/JSON.h"
 
 #include <list>
+#include <unordered_map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -73,6 +74,8 @@ struct ModelSpec {
   /// The JSON every `config` pointer refers into (null for a nested model,
   /// which points into its parent's).
   std::unique_ptr<llvm::json::Value> root;
+  /// find()'s index of `layers` by name.
+  mutable std::unordered_map<std::string, size_t> byName;
   /// Configs kiln made up (the InputLayer of a Sequential without one).
   std::list<llvm::json::Object> synthesized;
 
@@ -81,7 +84,9 @@ struct ModelSpec {
 
 /// Parses a model config. `kerasMajor` (2 or 3) selects the inbound_nodes
 /// format and version-specific semantics. Throws ImportError.
-ModelSpec parseModelConfig(const std::string &json, int kerasMajor, const ImportLimits &limits);
+/// `source` names where the JSON came from in errors ("config.json").
+ModelSpec parseModelConfig(const std::string &json, const std::string &source, int kerasMajor,
+                           const ImportLimits &limits);
 
 /// Parses the model held by a nested-model layer.
 ModelSpec parseNestedModel(const LayerSpec &layer, int kerasMajor, const ImportLimits &limits);

@@ -286,6 +286,9 @@ SmallVector<Value> buildPool(LayerContext &ctx, ArrayRef<Value> inputs, size_t d
   Value x4 = dims == 1 ? as2D(ctx, x) : x;
   SmallVector<int64_t> window = intTuple(ctx, "pool_size", dims);
   SmallVector<int64_t> strides = ctx.get("strides") ? intTuple(ctx, "strides", dims) : window;
+  if (llvm::any_of(window, [](int64_t v) { return v <= 0; }) ||
+      llvm::any_of(strides, [](int64_t v) { return v <= 0; }))
+    ctx.fail("pool_size and strides must be positive");
   auto shape = typeOf(x4).getShape();
   SmallVector<int64_t> in = dims == 1 ? SmallVector<int64_t>{shape[2]}
                                       : SmallVector<int64_t>{shape[1], shape[2]};

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# usage: run_corpus.sh KILN HOSTILE_DIR WORK_DIR
+# Every file in HOSTILE_DIR/corpus must be refused by `kiln compile` with
+# exit code 1, exactly the one-line message expected.txt gives for it, no
+# output folder, within 20 s and 4 GiB of address space; `kiln summary`
+# must refuse it too (exit 1, one line). expected.txt: FILE<TAB>MESSAGE,
+# the message without its "kiln: error: PATH: " prefix.
+set -uo pipefail
+kiln=$1 dir=$2 work=$3
+rm -rf "$work" && mkdir -p "$work"
+status=0
+listed=$(cut -f1 "$dir/expected.txt" | sort)
+present=$(cd "$dir/corpus" && ls | sort)
+if [ "$listed" != "$present" ]; then
+  echo "FAIL: expected.txt and corpus/ list different files:"
+  diff <(echo "$listed") <(echo "$present")
+  status=1
+fi
+run() { (ulimit -v 4194304; timeout 20 "$kiln" "$@"); }
+count=0
+while IFS=$'\t' read -r name message; do
+  file=$dir/corpus/$name
+  out=$work/$name.out
+  run compile "$file" -o "$out" --emit=cpp > /dev/null 2> "$work/err"
+  rc=$?
+  want="kiln: error: $file: $message"
+  got=$(cat "$work/err")
+  if [ $rc -ne 1 ] || [ "$got" != "$want" ] || [ -e "$out" ]; then
+    echo "FAIL: $name: compile exit $rc (want 1), output folder $([ -e "$out" ] && echo written || echo absent)"
+    echo "  want: $want"
+    echo "  got:  $got"
+    status=1
+  fi
+  run summary "$file" > /dev/null 2> "$work/err"
+  rc=$?
+  if [ $rc -ne 1 ] || [ "$(wc -l < "$work/err")" -ne 1 ]; then
+    echo "FAIL: $name: summary exit $rc (want 1) with $(wc -l < "$work/err") stderr lines"
+    head -3 "$work/err"
+    status=1
+  fi
+  count=$((count + 1))
+done < "$dir/expected.txt"
+echo "hostile corpus: $count files checked"
+exit $status
