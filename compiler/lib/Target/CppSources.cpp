@@ -40,6 +40,21 @@ std::string escaped(const std::string &text) {
   return out;
 }
 
+/// "a, b, c": each tensor's per-sample size, or its element bytes.
+std::string sizeList(const std::vector<TensorInterface> &tensors, bool elementBytes) {
+  std::string s;
+  for (const TensorInterface &t : tensors)
+    s += (s.empty() ? "" : ", ") + std::to_string(elementBytes ? t.elementBytes : t.sampleSize);
+  return s;
+}
+
+std::string integerList(const std::vector<TensorInterface> &tensors) {
+  std::string s;
+  for (const TensorInterface &t : tensors)
+    s += (s.empty() ? "" : ", ") + std::string(t.elementType == "float" ? "false" : "true");
+  return s;
+}
+
 std::string basename(const std::string &path) {
   size_t slash = path.find_last_of('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
@@ -88,6 +103,13 @@ namespace {name} {{
 inline constexpr std::size_t kBatch = {batch};
 inline constexpr std::size_t kNumInputs = {numInputs};
 inline constexpr std::size_t kNumOutputs = {numOutputs};
+/// Per input: values per sample, bytes per value and whether they are
+/// integer ids; per output: floats per sample (the kInput<i>Size,
+/// Input<i>Type and kOutput<k>Size below, indexable).
+inline constexpr std::size_t kInputSizes[] = {{{inputSizes}}};
+inline constexpr std::size_t kInputElementBytes[] = {{{inputBytes}}};
+inline constexpr bool kInputIsInteger[] = {{{inputIsInteger}}};
+inline constexpr std::size_t kOutputSizes[] = {{{outputSizes}}};
 /// Threads predict() runs its kernels on (kiln compile --threads); the
 /// pool starts on the first call and stays. Results do not depend on it.
 inline constexpr std::size_t kThreads = {threads};
@@ -119,6 +141,10 @@ void predict(const void *const *inputs, float *const *outputs,
                      fmt::arg("batch", model.batch), fmt::arg("threads", model.threads),
                      fmt::arg("numInputs", model.inputs.size()),
                      fmt::arg("numOutputs", model.outputs.size()),
+                     fmt::arg("inputSizes", sizeList(model.inputs, false)),
+                     fmt::arg("inputBytes", sizeList(model.inputs, true)),
+                     fmt::arg("outputSizes", sizeList(model.outputs, false)),
+                     fmt::arg("inputIsInteger", integerList(model.inputs)),
                      fmt::arg("arena", model.arenaBytes), fmt::arg("weights", model.weightBytes),
                      fmt::arg("tensors", tensors), fmt::arg("profile", profile),
                      fmt::arg("staticArena", model.staticArena ? "true" : "false"),

@@ -46,9 +46,14 @@ KILN_RT_ALWAYS_INLINE void fma(Row16 &acc, float a, Row16 b) {
   acc.v = _mm512_fmadd_ps(_mm512_set1_ps(a), b.v, acc.v);
 }
 KILN_RT_ALWAYS_INLINE void add(Row16 &acc, Row16 b) { acc.v = _mm512_add_ps(acc.v, b.v); }
-KILN_RT_ALWAYS_INLINE void relu(Row16 &acc) { acc.v = _mm512_max_ps(acc.v, _mm512_setzero_ps()); }
+// The masked forms with a full mask: GCC 12's unmasked _mm512_max_ps/min_ps
+// start from _mm512_undefined_ps(), which -Wall reports as maybe-uninitialized
+// in any code that inlines them; the instruction is the same.
+KILN_RT_ALWAYS_INLINE __m512 max16(__m512 a, __m512 b) { return _mm512_mask_max_ps(a, 0xFFFF, a, b); }
+KILN_RT_ALWAYS_INLINE __m512 min16(__m512 a, __m512 b) { return _mm512_mask_min_ps(a, 0xFFFF, a, b); }
+KILN_RT_ALWAYS_INLINE void relu(Row16 &acc) { acc.v = max16(acc.v, _mm512_setzero_ps()); }
 KILN_RT_ALWAYS_INLINE void clamp(Row16 &acc, float lo, float hi) {
-  acc.v = _mm512_min_ps(_mm512_max_ps(acc.v, _mm512_set1_ps(lo)), _mm512_set1_ps(hi));
+  acc.v = min16(max16(acc.v, _mm512_set1_ps(lo)), _mm512_set1_ps(hi));
 }
 
 #elif KILN_RT_ISA_AVX2
