@@ -5,7 +5,9 @@ usage: python make_corpus.py [OUT_DIR]   (default: ./corpus)
 
 Base models are tiny real Keras saves (JAX backend); every case changes one
 thing in a copy: the zip container, the JSON config, or the HDF5 weights.
-Deterministic: rerunning gives the same cases.
+Deterministic: rerunning gives the same cases. The corpus also holds
+fuzz_* files, inputs the fuzzers (test/fuzz) found, which this script does
+not make.
 """
 import io
 import json

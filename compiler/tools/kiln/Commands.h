@@ -57,6 +57,17 @@ int runProgram(const std::vector<std::string> &argv, std::string &error);
 /// .png with Graphviz; on failure sets `error` and writes nothing.
 bool renderDot(const std::string &dot, const std::string &output, std::string &error);
 
+/// Bounds the wall time of reading a model (import-seconds): past it, prints
+/// the one-line error naming `modelPath` and exits 1. Nothing has been
+/// written by then. One at a time; the destructor disarms it.
+class ImportWatchdog {
+public:
+  ImportWatchdog(const std::string &modelPath, int64_t seconds);
+  ~ImportWatchdog();
+  ImportWatchdog(const ImportWatchdog &) = delete;
+  ImportWatchdog &operator=(const ImportWatchdog &) = delete;
+};
+
 /// A fresh private folder under the system temporary folder, removed by the
 /// destructor unless keep() was called.
 class TempDir {

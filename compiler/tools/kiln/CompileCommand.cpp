@@ -170,7 +170,11 @@ int compileModel(const CompileRequest &request, std::string *nameOut) {
   if (!parseInputShapes(request.inputShapes, options.inputShapes, error) ||
       !parseLimits(request.limits, options, error))
     return reportError(error);
-  OwningOpRef<ModuleOp> module = importKerasModel(context, request.modelPath, options, error);
+  OwningOpRef<ModuleOp> module;
+  {
+    ImportWatchdog watchdog(request.modelPath, options.limits.importSeconds);
+    module = importKerasModel(context, request.modelPath, options, error);
+  }
   if (!module)
     return reportError(error);
   OpPrintingFlags flags;

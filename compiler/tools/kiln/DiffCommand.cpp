@@ -49,6 +49,7 @@ bool probesFor(const CompileRequest &request, std::vector<Probe> &probes, std::s
   std::vector<Probe> candidates;
   {
     // First pass: which layers are called at all.
+    ImportWatchdog watchdog(request.modelPath, options.limits.importSeconds);
     auto module = importKerasModel(context, request.modelPath, options, error);
     if (!module)
       return false;
@@ -59,6 +60,7 @@ bool probesFor(const CompileRequest &request, std::vector<Probe> &probes, std::s
   for (const Probe &p : candidates)
     options.extraOutputs.push_back(p.name);
   options.report = nullptr;
+  ImportWatchdog watchdog(request.modelPath, options.limits.importSeconds);
   auto module = importKerasModel(context, request.modelPath, options, error);
   if (!module)
     return false;

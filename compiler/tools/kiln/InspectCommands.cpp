@@ -30,7 +30,12 @@ bool loadReport(const std::string &path, const std::vector<std::string> &limits,
   options.report = &report;
   options.openAxisSize = 1; // shapes are reported, not compiled
   std::string error;
-  if (!parseLimits(limits, options, error) || !importKerasModel(context, path, options, error)) {
+  if (!parseLimits(limits, options, error)) {
+    reportError(error);
+    return false;
+  }
+  ImportWatchdog watchdog(path, options.limits.importSeconds);
+  if (!importKerasModel(context, path, options, error)) {
     reportError(error);
     return false;
   }

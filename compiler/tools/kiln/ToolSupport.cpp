@@ -7,6 +7,11 @@
 #include "llvm/Support/Program.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
+#include <csignal>
+#include <cstring>
+#include <unistd.h>
+
 namespace kiln::cli {
 
 int runProgram(const std::vector<std::string> &argv, std::string &error) {
@@ -26,6 +31,30 @@ int runProgram(const std::vector<std::string> &argv, std::string &error) {
     error = "running " + llvm::join(argv, " ") + " failed" + (message.empty() ? "" : ": " + message);
   return rc;
 }
+
+namespace {
+// Written before the alarm is armed; the handler only reads it.
+char g_watchdogMessage[4096];
+std::size_t g_watchdogLength = 0;
+
+void watchdogFired(int) {
+  // Only async-signal-safe calls here.
+  (void)!::write(2, g_watchdogMessage, g_watchdogLength);
+  ::_exit(1);
+}
+} // namespace
+
+ImportWatchdog::ImportWatchdog(const std::string &modelPath, int64_t seconds) {
+  std::string message = "kiln: error: " + modelPath + ": reading the model took more than " +
+                        std::to_string(seconds) + " s; the limit is import-seconds=" +
+                        std::to_string(seconds) + " (raise it with --limit import-seconds=N)\n";
+  g_watchdogLength = std::min(message.size(), sizeof(g_watchdogMessage));
+  std::memcpy(g_watchdogMessage, message.data(), g_watchdogLength);
+  std::signal(SIGALRM, watchdogFired);
+  ::alarm(unsigned(std::min<int64_t>(seconds, 1 << 30)));
+}
+
+ImportWatchdog::~ImportWatchdog() { ::alarm(0); }
 
 TempDir::TempDir(const std::string &prefix) {
   llvm::SmallString<128> dir;

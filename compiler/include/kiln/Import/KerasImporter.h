@@ -42,6 +42,9 @@ struct ImportLimits {
   int64_t zipRatio = 100;                   // zip-ratio: a large member's expansion
   int64_t layers = 100000;                  // layers: in one model's layer list
   int64_t tensorElements = int64_t(1) << 31; // tensor-elements: any tensor or weight
+  /// import-seconds: wall time to read a model, enforced by the kiln tool (a
+  /// corrupt HDF5 file can send libhdf5 into a loop that no check reaches).
+  int64_t importSeconds = 120;
 };
 
 /// Sets one limit from "NAME=N"; on failure sets `error`.

@@ -59,29 +59,59 @@ std::string readMember(zip_t *zip, const char *name, bool required, int64_t maxB
                                               "match)");
   return data;
 }
+
+[[noreturn]] void openFailed(int err) {
+  zip_error_t error;
+  zip_error_init_with_code(&error, err);
+  std::string why = zip_error_strerror(&error);
+  zip_error_fini(&error);
+  if (err == ZIP_ER_NOZIP)
+    throw ImportError("", "not a zip archive; expected a .keras file (zip) or a legacy .h5 file");
+  throw ImportError("", "cannot open the archive: " + why);
+}
+
+KerasArchive readMembers(zip_t *zip, const ImportLimits &limits);
 } // namespace
 
 KerasArchive readKerasArchive(const std::string &path, const ImportLimits &limits) {
   int err = 0;
   std::unique_ptr<zip_t, ZipCloser> zip(zip_open(path.c_str(), ZIP_RDONLY, &err));
-  if (!zip) {
-    zip_error_t error;
-    zip_error_init_with_code(&error, err);
-    std::string why = zip_error_strerror(&error);
+  if (!zip)
+    openFailed(err);
+  return readMembers(zip.get(), limits);
+}
+
+KerasArchive readKerasArchiveFromMemory(const std::string &bytes, const ImportLimits &limits) {
+  zip_error_t error;
+  zip_error_init(&error);
+  zip_source_t *source = zip_source_buffer_create(bytes.data(), bytes.size(), 0, &error);
+  if (!source) {
     zip_error_fini(&error);
-    if (err == ZIP_ER_NOZIP)
-      throw ImportError("", "not a zip archive; expected a .keras file (zip) or a legacy .h5 file");
-    throw ImportError("", "cannot open the archive: " + why);
+    throw ImportError("", "cannot read the archive from memory");
   }
+  std::unique_ptr<zip_t, ZipCloser> zip(zip_open_from_source(source, ZIP_RDONLY, &error));
+  if (!zip) {
+    zip_source_free(source);
+    int err = zip_error_code_zip(&error);
+    zip_error_fini(&error);
+    openFailed(err);
+  }
+  zip_error_fini(&error);
+  return readMembers(zip.get(), limits);
+}
+
+namespace {
+KerasArchive readMembers(zip_t *zip, const ImportLimits &limits) {
   KerasArchive archive;
   archive.configJson =
-      readMember(zip.get(), "config.json", true, limits.configBytes, "config-bytes", limits);
+      readMember(zip, "config.json", true, limits.configBytes, "config-bytes", limits);
   archive.metadataJson =
-      readMember(zip.get(), "metadata.json", false, limits.configBytes, "config-bytes", limits);
+      readMember(zip, "metadata.json", false, limits.configBytes, "config-bytes", limits);
   archive.weightsH5 =
-      readMember(zip.get(), "model.weights.h5", false, limits.fileBytes, "file-bytes", limits);
+      readMember(zip, "model.weights.h5", false, limits.fileBytes, "file-bytes", limits);
   return archive;
 }
+} // namespace
 
 bool isHdf5File(const std::string &path) {
   std::ifstream in(path, std::ios::binary);

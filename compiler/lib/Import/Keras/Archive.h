@@ -17,6 +17,8 @@ struct KerasArchive {
 /// Reads the archive; throws ImportError when it is not a readable zip,
 /// lacks config.json, or a member is beyond `limits`.
 KerasArchive readKerasArchive(const std::string &path, const ImportLimits &limits);
+/// The same, from the archive's bytes in memory (the fuzz targets).
+KerasArchive readKerasArchiveFromMemory(const std::string &bytes, const ImportLimits &limits);
 
 /// True when the file starts with the HDF5 signature (a legacy .h5 model).
 bool isHdf5File(const std::string &path);

@@ -12,6 +12,7 @@ constexpr LimitField kFields[] = {
     {"file-bytes", &ImportLimits::fileBytes},   {"config-bytes", &ImportLimits::configBytes},
     {"json-depth", &ImportLimits::jsonDepth},   {"zip-ratio", &ImportLimits::zipRatio},
     {"layers", &ImportLimits::layers},          {"tensor-elements", &ImportLimits::tensorElements},
+    {"import-seconds", &ImportLimits::importSeconds},
 };
 } // namespace
 
