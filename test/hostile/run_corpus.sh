@@ -2,7 +2,7 @@
 # usage: run_corpus.sh KILN HOSTILE_DIR WORK_DIR
 # Every file in HOSTILE_DIR/corpus must be refused by `kiln compile` with
 # exit code 1, exactly the one-line message expected.txt gives for it, no
-# output folder, within 20 s and 4 GiB of address space; `kiln summary`
+# output folder, within 30 s and 4 GiB of address space; `kiln summary`
 # must refuse it too (exit 1, one line). expected.txt: FILE<TAB>MESSAGE,
 # the message without its "kiln: error: PATH: " prefix. Files named fuzz_*
 # are inputs the fuzzers (test/fuzz) found, kept as found.
@@ -17,18 +17,21 @@ if [ "$listed" != "$present" ]; then
   diff <(echo "$listed") <(echo "$present")
   status=1
 fi
-# import-seconds=10: a file that sends libhdf5 into a loop is cut off in time.
-# Under ASan (KILN_SANITIZED) the address-space cap is left out: the shadow
-# memory reserves terabytes of it.
-vm=4194304
-[ -n "${KILN_SANITIZED:-}" ] && vm=unlimited
-run() { (ulimit -v "$vm"; timeout 20 "$kiln" "$@" --limit import-seconds=10); }
+# import-seconds: a file that sends libhdf5 into a loop is cut off in time.
+# Under ASan (KILN_SANITIZED) kiln runs several times slower, so it gets more
+# time, and no address-space cap: the shadow memory reserves terabytes.
+vm=4194304 seconds=15
+if [ -n "${KILN_SANITIZED:-}" ]; then vm=unlimited seconds=60; fi
+run() { (ulimit -v "$vm"; timeout $((2 * seconds)) "$kiln" "$@" --limit import-seconds=$seconds); }
 count=0
 while IFS=$'\t' read -r name message; do
   file=$dir/corpus/$name
   out=$work/$name.out
   run compile "$file" -o "$out" --emit=cpp > /dev/null 2> "$work/err"
   rc=$?
+  # expected.txt states the watchdog message for import-seconds=10.
+  message=${message//more than 10 s/more than $seconds s}
+  message=${message//import-seconds=10 /import-seconds=$seconds }
   want="kiln: error: $file: $message"
   got=$(cat "$work/err")
   if [ $rc -ne 1 ] || [ "$got" != "$want" ] || [ -e "$out" ]; then
