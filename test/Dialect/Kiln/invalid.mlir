@@ -289,3 +289,11 @@ func.func @elementwise_foreign_op(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {
   }
   return %0 : tensor<2x8xf32>
 }
+
+// -----
+
+func.func @profile_negative_slot() {
+  // expected-error @+1 {{attribute 'slot' failed to satisfy constraint}}
+  kiln.profile_begin -1
+  return
+}

@@ -102,3 +102,14 @@ func.func @epilogues_and_fused(%x: tensor<2x4xf32>, %k: tensor<4x4xf32>, %r: ten
   }
   return %1 : tensor<2x4xf32>
 }
+
+// CHECK-LABEL: func.func @profile_marks
+func.func @profile_marks(%x: tensor<1x8xf32>) -> tensor<1x8xf32> {
+  // CHECK: kiln.profile_begin 3
+  // CHECK-NEXT: kiln.softmax
+  // CHECK-NEXT: kiln.profile_end 3
+  kiln.profile_begin 3
+  %0 = kiln.softmax %x : tensor<1x8xf32>
+  kiln.profile_end 3
+  return %0 : tensor<1x8xf32>
+}
