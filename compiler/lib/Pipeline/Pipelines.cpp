@@ -26,10 +26,26 @@ void buildInferencePipeline(mlir::OpPassManager &pm) {
   pm.nest<mlir::func::FuncOp>().addPass(createPlanMemory());
 }
 
+void buildTrainingPipeline(mlir::OpPassManager &pm) {
+  pm.addPass(createBuildTrainStep());
+  mlir::OpPassManager &func = pm.nest<mlir::func::FuncOp>();
+  func.addPass(createDropInferenceNoOps());
+  func.addPass(mlir::createCSEPass());
+  func.addPass(createFuseResidualAdd());
+  func.addPass(createFuseActivation());
+  func.addPass(createFuseElementwise());
+  func.addPass(mlir::createCanonicalizerPass());
+  pm.addPass(createPlanWeights());
+  pm.nest<mlir::func::FuncOp>().addPass(createPlanMemory());
+}
+
 void registerKilnPipelines() {
   mlir::PassPipelineRegistration<>("kiln-inference-pipeline",
                                    "kiln's default inference pipeline",
                                    buildInferencePipeline);
+  mlir::PassPipelineRegistration<>("kiln-training-pipeline",
+                                   "kiln's training pipeline (kiln compile --train)",
+                                   buildTrainingPipeline);
 }
 
 } // namespace kiln

@@ -23,6 +23,8 @@ std::vector<std::string> artifactFiles(const ModelInterface &model, Artifact kin
     break;
   case Artifact::Executable:
     files.push_back(model.name);
+    if (model.training)
+      files.push_back(model.name + "_train");
     break;
   case Artifact::Benchmark:
     files.push_back(model.name + "_bench");

@@ -14,6 +14,8 @@ std::string headerSource(const ModelInterface &model, const std::string &modelPa
 std::string implementationSource(const ModelInterface &model, const std::string &modelPath,
                                  const std::string &forwardCode);
 std::string mainSource(const ModelInterface &model);
+/// NAME_train.cpp: the training executable's main (kiln/rt/train/harness.h).
+std::string trainMainSource(const ModelInterface &model);
 std::string cmakeSource(const ModelInterface &model);
 /// NAME_bench.cpp: kiln bench's Google Benchmark harness (kiln/rt/bench.h).
 std::string benchSource(const ModelInterface &model);

@@ -18,7 +18,11 @@ using namespace mlir;
 
 namespace kiln {
 namespace {
+/// The forward function: the only one, or @forward beside @train_step.
 func::FuncOp entryFunction(ModuleOp module) {
+  if (auto forward = module.lookupSymbol<func::FuncOp>(attr::kForwardFunc);
+      forward && module.lookupSymbol<func::FuncOp>(attr::kTrainStepFunc))
+    return forward;
   auto funcs = module.getOps<func::FuncOp>();
   return std::distance(funcs.begin(), funcs.end()) == 1 ? *funcs.begin() : func::FuncOp();
 }
@@ -37,6 +41,37 @@ TensorInterface describeTensor(Type type, StringAttr name, const std::string &fa
     t.dtypeTag = "kiln::rt::DType::i" + std::to_string(bits);
   }
   return t;
+}
+
+/// The training half, when the module has a @train_step.
+LogicalResult readTraining(ModuleOp module, ModelInterface &model, std::string &error) {
+  auto step = module.lookupSymbol<func::FuncOp>(attr::kTrainStepFunc);
+  if (!step)
+    return success();
+  auto plan = step->getAttrOfType<IntegerAttr>(attr::kArenaBytes);
+  auto state = module->getAttrOfType<IntegerAttr>(attr::kStateBytes);
+  auto training = module->getAttrOfType<DictionaryAttr>(attr::kTraining);
+  auto losses = training ? training.getAs<ArrayAttr>("losses") : ArrayAttr();
+  if (!plan || !state || !losses || losses.size() != model.outputs.size()) {
+    error = "the training module has no memory plan or losses";
+    return failure();
+  }
+  TrainingInterface t;
+  t.planBytes = plan.getInt();
+  t.stateBytes = state.getInt();
+  FunctionType type = step.getFunctionType();
+  for (size_t k = 0; k < model.outputs.size(); ++k) {
+    unsigned arg = model.inputs.size() + k;
+    t.targets.push_back(describeTensor(type.getInput(arg),
+                                       step.getArgAttrOfType<StringAttr>(arg, attr::kName),
+                                       model.outputs[k].name));
+    auto weight = cast<DictionaryAttr>(losses[k]).getAs<FloatAttr>("weight");
+    t.lossWeights.push_back(weight ? float(weight.getValueAsDouble()) : 1.0f);
+  }
+  step.walk([&](kiln::FlopCountOpInterface op) { t.flops += op.getFlops(); });
+  model.arenaBytes = std::max(model.arenaBytes, t.planBytes);
+  model.training = std::move(t);
+  return success();
 }
 
 static_assert(kiln::rt::kPanel == kiln::kPanelWidth,
@@ -120,14 +155,25 @@ FailureOr<ModelInterface> readModelInterface(ModuleOp module, const std::string 
       model.profile.push_back({layers.str(), flops.getInt()});
     }
   model.weightBytes = weights.getInt();
+  for (auto global : module.getOps<ml_program::GlobalOp>())
+    if (auto offset = global->getAttrOfType<IntegerAttr>(attr::kWeightOffset)) {
+      auto type = cast<RankedTensorType>(global.getType());
+      model.weights.push_back({global.getSymName().str(), offset.getInt(),
+                               std::vector<int64_t>(type.getShape()), global.getIsMutable()});
+    }
+  if (failed(readTraining(module, model, error)))
+    return failure();
   return model;
 }
 
 LogicalResult lowerToEmitC(ModuleOp module, const std::string &symbol) {
   // The entry point is file-local in the generated source; give it a name
   // that cannot clash with the user's code.
+  auto step = module.lookupSymbol<func::FuncOp>(attr::kTrainStepFunc);
   if (func::FuncOp func = entryFunction(module))
     func.setName("kiln_forward");
+  if (step)
+    step.setName("kiln_train_step");
   PassManager pm(module.getContext());
   ConvertKilnToEmitCOptions options;
   options.weightsSymbol = symbol;
@@ -182,6 +228,8 @@ FailureOr<SourceFiles> generateCpp(ModuleOp module, const ModelInterface &model,
   files[model.name + ".weights.bin"] = std::move(blob);
   files[model.name + "_main.cpp"] = mainSource(model);
   files["CMakeLists.txt"] = cmakeSource(model);
+  if (model.training)
+    files[model.name + "_train.cpp"] = trainMainSource(model);
   if (benchHarness)
     files[model.name + "_bench.cpp"] = benchSource(model);
   for (const auto &[path, contents] : runtimeHeaders())

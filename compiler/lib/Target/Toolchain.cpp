@@ -96,7 +96,15 @@ bool buildArtifact(const std::string &dir, const ModelInterface &model, Artifact
                              "-lbenchmark", "-lm"});
   else
     link.insert(link.end(), {base + "_main.cpp", base + ".o", "-o", base, "-lm"});
-  return run(link, error);
+  if (!run(link, error))
+    return false;
+  if (kind != Artifact::Executable || !model.training)
+    return true;
+  // A trained model's executable comes with its training executable.
+  std::vector<std::string> linkTrain = compile;
+  linkTrain.insert(linkTrain.end(),
+                   {base + "_train.cpp", base + ".o", "-o", base + "_train", "-lm"});
+  return run(linkTrain, error);
 }
 
 } // namespace kiln

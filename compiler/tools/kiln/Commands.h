@@ -34,6 +34,8 @@ struct CompileRequest {
   bool stats = false;
   /// Time every kiln op (-kiln-instrument-profile).
   bool profile = false;
+  /// kiln compile --train and its settings.
+  TrainingOptions training;
   /// Also write and build NAME_bench (kiln bench's harness).
   bool benchHarness = false;
 };

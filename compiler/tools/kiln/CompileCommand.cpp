@@ -167,6 +167,7 @@ int compileModel(const CompileRequest &request, std::string *nameOut) {
   ImportOptions options;
   options.batch = request.batch;
   options.extraOutputs = request.extraOutputs;
+  options.training = request.training;
   if (!parseInputShapes(request.inputShapes, options.inputShapes, error) ||
       !parseLimits(request.limits, options, error))
     return reportError(error);
@@ -187,7 +188,10 @@ int compileModel(const CompileRequest &request, std::string *nameOut) {
   PassManager pm(&context);
   if (failed(applyPassManagerCLOptions(pm)))
     return reportError("invalid pass manager options");
-  buildInferencePipeline(pm);
+  if (request.training.enabled)
+    buildTrainingPipeline(pm);
+  else
+    buildInferencePipeline(pm);
   if (request.profile)
     pm.nest<func::FuncOp>().addPass(createInstrumentProfile());
   auto passes = std::make_shared<std::vector<PassCensus>>();
@@ -311,6 +315,20 @@ int compileCommand(int argc, char **argv) {
   cl::opt<std::string> cxxFlags("cxx-flags",
                                 cl::desc("flags for the C++ compiler (default: -O3 -march=native)"),
                                 cl::cat(category));
+  cl::opt<bool> train("train",
+                      cl::desc("also generate train_step and the NAME_train executable"),
+                      cl::cat(category));
+  cl::opt<std::string> loss("loss", cl::desc("loss for every output (default: compile_config)"),
+                            cl::value_desc("NAME"), cl::cat(category));
+  cl::opt<std::string> optimizer(
+      "optimizer", cl::desc("SGD, Adam, AdamW or RMSprop with Keras's defaults (default: "
+                            "compile_config)"),
+      cl::value_desc("NAME"), cl::cat(category));
+  cl::opt<double> learningRate("learning-rate", cl::desc("the optimizer's learning rate"),
+                               cl::cat(category));
+  cl::list<std::string> freeze("freeze", cl::desc("layers training leaves unchanged"),
+                               cl::CommaSeparated, cl::value_desc("LAYER,..."),
+                               cl::cat(category));
   cl::list<std::string> limits("limit", cl::desc("raise an import limit (kiln --help lists them)"),
                                cl::value_desc("NAME=N"), cl::cat(category));
   // --stats, --profile and --threads are read by hand: LLVM registers its
@@ -351,6 +369,15 @@ int compileCommand(int argc, char **argv) {
   request.profile = profile;
   request.inputShapes.assign(inputShapes.begin(), inputShapes.end());
   request.limits.assign(limits.begin(), limits.end());
+  request.training.enabled = train;
+  request.training.loss = loss;
+  request.training.optimizer = optimizer;
+  if (learningRate.getNumOccurrences())
+    request.training.learningRate = learningRate;
+  request.training.freeze.assign(freeze.begin(), freeze.end());
+  if (!train && (loss.getNumOccurrences() || optimizer.getNumOccurrences() ||
+                 learningRate.getNumOccurrences() || freeze.getNumOccurrences()))
+    return reportError("--loss, --optimizer, --learning-rate and --freeze need --train");
   if (cxxFlags.getNumOccurrences()) {
     llvm::SmallVector<llvm::StringRef> parts;
     llvm::StringRef(cxxFlags).split(parts, ' ', -1, false);

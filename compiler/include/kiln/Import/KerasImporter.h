@@ -6,6 +6,7 @@
 #include "mlir/IR/OwningOpRef.h"
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,8 +53,20 @@ bool setImportLimit(ImportLimits &limits, const std::string &spec, std::string &
 /// "file-bytes=..., config-bytes=..., ...": every limit with its value.
 std::string describeImportLimits(const ImportLimits &limits);
 
+/// kiln compile --train: what to train with, beyond the model's compile_config.
+struct TrainingOptions {
+  bool enabled = false;
+  std::string loss;      // --loss NAME for every output (default: compile_config)
+  std::string optimizer; // --optimizer NAME with Keras's defaults
+  std::optional<double> learningRate;
+  std::vector<std::string> freeze; // --freeze LAYER,...
+};
+
 struct ImportOptions {
   ImportLimits limits;
+  /// Set to import for training: the module gets kiln.training and frozen
+  /// weights are marked.
+  TrainingOptions training;
   /// Compile-time batch size: every input's leading axis.
   int64_t batch = 1;
   /// Layers whose outputs become extra model outputs (feature extraction).

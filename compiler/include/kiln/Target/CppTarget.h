@@ -6,6 +6,7 @@
 #include "mlir/IR/BuiltinOps.h"
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,24 @@ struct ProfileEntry {
   int64_t flops = 0;  // per forward pass
 };
 
+/// One weight in the blob: its global's name (Keras "layer.variable").
+struct WeightInterface {
+  std::string name;
+  int64_t offset = 0; // bytes into the blob
+  std::vector<int64_t> shape;
+  bool trainable = false;
+};
+
+/// The training half of a module built with kiln compile --train.
+struct TrainingInterface {
+  /// One per output, named like it: what its loss compares the output with.
+  std::vector<TensorInterface> targets;
+  std::vector<float> lossWeights; // Keras loss_weights, one per output
+  int64_t stateBytes = 0;         // optimizer slots (kiln.state_bytes)
+  int64_t planBytes = 0;          // train_step's arena plan
+  int64_t flops = 0;              // one train_step
+};
+
 /// What the generated header promises; read off the planned module.
 struct ModelInterface {
   std::string name; // C++ namespace of the generated API
@@ -43,6 +62,10 @@ struct ModelInterface {
   int64_t livenessLowerBound = 0;
   int64_t weightBytes = 0;
   int64_t flops = 0; // one forward pass of `batch` samples
+  /// Every weight of the blob, in blob order.
+  std::vector<WeightInterface> weights;
+  /// Set when built with kiln compile --train.
+  std::optional<TrainingInterface> training;
   /// Empty unless built with kiln compile --profile.
   std::vector<ProfileEntry> profile;
 };
@@ -57,7 +80,8 @@ mlir::FailureOr<ModelInterface> readModelInterface(mlir::ModuleOp module,
 
 /// Lowers a planned module (it is modified) through EmitC and returns the
 /// folder's files: NAME.h, NAME.cpp, NAME.weights.bin, NAME_main.cpp,
-/// CMakeLists.txt and the runtime headers under kiln/rt/ (and NAME_bench.cpp,
+/// CMakeLists.txt and the runtime headers under kiln/rt/ (NAME_train.cpp for
+/// a training module, and NAME_bench.cpp,
 /// the kiln bench harness, when `benchHarness` is set).
 mlir::FailureOr<SourceFiles> generateCpp(mlir::ModuleOp module,
                                          const ModelInterface &model,

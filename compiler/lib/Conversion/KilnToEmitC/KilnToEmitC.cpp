@@ -146,6 +146,35 @@ struct GlobalLoadConstLowering
   std::string weightsSymbol;
 };
 
+/// A trained weight's load is a pointer into the mutable weight blob (its
+/// value changes after each optimizer step).
+struct GlobalLoadLowering : OpConversionPattern<ml_program::GlobalLoadOp> {
+  GlobalLoadLowering(MLIRContext *ctx, std::string symbol)
+      : OpConversionPattern(ctx), weightsSymbol(std::move(symbol)) {}
+
+  LogicalResult matchAndRewrite(ml_program::GlobalLoadOp op, OpAdaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto global = SymbolTable::lookupNearestSymbolFrom<ml_program::GlobalOp>(
+        op, op.getGlobalAttr());
+    auto offset = global ? global->getAttrOfType<IntegerAttr>(kiln::attr::kWeightOffset)
+                         : IntegerAttr();
+    if (!offset)
+      return op.emitError("weight ") << op.getGlobalAttr()
+                                     << " has no offset; run -kiln-plan-weights first";
+    MLIRContext *ctx = op.getContext();
+    Value blob = emitc::LiteralOp::create(rewriter, op.getLoc(),
+                                          opaquePtr(ctx, "unsigned char"), weightsSymbol);
+    auto call = emitc::CallOpaqueOp::create(
+        rewriter, op.getLoc(), TypeRange{floatPtr(ctx)}, "kiln::rt::at", ValueRange{blob},
+        rewriter.getArrayAttr({rewriter.getIndexAttr(0), offset}),
+        rewriter.getArrayAttr({emitc::OpaqueAttr::get(ctx, "float")}));
+    rewriter.replaceOp(op, call.getResult(0));
+    return success();
+  }
+
+  std::string weightsSymbol;
+};
+
 struct GlobalLowering : OpConversionPattern<ml_program::GlobalOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(ml_program::GlobalOp op, OpAdaptor,
@@ -165,9 +194,12 @@ struct ConvertKilnToEmitCPass
     OpBuilder builder(ctx);
     builder.setInsertionPointToStart(module.getBody());
     emitc::IncludeOp::create(builder, module.getLoc(), "kiln/rt/kiln_rt.h");
-    emitc::VerbatimOp::create(
-        builder, module.getLoc(),
-        "extern \"C\" const unsigned char " + weightsSymbol + "[];");
+    // Training updates the weights in place: then the blob is writable.
+    bool trained = llvm::any_of(module.getOps<ml_program::GlobalOp>(),
+                                [](ml_program::GlobalOp g) { return g.getIsMutable(); });
+    emitc::VerbatimOp::create(builder, module.getLoc(),
+                              std::string("extern \"C\" ") + (trained ? "" : "const ") +
+                                  "unsigned char " + weightsSymbol + "[];");
 
     ConversionTarget target(*ctx);
     target.addLegalDialect<emitc::EmitCDialect>();
@@ -176,10 +208,11 @@ struct ConvertKilnToEmitCPass
                              func::FuncDialect>();
     RewritePatternSet patterns(ctx);
     patterns.add<FuncLowering, ReturnLowering, GlobalLowering>(ctx);
-    patterns.add<GlobalLoadConstLowering>(ctx, weightsSymbol);
+    patterns.add<GlobalLoadConstLowering, GlobalLoadLowering>(ctx, weightsSymbol);
     patterns.add<ProfileMarkLowering<kiln::ProfileBeginOp>>(ctx, "kiln::rt::profile_begin");
     patterns.add<ProfileMarkLowering<kiln::ProfileEndOp>>(ctx, "kiln::rt::profile_end");
     kiln::populateKernelCallPatterns(patterns);
+    kiln::populateTrainingPatterns(patterns, weightsSymbol);
     if (failed(applyFullConversion(module, target, std::move(patterns))))
       return signalPassFailure();
     module.walk([](emitc::FuncOp f) { f->removeAttr(kNumInputsAttr); });

@@ -34,6 +34,10 @@ void populateKernelCallPatterns(mlir::RewritePatternSet &patterns);
 void populateConvPatterns(mlir::RewritePatternSet &patterns);
 /// Token ids, masks and recurrent layers.
 void populateSequencePatterns(mlir::RewritePatternSet &patterns);
+/// Losses, backward kernels and optimizer steps (kiln compile --train);
+/// optimizer steps update weights in the blob named `weightsSymbol`.
+void populateTrainingPatterns(mlir::RewritePatternSet &patterns,
+                              const std::string &weightsSymbol);
 
 } // namespace kiln
 

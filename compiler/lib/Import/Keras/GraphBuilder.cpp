@@ -1,6 +1,7 @@
 // Builds the kiln function for a parsed Keras model: one argument per model
 // input, layer calls in dependency order, one result per model output.
 #include "Archive.h"
+#include "CompileConfig.h"
 #include "LayerRegistry.h"
 
 #include "kiln/Dialect/Kiln/IR/KilnOps.h"
@@ -454,6 +455,7 @@ OwningOpRef<ModuleOp> buildModule(MLIRContext &context, const ModelSpec &spec,
     func.setArgAttr(i, attr::kName, builder.getStringAttr(name));
 
   WeightCache weights(*module);
+  weights.frozenLayers.insert(options.training.freeze.begin(), options.training.freeze.end());
   llvm::DenseMap<Value, Value> masks;
   ModelBuilder top(builder, weights, masks, spec, store, "", /*trainable=*/true);
   SmallVector<Value> args(body->getArguments().begin(), body->getArguments().end());
@@ -467,6 +469,16 @@ OwningOpRef<ModuleOp> buildModule(MLIRContext &context, const ModelSpec &spec,
   func.setFunctionType(builder.getFunctionType(argTypes, ValueRange(results).getTypes()));
   for (auto [k, name] : llvm::enumerate(names))
     func.setResultAttr(k, attr::kName, builder.getStringAttr(name));
+  if (options.training.enabled) {
+    if (!options.extraOutputs.empty())
+      throw ImportError("", "--outputs cannot be combined with --train");
+    for (const std::string &layer : options.training.freeze)
+      if (!spec.find(layer))
+        throw ImportError("", "--freeze names '" + layer + "', which is not a layer of the model");
+    std::vector<std::string> outputs(spec.outputNames.begin(), spec.outputNames.end());
+    (*module)->setAttr(attr::kTraining,
+                       trainingAttr(&context, spec.root.get(), outputs, options.training));
+  }
   return module;
 }
 

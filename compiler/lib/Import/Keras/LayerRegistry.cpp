@@ -1,5 +1,7 @@
 #include "LayerRegistry.h"
 
+#include "kiln/Dialect/Kiln/Transforms/Passes.h"
+
 #include "kiln/Dialect/Kiln/IR/KilnOps.h"
 
 #include "mlir/Dialect/MLProgram/IR/MLProgram.h"
@@ -54,6 +56,10 @@ Value WeightCache::load(OpBuilder &b, Location loc, const WeightStore &store,
     std::string name = symbolFor(path, role);
     auto global = addGlobal(loc, name, type,
                             DenseResourceElementsAttr::get(type, name, std::move(blob)));
+    // Non-trainable variables (moving statistics), frozen layers and
+    // --freeze: training leaves them as they are.
+    if (!trainable || frozenLayers.count(layer.name))
+      global->setAttr(attr::kFrozen, UnitAttr::get(b.getContext()));
     it = symbols.emplace(key, global.getSymName().str()).first;
     (trainable ? params[owner].trainable : params[owner].nonTrainable) += type.getNumElements();
   }
@@ -91,6 +97,7 @@ Value WeightCache::constantTensor(OpBuilder &b, Location loc, ArrayRef<float> va
   auto it = constants.find(attr);
   if (it == constants.end()) {
     auto global = addGlobal(loc, "constant", type, attr);
+    global->setAttr(attr::kFrozen, UnitAttr::get(b.getContext()));
     it = constants.try_emplace(attr, global.getSymName().str()).first;
   }
   return ml_program::GlobalLoadConstOp::create(

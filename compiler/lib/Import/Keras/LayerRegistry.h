@@ -17,7 +17,9 @@
 #include "llvm/ADT/StringSet.h"
 
 #include <functional>
+#include <set>
 #include <map>
+#include <set>
 
 namespace kiln::keras {
 
@@ -47,6 +49,8 @@ public:
   std::map<std::string, ParamCount> params;
   /// The top-level layer being built; set by the top-level model builder.
   std::string owner;
+  /// Layers whose weights training must not change (kiln compile --freeze).
+  std::set<std::string> frozenLayers;
 
 private:
   mlir::ModuleOp module;

@@ -18,8 +18,6 @@ struct PlanWeightsPass : kiln::impl::PlanWeightsBase<PlanWeightsPass> {
     int64_t offset = 0;
     for (auto global :
          llvm::make_early_inc_range(module.getOps<ml_program::GlobalOp>())) {
-      if (global.getIsMutable())
-        continue;
       if (SymbolTable::symbolKnownUseEmpty(global, module)) {
         global.erase();
         continue;

@@ -20,6 +20,10 @@
 #include "kiln/rt/seq/rnn.h"
 #include "kiln/rt/shape/copy.h"
 #include "kiln/rt/shape/pad.h"
+#include "kiln/rt/train/activation_grad.h"
+#include "kiln/rt/train/dense_grad.h"
+#include "kiln/rt/train/loss.h"
+#include "kiln/rt/train/optimizer.h"
 
 #include <cstddef>
 

@@ -139,4 +139,38 @@ def Kiln_CompareAttr : EnumAttr<Kiln_Dialect, Kiln_CompareKind, "compare"> {
   let assemblyFormat = "`<` $value `>`";
 }
 
+// Training (kiln compile --train): Keras losses and optimizers by their
+// Keras 3 function and class names.
+def Kiln_LossKind : I32EnumAttr<"LossKind", "Keras loss function", [
+  I32EnumAttrCase<"mean_squared_error", 0>,
+  I32EnumAttrCase<"mean_absolute_error", 1>,
+  I32EnumAttrCase<"huber", 2>,
+  I32EnumAttrCase<"binary_crossentropy", 3>,
+  I32EnumAttrCase<"categorical_crossentropy", 4>,
+  I32EnumAttrCase<"sparse_categorical_crossentropy", 5>
+]> {
+  let cppNamespace = "::kiln";
+  let genSpecializedAttr = 0;
+}
+
+def Kiln_LossAttr : EnumAttr<Kiln_Dialect, Kiln_LossKind, "loss"> {
+  let summary = "which Keras loss";
+  let assemblyFormat = "`<` $value `>`";
+}
+
+def Kiln_OptimizerKind : I32EnumAttr<"OptimizerKind", "Keras optimizer", [
+  I32EnumAttrCase<"sgd", 0>,
+  I32EnumAttrCase<"adam", 1>,
+  I32EnumAttrCase<"adamw", 2>,
+  I32EnumAttrCase<"rmsprop", 3>
+]> {
+  let cppNamespace = "::kiln";
+  let genSpecializedAttr = 0;
+}
+
+def Kiln_OptimizerAttr : EnumAttr<Kiln_Dialect, Kiln_OptimizerKind, "optimizer"> {
+  let summary = "which Keras optimizer";
+  let assemblyFormat = "`<` $value `>`";
+}
+
 #endif // KILN_ATTRS_TD

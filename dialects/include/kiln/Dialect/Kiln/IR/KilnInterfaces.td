@@ -128,4 +128,28 @@ def Kiln_RowStrideOpInterface : OpInterface<"RowStrideOpInterface"> {
   ];
 }
 
+def Kiln_GradientOpInterface : OpInterface<"GradientOpInterface"> {
+  let description = [{
+    Implemented by every op training can differentiate. Given the gradients
+    of the loss with respect to the op's results (null where no gradient
+    reaches a result), the op builds, at the builder's insertion point, the
+    ops computing the gradients with respect to the operands that `needed`
+    marks; `-kiln-build-train-step` chains these in reverse program order.
+    An op that uses one of its own values for this (an activation reads its
+    result, a dense layer its input) keeps that value alive until then.
+  }];
+  let cppNamespace = "::kiln";
+  let methods = [
+    InterfaceMethod<[{
+        Sets `operandGrads[i]` (sized like the operands, null on entry) for
+        each operand `i` with `needed[i]`. Fails, with a diagnostic on the
+        op, when a case has no gradient.
+      }],
+      "::mlir::LogicalResult", "buildGradients",
+      (ins "::mlir::OpBuilder &":$builder, "::mlir::ArrayRef<::mlir::Value>":$resultGrads,
+           "::llvm::ArrayRef<bool>":$needed,
+           "::llvm::MutableArrayRef<::mlir::Value>":$operandGrads)>
+  ];
+}
+
 #endif // KILN_INTERFACES_TD

@@ -16,6 +16,7 @@ def Kiln_IdTensor : RankedTensorOf<[I32, I64, F32]>;
 //===----------------------------------------------------------------------===//
 
 def Kiln_DenseOp : Kiln_Op<"dense", [Pure,
+    DeclareOpInterfaceMethods<Kiln_GradientOpInterface>,
     DeclareOpInterfaceMethods<Kiln_FlopCountOpInterface, ["getFlops"]>,
     AttrSizedOperandSegments,
     DeclareOpInterfaceMethods<InferTypeOpInterface>,
@@ -241,6 +242,7 @@ def Kiln_LayerNormOp : Kiln_Op<"layer_norm", [Pure,
 //===----------------------------------------------------------------------===//
 
 def Kiln_ActivationOp : Kiln_Op<"activation", [Pure,
+    DeclareOpInterfaceMethods<Kiln_GradientOpInterface>,
     DeclareOpInterfaceMethods<Kiln_InPlaceOpInterface>,
     Kiln_FlopCountOpInterface,
     SameOperandsAndResultType]> {
@@ -272,6 +274,7 @@ def Kiln_ActivationOp : Kiln_Op<"activation", [Pure,
 }
 
 def Kiln_SoftmaxOp : Kiln_Op<"softmax", [Pure,
+    DeclareOpInterfaceMethods<Kiln_GradientOpInterface>,
     DeclareOpInterfaceMethods<Kiln_InPlaceOpInterface>,
     Kiln_FlopCountOpInterface,
     SameOperandsAndResultType]> {
@@ -331,6 +334,7 @@ def Kiln_GluOp : Kiln_Op<"glu", [Pure,
 //===----------------------------------------------------------------------===//
 
 def Kiln_BinaryOp : Kiln_Op<"binary", [Pure,
+    DeclareOpInterfaceMethods<Kiln_GradientOpInterface>,
     DeclareOpInterfaceMethods<Kiln_InPlaceOpInterface>,
     Kiln_FlopCountOpInterface,
     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
@@ -427,6 +431,7 @@ def Kiln_MatmulOp : Kiln_Op<"matmul", [Pure,
 }
 
 def Kiln_ReshapeOp : Kiln_Op<"reshape", [Pure,
+    DeclareOpInterfaceMethods<Kiln_GradientOpInterface>,
     DeclareOpInterfaceMethods<Kiln_InPlaceOpInterface>]> {
   let summary = "same elements, new shape (row-major order kept)";
   let description = [{
@@ -672,5 +677,7 @@ def Kiln_ProfileEndOp : Kiln_ProfileMarkOp<"profile_end"> {
     ```
   }];
 }
+
+include "kiln/Dialect/Kiln/IR/KilnTrainingOps.td"
 
 #endif // KILN_OPS_TD

@@ -34,6 +34,15 @@ inline constexpr const char kWeightBytes[] = "kiln.weight_bytes";
 inline constexpr const char kName[] = "kiln.name";
 /// On the function: one {layers, flops} dictionary per profile slot.
 inline constexpr const char kProfile[] = "kiln.profile";
+/// On the module: losses and optimizer for -kiln-build-train-step.
+inline constexpr const char kTraining[] = "kiln.training";
+/// On a weight global: not trained (trainable: false, kiln compile --freeze).
+inline constexpr const char kFrozen[] = "kiln.frozen";
+/// On the module: bytes of persistent optimizer state (slots).
+inline constexpr const char kStateBytes[] = "kiln.state_bytes";
+/// Names of the functions of a training module.
+inline constexpr const char kForwardFunc[] = "forward";
+inline constexpr const char kTrainStepFunc[] = "train_step";
 } // namespace attr
 
 /// Columns per weight panel; kiln::rt::kPanel in the runtime.

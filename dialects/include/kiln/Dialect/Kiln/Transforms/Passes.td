@@ -181,7 +181,8 @@ def PrepackWeights : Pass<"kiln-prepack-weights", "::mlir::ModuleOp"> {
 def PlanWeights : Pass<"kiln-plan-weights", "::mlir::ModuleOp"> {
   let summary = "Lay out all constant weights in one 64-byte aligned blob";
   let description = [{
-    Gives every immutable `ml_program.global` a `kiln.weight_offset` (bytes
+    Gives every `ml_program.global` (trained ones start from their value) a
+    `kiln.weight_offset` (bytes
     into the weight blob, 64-byte aligned) in symbol order and records the
     blob size as the module attribute `kiln.weight_bytes`; a weight stored
     as panels (`kiln.panel_width`) takes its padded size. Globals that no
@@ -242,6 +243,52 @@ def InstrumentProfile : Pass<"kiln-instrument-profile", "::mlir::func::FuncOp"> 
     ```
   }];
   let dependentDialects = ["::kiln::KilnDialect"];
+}
+
+def BuildTrainStep : Pass<"kiln-build-train-step", "::mlir::ModuleOp"> {
+  let summary = "Derive @train_step (forward, losses, backward, optimizer) from @forward";
+  let description = [{
+    Reads the module attribute `kiln.training` (the importer writes it from
+    the model's compile_config and kiln compile's flags): `losses`, one
+    dictionary per model output with the `kiln.loss` attributes and a loss
+    `weight`, and `optimizer`, the `kiln.optimizer_update` attributes.
+
+    Clones `@forward` into `@train_step`, which takes the model inputs then
+    one target per output and returns each output's unweighted loss
+    (`tensor<1xf32>`). Every float weight global not marked `kiln.frozen`
+    becomes mutable and is read with `ml_program.global_load` in both
+    functions. Gradients start at `kiln.loss_grad` (scaled by the loss
+    weight) and flow back through each op's `GradientOpInterface`, in
+    reverse program order, only into values that depend on a trainable
+    weight: nothing is computed for frozen layers or the input's gradient.
+    Gradients reaching a value from several users (a shared layer, a skip
+    connection) are added. Each trainable weight then gets one
+    `kiln.optimizer_update` with its slot offset in the training state,
+    whose size is recorded as `kiln.state_bytes` on the module.
+
+    ```mlir
+    module attributes {kiln.training = {
+        losses = [{kind = #kiln.loss<mean_squared_error>, weight = 1.0 : f32} ],
+        optimizer = {kind = #kiln.optimizer<sgd>, learning_rate = 0.1 : f32}}} {
+      func.func @forward(%x: tensor<4x3xf32>) -> tensor<4x2xf32> {
+        %k = ml_program.global_load_const @d.kernel : tensor<3x2xf32>
+        %y = kiln.dense %x, %k : (tensor<4x3xf32>, tensor<3x2xf32>) -> tensor<4x2xf32>
+        return %y : tensor<4x2xf32>
+      }
+    }
+    // adds
+    func.func @train_step(%x: tensor<4x3xf32>, %t: tensor<4x2xf32>) -> tensor<1xf32> {
+      %k = ml_program.global_load @d.kernel : tensor<3x2xf32>
+      %y = kiln.dense %x, %k : (...) -> tensor<4x2xf32>
+      %l = kiln.loss %y, %t {kind = #kiln.loss<mean_squared_error>} : (...) -> tensor<1xf32>
+      %g = kiln.loss_grad %y, %t {kind = #kiln.loss<mean_squared_error>} : (...) -> tensor<4x2xf32>
+      %dk = kiln.dense_grad_kernel %x, %g : (...) -> tensor<3x2xf32>
+      kiln.optimizer_update %dk {weight = @d.kernel, kind = #kiln.optimizer<sgd>, ...}
+      return %l : tensor<1xf32>
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::ml_program::MLProgramDialect", "::kiln::KilnDialect"];
 }
 
 #endif // KILN_TRANSFORMS_PASSES_TD

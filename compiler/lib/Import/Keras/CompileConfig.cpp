@@ -1,0 +1,223 @@
+// The model's compile_config (loss, loss_weights, optimizer) and kiln
+// compile's training flags → the module attribute kiln.training that
+// -kiln-build-train-step reads.
+#include "CompileConfig.h"
+
+#include "ImportError.h"
+
+#include "kiln/Dialect/Kiln/IR/KilnOps.h"
+
+#include "mlir/IR/Builders.h"
+
+namespace kiln::keras {
+namespace {
+using llvm::json::Object;
+using llvm::json::Value;
+
+const char kWhere[] = "compile_config";
+
+/// A loss given by name: Keras's function names and their aliases.
+std::optional<LossKind> lossByName(llvm::StringRef name) {
+  return llvm::StringSwitch<std::optional<LossKind>>(name)
+      .Cases({"mse", "MSE", "mean_squared_error", "MeanSquaredError"},
+             LossKind::mean_squared_error)
+      .Cases({"mae", "MAE", "mean_absolute_error", "MeanAbsoluteError"},
+             LossKind::mean_absolute_error)
+      .Cases({"huber", "Huber"}, LossKind::huber)
+      .Cases({"bce", "BCE", "binary_crossentropy", "BinaryCrossentropy"},
+             LossKind::binary_crossentropy)
+      .Cases({"categorical_crossentropy", "CategoricalCrossentropy"},
+             LossKind::categorical_crossentropy)
+      .Cases({"sparse_categorical_crossentropy", "SparseCategoricalCrossentropy"},
+             LossKind::sparse_categorical_crossentropy)
+      .Default(std::nullopt);
+}
+
+const char kSupportedLosses[] =
+    "mean_squared_error, mean_absolute_error, huber, binary_crossentropy, "
+    "categorical_crossentropy, sparse_categorical_crossentropy";
+
+double number(const Object &config, llvm::StringRef key, double fallback) {
+  const Value *v = config.get(key);
+  if (!v || v->kind() == Value::Null)
+    return fallback;
+  if (auto d = v->getAsNumber())
+    return *d;
+  throw ImportError(kWhere, "'" + key.str() + "' is not a number");
+}
+
+/// One output's loss: a name, or a loss object's envelope.
+mlir::DictionaryAttr lossAttr(mlir::Builder &b, const Value &loss, float weight,
+                              const std::string &output) {
+  std::string name;
+  const Object *config = nullptr;
+  if (auto s = loss.getAsString()) {
+    name = s->str();
+  } else if (const Object *envelope = loss.getAsObject()) {
+    name = envelope->getString("class_name").value_or("").str();
+    config = envelope->getObject("config");
+    // A loss function saved as {"class_name": "function", "config": NAME}.
+    if (name == "function")
+      if (const Value *fn = envelope->get("config"); fn && fn->getAsString()) {
+        name = fn->getAsString()->str();
+        config = nullptr;
+      }
+  } else {
+    throw ImportError(kWhere, "the loss of output '" + output +
+                                  "' is missing (compile the model with a loss, or give "
+                                  "--loss)");
+  }
+  std::optional<LossKind> kind = lossByName(name);
+  if (!kind)
+    throw ImportError(kWhere, "loss '" + name + "' of output '" + output +
+                                  "' is not one kiln trains with (" + kSupportedLosses + ")");
+  llvm::SmallVector<mlir::NamedAttribute> attrs{
+      b.getNamedAttr("kind", LossKindAttr::get(b.getContext(), *kind)),
+      b.getNamedAttr("weight", b.getF32FloatAttr(weight))};
+  if (config) {
+    if (auto reduction = config->getString("reduction");
+        reduction && *reduction != "sum_over_batch_size")
+      throw ImportError(kWhere, "loss '" + name + "' uses reduction '" + reduction->str() +
+                                    "'; kiln trains with sum_over_batch_size only");
+    if (config->getBoolean("from_logits").value_or(false))
+      attrs.push_back(b.getNamedAttr("from_logits", b.getUnitAttr()));
+    double smoothing = number(*config, "label_smoothing", 0.0);
+    if (smoothing != 0.0)
+      attrs.push_back(b.getNamedAttr("label_smoothing", b.getF32FloatAttr(smoothing)));
+    if (*kind == LossKind::huber)
+      attrs.push_back(b.getNamedAttr("delta", b.getF32FloatAttr(number(*config, "delta", 1.0))));
+    if (auto axis = config->getInteger("axis"); axis && *axis != -1)
+      throw ImportError(kWhere, "loss '" + name + "' over axis " + std::to_string(*axis) +
+                                    "; kiln's losses run over the last axis");
+    if (const Value *ignore = config->get("ignore_class"); ignore && ignore->kind() != Value::Null)
+      throw ImportError(kWhere, "loss '" + name + "' with ignore_class is not supported");
+  }
+  return b.getDictionaryAttr(attrs);
+}
+
+/// The entry of a per-output setting given as one value, a list in output
+/// order or a dict by output name (null when absent).
+const Value *perOutput(const Value *setting, size_t k, const std::string &output,
+                       size_t numOutputs, const char *what) {
+  if (!setting || setting->kind() == Value::Null)
+    return nullptr;
+  if (const llvm::json::Array *list = setting->getAsArray()) {
+    if (list->size() != numOutputs)
+      throw ImportError(kWhere, std::string(what) + " lists " + std::to_string(list->size()) +
+                                    " entries for " + std::to_string(numOutputs) + " outputs");
+    return &(*list)[k];
+  }
+  if (const Object *dict = setting->getAsObject(); dict && !dict->get("class_name"))
+    return dict->get(output);
+  return setting;
+}
+
+mlir::DictionaryAttr optimizerAttr(mlir::Builder &b, const Object &envelope,
+                                   const TrainingOptions &options) {
+  std::string name = envelope.getString("class_name").value_or("").str();
+  const Object *config = envelope.getObject("config");
+  Object empty;
+  if (!config)
+    config = &empty;
+  std::optional<OptimizerKind> kind = llvm::StringSwitch<std::optional<OptimizerKind>>(name)
+                                          .Cases({"SGD", "sgd"}, OptimizerKind::sgd)
+                                          .Cases({"Adam", "adam"}, OptimizerKind::adam)
+                                          .Cases({"AdamW", "adamw"}, OptimizerKind::adamw)
+                                          .Cases({"RMSprop", "rmsprop"}, OptimizerKind::rmsprop)
+                                          .Default(std::nullopt);
+  if (!kind)
+    throw ImportError(kWhere, "optimizer '" + name +
+                                  "' is not one kiln trains with (SGD, Adam, AdamW, RMSprop)");
+  for (const char *unsupported :
+       {"global_clipnorm", "loss_scale_factor", "gradient_accumulation_steps"})
+    if (const Value *v = config->get(unsupported); v && v->kind() != Value::Null)
+      throw ImportError(kWhere, "optimizer " + name + " sets '" + unsupported +
+                                    "', which kiln does not implement yet");
+  if (config->getBoolean("use_ema").value_or(false))
+    throw ImportError(kWhere, "optimizer " + name + " uses EMA, which kiln does not implement yet");
+  if (const Value *lr = config->get("learning_rate"); lr && lr->getAsObject())
+    throw ImportError(kWhere, "optimizer " + name +
+                                  " has a learning-rate schedule; kiln trains with a constant "
+                                  "rate (give --learning-rate)");
+  // Keras's defaults per optimizer.
+  bool sgd = *kind == OptimizerKind::sgd, rms = *kind == OptimizerKind::rmsprop;
+  double lr = options.learningRate.value_or(
+      number(*config, "learning_rate", sgd ? 0.01 : 0.001));
+  llvm::SmallVector<mlir::NamedAttribute> attrs{
+      b.getNamedAttr("kind", OptimizerKindAttr::get(b.getContext(), *kind)),
+      b.getNamedAttr("learning_rate", b.getF32FloatAttr(lr))};
+  auto f32 = [&](const char *key, double fallback) {
+    attrs.push_back(b.getNamedAttr(key, b.getF32FloatAttr(number(*config, key, fallback))));
+  };
+  auto flag = [&](const char *key) {
+    if (config->getBoolean(key).value_or(false))
+      attrs.push_back(b.getNamedAttr(key, b.getUnitAttr()));
+  };
+  auto optional = [&](const char *key) {
+    if (const Value *v = config->get(key); v && v->kind() != Value::Null)
+      attrs.push_back(b.getNamedAttr(key, b.getF32FloatAttr(number(*config, key, 0.0))));
+  };
+  if (sgd || rms)
+    f32("momentum", 0.0);
+  if (sgd)
+    flag("nesterov");
+  if (!sgd)
+    f32("epsilon", 1e-7);
+  if (rms) {
+    f32("rho", 0.9);
+    flag("centered");
+  } else if (!sgd) {
+    f32("beta_1", 0.9);
+    f32("beta_2", 0.999);
+    flag("amsgrad");
+  }
+  optional("clipnorm");
+  optional("clipvalue");
+  if (*kind == OptimizerKind::adamw)
+    f32("weight_decay", 0.004);
+  else
+    optional("weight_decay");
+  return b.getDictionaryAttr(attrs);
+}
+} // namespace
+
+mlir::DictionaryAttr trainingAttr(mlir::MLIRContext *ctx, const Value *root,
+                                  const std::vector<std::string> &outputNames,
+                                  const TrainingOptions &options) {
+  mlir::Builder b(ctx);
+  const Object *top = root ? root->getAsObject() : nullptr;
+  const Object *compile = top ? top->getObject("compile_config") : nullptr;
+  Object empty;
+  if (!compile)
+    compile = &empty;
+
+  Value flagLoss(options.loss);
+  const Value *loss = options.loss.empty() ? compile->get("loss") : &flagLoss;
+  const Value *weights = compile->get("loss_weights");
+  llvm::SmallVector<mlir::Attribute> losses;
+  for (size_t k = 0; k < outputNames.size(); ++k) {
+    const std::string &output = outputNames[k];
+    const Value *entry = perOutput(loss, k, output, outputNames.size(), "loss");
+    float weight = 1.0f;
+    if (const Value *w = perOutput(weights, k, output, outputNames.size(), "loss_weights")) {
+      if (!w->getAsNumber())
+        throw ImportError(kWhere, "the loss weight of output '" + output + "' is not a number");
+      weight = float(*w->getAsNumber());
+    }
+    losses.push_back(lossAttr(b, entry ? *entry : Value(nullptr), weight, output));
+  }
+
+  Object flagOptimizer{{"class_name", options.optimizer}};
+  const Object *optimizer = options.optimizer.empty() ? compile->getObject("optimizer")
+                                                      : &flagOptimizer;
+  if (!optimizer && compile->getString("optimizer"))
+    throw ImportError(kWhere, "optimizer given by name only; give --optimizer");
+  if (!optimizer)
+    throw ImportError(kWhere, "the model was saved without an optimizer (compile it before "
+                              "saving, or give --optimizer and --learning-rate)");
+  return b.getDictionaryAttr(
+      {b.getNamedAttr("losses", b.getArrayAttr(losses)),
+       b.getNamedAttr("optimizer", optimizerAttr(b, *optimizer, options))});
+}
+
+} // namespace kiln::keras

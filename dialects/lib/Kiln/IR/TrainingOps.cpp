@@ -1,0 +1,176 @@
+// Verifiers and helpers of the training ops (KilnTrainingOps.td).
+#include "kiln/Dialect/Kiln/IR/KilnOps.h"
+
+#include "mlir/Dialect/MLProgram/IR/MLProgram.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/SymbolTable.h"
+
+using namespace mlir;
+using namespace kiln;
+
+namespace {
+RankedTensorType tensorType(Value v) { return cast<RankedTensorType>(v.getType()); }
+
+/// The shape a loss target must have: the prediction's, or without the
+/// class axis for sparse labels.
+SmallVector<int64_t> expectedTargetShape(RankedTensorType prediction, LossKind kind) {
+  SmallVector<int64_t> shape(prediction.getShape());
+  if (kind == LossKind::sparse_categorical_crossentropy)
+    shape.pop_back();
+  return shape;
+}
+
+template <typename Op>
+LogicalResult verifyLossOperands(Op op) {
+  RankedTensorType prediction = tensorType(op.getPrediction());
+  if (prediction.getRank() < 1)
+    return op.emitOpError("prediction must have at least one axis");
+  SmallVector<int64_t> expected = expectedTargetShape(prediction, op.getKind());
+  if (tensorType(op.getTarget()).getShape() != ArrayRef<int64_t>(expected))
+    return op.emitOpError("target must have shape (")
+           << expected << ") for this loss, got " << op.getTarget().getType();
+  if (op.getLabelSmoothing().convertToFloat() < 0 || op.getLabelSmoothing().convertToFloat() > 1)
+    return op.emitOpError("label_smoothing must be in [0, 1]");
+  if (op.getDelta().convertToFloat() <= 0)
+    return op.emitOpError("delta must be positive");
+  return success();
+}
+
+/// Product of all axes but the last.
+int64_t leadingElements(RankedTensorType type) {
+  return type.getNumElements() / std::max<int64_t>(1, type.getShape().back());
+}
+} // namespace
+
+LogicalResult LossOp::verify() {
+  if (failed(verifyLossOperands(*this)))
+    return failure();
+  if (getType().getShape() != ArrayRef<int64_t>{1})
+    return emitOpError("result must be tensor<1xf32>");
+  return success();
+}
+
+LogicalResult LossGradOp::verify() {
+  if (failed(verifyLossOperands(*this)))
+    return failure();
+  if (getType() != getPrediction().getType())
+    return emitOpError("result must have the prediction's type");
+  return success();
+}
+
+LogicalResult DenseGradInputOp::verify() {
+  RankedTensorType dy = tensorType(getResultGrad()), kernel = tensorType(getKernel());
+  RankedTensorType dx = getType();
+  if (kernel.getRank() != 2 || dy.getRank() != dx.getRank() || dy.getRank() < 1 ||
+      dy.getShape().drop_back() != dx.getShape().drop_back() ||
+      dy.getShape().back() != kernel.getDimSize(1) || dx.getShape().back() != kernel.getDimSize(0))
+    return emitOpError("expected (..., units) x (in, units) -> (..., in), got ")
+           << dy << ", " << kernel << " -> " << dx;
+  return success();
+}
+
+int64_t DenseGradInputOp::getFlops() {
+  RankedTensorType kernel = tensorType(getKernel());
+  return 2 * leadingElements(getType()) * kernel.getNumElements();
+}
+
+LogicalResult DenseGradKernelOp::verify() {
+  RankedTensorType x = tensorType(getInput()), dy = tensorType(getResultGrad());
+  RankedTensorType dk = getType();
+  if (dk.getRank() != 2 || x.getRank() < 1 || dy.getRank() < 1 ||
+      leadingElements(x) != leadingElements(dy) || dk.getDimSize(0) != x.getShape().back() ||
+      dk.getDimSize(1) != dy.getShape().back())
+    return emitOpError("expected (..., in) and (..., units) -> (in, units), got ")
+           << x << ", " << dy << " -> " << dk;
+  return success();
+}
+
+int64_t DenseGradKernelOp::getFlops() {
+  return 2 * leadingElements(tensorType(getInput())) * getType().getNumElements();
+}
+
+LogicalResult SumToOp::verify() {
+  ArrayRef<int64_t> in = tensorType(getInput()).getShape(), out = getType().getShape();
+  bool ok = out.size() <= in.size();
+  for (size_t i = 0; ok && i < out.size(); ++i) {
+    int64_t a = in[in.size() - 1 - i], b = out[out.size() - 1 - i];
+    ok = b == a || b == 1;
+  }
+  if (!ok)
+    return emitOpError("result ") << getType() << " is not a shape " << getInput().getType()
+                                  << " broadcasts from";
+  return success();
+}
+
+bool ActivationGradOp::derivableFromResult(ActivationKind kind) {
+  switch (kind) {
+  case ActivationKind::linear:
+  case ActivationKind::relu:
+  case ActivationKind::sigmoid:
+  case ActivationKind::tanh:
+  case ActivationKind::exponential:
+    return true;
+  default:
+    return false;
+  }
+}
+
+bool ActivationGradOp::isDifferentiable(ActivationKind kind) {
+  switch (kind) {
+  case ActivationKind::celu:
+  case ActivationKind::squareplus:
+  case ActivationKind::soft_shrink:
+  case ActivationKind::hard_shrink:
+  case ActivationKind::tanh_shrink:
+  case ActivationKind::sparse_plus:
+  case ActivationKind::sparse_sigmoid:
+  case ActivationKind::threshold:
+  case ActivationKind::hard_sigmoid_keras2:
+    return false;
+  default:
+    return true;
+  }
+}
+
+LogicalResult ActivationGradOp::verify() {
+  if (!isDifferentiable(getKind()))
+    return emitOpError("kiln has no derivative of activation '")
+           << stringifyActivationKind(getKind()) << "' yet";
+  bool parameters = getAlpha() || getMaxValue() || getThreshold();
+  if (getFromResult() && (!derivableFromResult(getKind()) || parameters))
+    return emitOpError("the derivative of '")
+           << stringifyActivationKind(getKind())
+           << (parameters ? "' with parameters" : "'") << " needs the activation's input";
+  return success();
+}
+
+int64_t OptimizerUpdateOp::getNumSlots() {
+  switch (getKind()) {
+  case OptimizerKind::sgd:
+    return getMomentum().convertToFloat() != 0.0f ? 1 : 0;
+  case OptimizerKind::adam:
+  case OptimizerKind::adamw:
+    return getAmsgrad() ? 3 : 2;
+  case OptimizerKind::rmsprop:
+    return 1 + (getMomentum().convertToFloat() > 0.0f ? 1 : 0) + (getCentered() ? 1 : 0);
+  }
+  return 0;
+}
+
+LogicalResult OptimizerUpdateOp::verify() {
+  auto global = SymbolTable::lookupNearestSymbolFrom<ml_program::GlobalOp>(*this, getWeightAttr());
+  if (!global)
+    return emitOpError("weight ") << getWeightAttr() << " is not an ml_program.global";
+  if (!global.getIsMutable())
+    return emitOpError("weight ") << getWeightAttr() << " must be mutable";
+  if (global.getType() != getGradient().getType())
+    return emitOpError("gradient type ") << getGradient().getType()
+                                         << " differs from the weight's " << global.getType();
+  if (getStateOffset() < 0)
+    return emitOpError("state_offset must be non-negative");
+  if (getClipnorm() && getClipnorm()->convertToFloat() <= 0)
+    return emitOpError("clipnorm must be positive");
+  if (getClipvalue() && getClipvalue()->convertToFloat() <= 0)
+    return emitOpError("clipvalue must be positive");
+  return success();
+}

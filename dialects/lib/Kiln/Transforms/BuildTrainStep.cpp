@@ -1,0 +1,264 @@
+// -kiln-build-train-step: reverse-mode differentiation of @forward through
+// the ops' GradientOpInterface, closed by losses and optimizer updates.
+#include "kiln/Dialect/Kiln/IR/KilnOps.h"
+#include "kiln/Dialect/Kiln/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MLProgram/IR/MLProgram.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/StringSet.h"
+
+namespace kiln {
+#define GEN_PASS_DEF_BUILDTRAINSTEP
+#include "kiln/Dialect/Kiln/Transforms/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+
+namespace {
+const llvm::StringSet<> kLossKeys = {"kind", "from_logits", "label_smoothing", "delta", "weight"};
+const llvm::StringSet<> kOptimizerKeys = {
+    "kind",    "learning_rate", "momentum", "nesterov",  "beta_1",   "beta_2",      "epsilon",
+    "rho",     "amsgrad",       "centered", "clipnorm",  "clipvalue", "weight_decay"};
+
+LogicalResult checkKeys(Operation *where, DictionaryAttr dict, const llvm::StringSet<> &keys,
+                        StringRef what) {
+  for (NamedAttribute entry : dict)
+    if (!keys.contains(entry.getName().strref()))
+      return where->emitError("kiln.training: unknown ") << what << " setting '"
+                                                         << entry.getName().strref() << "'";
+  return success();
+}
+
+/// Gradients keyed by the value (or weight) they belong to; a second
+/// contribution is added to the first.
+struct GradientMap {
+  llvm::MapVector<Value, Value> values;
+  llvm::MapVector<StringAttr, Value> weights;
+
+  Value add(OpBuilder &b, Location loc, Value previous, Value grad) {
+    if (!previous)
+      return grad;
+    return kiln::BinaryOp::create(b, loc, grad.getType(), previous, grad,
+                                  kiln::BinaryKind::add);
+  }
+  void addToValue(OpBuilder &b, Location loc, Value v, Value grad) {
+    values[v] = add(b, loc, values.lookup(v), grad);
+  }
+  void addToWeight(OpBuilder &b, Location loc, StringAttr weight, Value grad) {
+    weights[weight] = add(b, loc, weights.lookup(weight), grad);
+  }
+};
+
+struct BuildTrainStepPass : kiln::impl::BuildTrainStepBase<BuildTrainStepPass> {
+  void runOnOperation() override {
+    if (failed(build()))
+      signalPassFailure();
+  }
+
+  LogicalResult build() {
+    ModuleOp module = getOperation();
+    auto training = module->getAttrOfType<DictionaryAttr>(kiln::attr::kTraining);
+    auto forward = module.lookupSymbol<func::FuncOp>(kiln::attr::kForwardFunc);
+    if (!training || !forward)
+      return module.emitError("-kiln-build-train-step needs a @forward function and the "
+                              "module attribute kiln.training");
+    auto losses = training.getAs<ArrayAttr>("losses");
+    auto optimizer = training.getAs<DictionaryAttr>("optimizer");
+    if (!losses || !optimizer || !optimizer.get("kind") || !optimizer.get("learning_rate"))
+      return module.emitError("kiln.training needs `losses` and an `optimizer` with a kind and "
+                              "a learning_rate");
+    if (failed(checkKeys(module, optimizer, kOptimizerKeys, "optimizer")))
+      return failure();
+    if (losses.size() != forward.getNumResults())
+      return module.emitError("kiln.training has ")
+             << losses.size() << " losses for " << forward.getNumResults() << " outputs";
+    for (Attribute loss : losses) {
+      auto dict = dyn_cast<DictionaryAttr>(loss);
+      if (!dict || !dict.getAs<kiln::LossKindAttr>("kind"))
+        return module.emitError("kiln.training: every loss needs a #kiln.loss kind");
+      if (failed(checkKeys(module, dict, kLossKeys, "loss")))
+        return failure();
+    }
+
+    llvm::SetVector<StringAttr> trainable = makeTrainableMutable(module);
+    auto step = cast<func::FuncOp>(forward->clone());
+    step.setName(kiln::attr::kTrainStepFunc);
+    SymbolTable(module).insert(step);
+    return differentiate(step, losses, optimizer, trainable);
+  }
+
+  /// Float weights not marked frozen become mutable; their loads in every
+  /// function become ml_program.global_load.
+  llvm::SetVector<StringAttr> makeTrainableMutable(ModuleOp module) {
+    llvm::SetVector<StringAttr> trainable;
+    for (auto global : module.getOps<ml_program::GlobalOp>()) {
+      auto type = dyn_cast<RankedTensorType>(global.getType());
+      if (!type || !type.getElementType().isF32() || global->hasAttr(kiln::attr::kFrozen))
+        continue;
+      global.setIsMutable(true);
+      trainable.insert(global.getSymNameAttr());
+    }
+    SmallVector<ml_program::GlobalLoadConstOp> loads;
+    module.walk([&](ml_program::GlobalLoadConstOp load) {
+      if (trainable.contains(load.getGlobalAttr().getRootReference()))
+        loads.push_back(load);
+    });
+    for (ml_program::GlobalLoadConstOp load : loads) {
+      OpBuilder b(load);
+      auto mutableLoad = ml_program::GlobalLoadOp::create(b, load.getLoc(), load.getType(),
+                                                          load.getGlobalAttr());
+      load.replaceAllUsesWith(mutableLoad.getResult());
+      load.erase();
+    }
+    return trainable;
+  }
+
+  /// Splits epilogue activations whose derivative needs their input back
+  /// into a kiln.activation, so the gradient can read that input.
+  void unfuseActivations(Block &body) {
+    SmallVector<kiln::ActivationFusionOpInterface> fused;
+    for (Operation &op : body)
+      if (auto f = dyn_cast<kiln::ActivationFusionOpInterface>(op))
+        if (!kiln::ActivationGradOp::derivableFromResult(f.getFusedActivation()))
+          fused.push_back(f);
+    for (kiln::ActivationFusionOpInterface op : fused) {
+      kiln::ActivationKind kind = op.getFusedActivation();
+      op.setFusedActivation(kiln::ActivationKind::linear);
+      Value result = op->getResult(0);
+      OpBuilder b(op->getContext());
+      b.setInsertionPointAfter(op);
+      auto act = kiln::ActivationOp::create(b, op->getLoc(), result,
+                                            kiln::ActivationKindAttr::get(op->getContext(), kind));
+      result.replaceAllUsesExcept(act.getResult(), act);
+    }
+  }
+
+  LogicalResult differentiate(func::FuncOp step, ArrayAttr losses, DictionaryAttr optimizer,
+                              const llvm::SetVector<StringAttr> &trainable) {
+    MLIRContext *ctx = step.getContext();
+    Block &body = step.getBody().front();
+    unfuseActivations(body);
+    auto ret = cast<func::ReturnOp>(body.getTerminator());
+    SmallVector<Value> outputs(ret.getOperands());
+
+    // Values that depend on a trainable weight: only they get gradients.
+    DenseSet<Value> dependsOnWeights;
+    SmallVector<Operation *> forwardOps;
+    for (Operation &op : body.without_terminator()) {
+      forwardOps.push_back(&op);
+      bool depends = false;
+      if (auto load = dyn_cast<ml_program::GlobalLoadOp>(op))
+        depends = trainable.contains(load.getGlobalAttr().getRootReference());
+      else
+        depends = llvm::any_of(op.getOperands(),
+                               [&](Value v) { return dependsOnWeights.contains(v); });
+      if (depends)
+        dependsOnWeights.insert(op.result_begin(), op.result_end());
+    }
+
+    // One target argument per output; the losses and their gradients.
+    OpBuilder b(ret);
+    GradientMap grads;
+    SmallVector<Value> lossValues;
+    auto lossType = RankedTensorType::get({1}, b.getF32Type());
+    for (auto [k, output] : llvm::enumerate(outputs)) {
+      auto settings = cast<DictionaryAttr>(losses[k]);
+      auto kind = settings.getAs<kiln::LossKindAttr>("kind").getValue();
+      auto outputType = cast<RankedTensorType>(output.getType());
+      SmallVector<int64_t> targetShape(outputType.getShape());
+      if (kind == kiln::LossKind::sparse_categorical_crossentropy)
+        targetShape.pop_back();
+      Value target = body.addArgument(RankedTensorType::get(targetShape, b.getF32Type()),
+                                      output.getLoc());
+      SmallVector<NamedAttribute> attrs;
+      for (NamedAttribute entry : settings)
+        if (entry.getName() != "weight")
+          attrs.push_back(entry);
+      OperationState lossState(output.getLoc(), kiln::LossOp::getOperationName(),
+                               ValueRange{output, target}, TypeRange{lossType}, attrs);
+      lossValues.push_back(b.create(lossState)->getResult(0));
+      float weight = 1.0f;
+      if (auto w = settings.getAs<FloatAttr>("weight"))
+        weight = w.getValueAsDouble();
+      if (weight == 0.0f || !dependsOnWeights.contains(output))
+        continue;
+      attrs.push_back(b.getNamedAttr("scale", b.getF32FloatAttr(weight)));
+      OperationState gradState(output.getLoc(), kiln::LossGradOp::getOperationName(),
+                               ValueRange{output, target}, TypeRange{output.getType()}, attrs);
+      grads.addToValue(b, output.getLoc(), output, b.create(gradState)->getResult(0));
+    }
+
+    // Backward, last op first.
+    for (Operation *op : llvm::reverse(forwardOps)) {
+      SmallVector<Value> resultGrads;
+      for (Value r : op->getResults())
+        resultGrads.push_back(grads.values.lookup(r));
+      if (llvm::all_of(resultGrads, [](Value g) { return !g; }))
+        continue;
+      if (auto load = dyn_cast<ml_program::GlobalLoadOp>(op)) {
+        grads.addToWeight(b, op->getLoc(), load.getGlobalAttr().getRootReference(), resultGrads[0]);
+        continue;
+      }
+      if (auto noOp = dyn_cast<kiln::InferenceNoOpInterface>(op)) {
+        if (!isa<kiln::IdentityOp>(op))
+          return op->emitError("kiln cannot train through '")
+                 << op->getName() << "' yet: its training-time randomness is not implemented";
+        grads.addToValue(b, op->getLoc(), noOp.getForwardedValue(), resultGrads[0]);
+        continue;
+      }
+      auto differentiable = dyn_cast<kiln::GradientOpInterface>(op);
+      if (!differentiable)
+        return op->emitError("kiln cannot train through '")
+               << op->getName() << "' yet: it has no gradient";
+      SmallVector<bool> needed;
+      for (Value v : op->getOperands())
+        needed.push_back(dependsOnWeights.contains(v));
+      SmallVector<Value> operandGrads(op->getNumOperands());
+      if (failed(differentiable.buildGradients(b, resultGrads, needed, operandGrads)))
+        return failure();
+      for (auto [operand, grad] : llvm::zip(op->getOperands(), operandGrads))
+        if (grad)
+          grads.addToValue(b, op->getLoc(), operand, grad);
+    }
+
+    // One optimizer step per trained weight, slots one after another.
+    ModuleOp module = getOperation();
+    int64_t stateBytes = 0;
+    for (StringAttr weight : trainable) {
+      Value grad = grads.weights.lookup(weight);
+      if (!grad)
+        continue;
+      SmallVector<NamedAttribute> attrs(optimizer.begin(), optimizer.end());
+      attrs.push_back(b.getNamedAttr("weight", FlatSymbolRefAttr::get(weight)));
+      attrs.push_back(b.getNamedAttr("state_offset", b.getI64IntegerAttr(stateBytes)));
+      OperationState state(grad.getLoc(), kiln::OptimizerUpdateOp::getOperationName(),
+                           ValueRange{grad}, TypeRange{}, attrs);
+      auto update = cast<kiln::OptimizerUpdateOp>(b.create(state));
+      auto type = cast<RankedTensorType>(grad.getType());
+      stateBytes += update.getNumSlots() * kiln::alignBuffer(type.getNumElements() * 4);
+    }
+    module->setAttr(kiln::attr::kStateBytes, b.getI64IntegerAttr(stateBytes));
+
+    func::ReturnOp::create(b, ret.getLoc(), lossValues);
+    ret.erase();
+    SmallVector<Type> argTypes(body.getArgumentTypes());
+    step.setFunctionType(FunctionType::get(ctx, argTypes, TypeRange(lossValues)));
+    // Targets and losses are named like the outputs they belong to.
+    SmallVector<DictionaryAttr> argAttrs;
+    for (unsigned i = 0; i < argTypes.size(); ++i) {
+      unsigned numInputs = argTypes.size() - outputs.size();
+      DictionaryAttr attrs = i < numInputs ? step.getArgAttrDict(i) : nullptr;
+      if (i >= numInputs)
+        if (auto name = step.getResultAttrOfType<StringAttr>(i - numInputs, kiln::attr::kName))
+          attrs = b.getDictionaryAttr(b.getNamedAttr(kiln::attr::kName, name));
+      argAttrs.push_back(attrs ? attrs : b.getDictionaryAttr({}));
+    }
+    step.setAllArgAttrs(argAttrs);
+    return success();
+  }
+};
+} // namespace

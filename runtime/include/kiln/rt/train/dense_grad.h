@@ -1,0 +1,79 @@
+// Backward kernels of Dense: y = x · W (+ b), W stored (in, units) row-major.
+#ifndef KILN_RT_TRAIN_DENSE_GRAD_H
+#define KILN_RT_TRAIN_DENSE_GRAD_H
+
+#include <cstddef>
+
+namespace kiln {
+namespace rt {
+
+/// a · b over n floats in 16 independent partial sums, which the compiler
+/// turns into vector FMAs without reassociating (so the result is the same
+/// at every ISA and thread count), added in a fixed order at the end.
+inline float dot_f32(const float *a, const float *b, std::size_t n) {
+  float acc[16] = {};
+  std::size_t i = 0;
+  for (; i + 16 <= n; i += 16)
+    for (int j = 0; j < 16; ++j)
+      acc[j] += a[i + j] * b[i + j];
+  float tail = 0.0f;
+  for (; i < n; ++i)
+    tail += a[i] * b[i];
+  for (int step = 8; step > 0; step /= 2)
+    for (int j = 0; j < step; ++j)
+      acc[j] += acc[j + step];
+  return acc[0] + tail;
+}
+
+/// dx = dy · Wᵀ: dx[r, i] = dy[r, :] · W[i, :], both rows contiguous.
+inline void dense_grad_input_f32(const float *dy, const float *w, float *dx, std::size_t rows,
+                                 std::size_t in, std::size_t units) {
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t i = 0; i < in; ++i)
+      dx[r * in + i] = dot_f32(dy + r * units, w + i * units, units);
+}
+
+/// dW = xᵀ · dy summed over rows: each row adds the outer product
+/// x[r, :] ⊗ dy[r, :], an axpy per kernel row (contiguous, vectorized).
+inline void dense_grad_kernel_f32(const float *x, const float *dy, float *dw, std::size_t rows,
+                                  std::size_t in, std::size_t units) {
+  for (std::size_t i = 0; i < in * units; ++i)
+    dw[i] = 0.0f;
+  for (std::size_t r = 0; r < rows; ++r) {
+    const float *xr = x + r * in;
+    const float *dyr = dy + r * units;
+    for (std::size_t i = 0; i < in; ++i) {
+      const float xi = xr[i];
+      float *dwi = dw + i * units;
+      for (std::size_t u = 0; u < units; ++u)
+        dwi[u] += xi * dyr[u];
+    }
+  }
+}
+
+/// The reverse of broadcasting: x has the iteration shape (d0..d3), y is
+/// reached with strides ys (0 along summed axes) and holds y_size floats.
+inline void sum_to_f32(const float *x, float *y, std::size_t d0, std::size_t d1,
+                       std::size_t d2, std::size_t d3, std::size_t ys0, std::size_t ys1,
+                       std::size_t ys2, std::size_t ys3, std::size_t y_size) {
+  for (std::size_t i = 0; i < y_size; ++i)
+    y[i] = 0.0f;
+  for (std::size_t i0 = 0; i0 < d0; ++i0)
+    for (std::size_t i1 = 0; i1 < d1; ++i1)
+      for (std::size_t i2 = 0; i2 < d2; ++i2) {
+        const float *xr = x + ((i0 * d1 + i1) * d2 + i2) * d3;
+        float *yr = y + i0 * ys0 + i1 * ys1 + i2 * ys2;
+        if (ys3 == 1) {
+          for (std::size_t i3 = 0; i3 < d3; ++i3)
+            yr[i3] += xr[i3];
+        } else {
+          for (std::size_t i3 = 0; i3 < d3; ++i3)
+            yr[i3 * ys3] += xr[i3];
+        }
+      }
+}
+
+} // namespace rt
+} // namespace kiln
+
+#endif

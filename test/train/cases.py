@@ -1,0 +1,148 @@
+"""Training cases: Keras builds and compiles each model, saves it untrained,
+and records what `train_on_batch` does on fixed batches (no shuffling): the
+loss after every step and the weights after the last. kiln's NAME_train must
+retrace that trajectory (run_case.sh, compare.py).
+
+usage: cases.py --list | --out DIR [CASE...]
+"""
+import argparse
+import os
+
+os.environ.setdefault("KERAS_BACKEND", "jax")
+
+import numpy as np  # noqa: E402
+import keras  # noqa: E402
+from keras import layers  # noqa: E402
+
+BATCH = 8
+STEPS = 10
+
+
+def mlp_sgd_momentum():
+    x = keras.Input((12,), name="x")
+    h = layers.Dense(16, activation="relu", name="hidden")(x)
+    y = layers.Dense(4, activation="softmax", name="probs")(h)
+    m = keras.Model(x, y)
+    m.compile(optimizer=keras.optimizers.SGD(0.1, momentum=0.9), loss="categorical_crossentropy")
+    return m
+
+
+def mlp_adam():
+    x = keras.Input((10,), name="x")
+    h = layers.Dense(32, activation="tanh", name="h1")(x)
+    h = layers.Dense(16, activation="gelu", name="h2")(h)
+    y = layers.Dense(2, name="value")(h)
+    m = keras.Model(x, y)
+    m.compile(optimizer=keras.optimizers.Adam(1e-2), loss="mse")
+    return m
+
+
+def two_outputs_loss_weights():
+    x = keras.Input((9,), name="features")
+    h = layers.Dense(24, activation="silu", name="trunk")(x)
+    a = layers.Dense(5, activation="softmax", name="kind")(h)
+    b = layers.Dense(1, activation="sigmoid", name="flag")(h)
+    m = keras.Model(x, [a, b])
+    m.compile(optimizer=keras.optimizers.RMSprop(5e-3, momentum=0.5),
+              loss=["sparse_categorical_crossentropy", "binary_crossentropy"],
+              loss_weights=[1.0, 0.4])
+    return m
+
+
+def shared_layer():
+    a = keras.Input((6,), name="left")
+    b = keras.Input((6,), name="right")
+    shared = layers.Dense(8, activation="elu", name="shared")
+    s = layers.Add(name="sum")([shared(a), shared(b)])
+    y = layers.Dense(3, name="logits")(s)
+    m = keras.Model([a, b], y)
+    m.compile(optimizer=keras.optimizers.SGD(0.05, momentum=0.8, nesterov=True),
+              loss=keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=0.1))
+    return m
+
+
+def frozen_base():
+    x = keras.Input((8,), name="x")
+    h = layers.Dense(16, activation="relu", name="base1", trainable=False)(x)
+    h = layers.Dense(16, activation="sigmoid", name="base2", trainable=False)(h)
+    y = layers.Dense(1, name="head")(layers.Dense(8, activation="relu", name="neck")(h))
+    m = keras.Model(x, y)
+    m.compile(optimizer=keras.optimizers.AdamW(3e-3, weight_decay=0.01, clipnorm=0.5),
+              loss=keras.losses.Huber(delta=0.5))
+    return m
+
+
+CASES = {f.__name__: f for f in [mlp_sgd_momentum, mlp_adam, two_outputs_loss_weights,
+                                   shared_layer, frozen_base]}
+
+
+def target_for(model, k, rng, n):
+    """Targets matching output k's loss."""
+    loss = model.loss[k] if isinstance(model.loss, (list, tuple)) else model.loss
+    name = loss if isinstance(loss, str) else type(loss).__name__
+    shape = (n,) + tuple(model.outputs[k].shape[1:])
+    classes = shape[-1]
+    if name in ("sparse_categorical_crossentropy",):
+        return rng.integers(0, classes, size=shape[:-1]).astype("int32")
+    if name in ("categorical_crossentropy", "CategoricalCrossentropy"):
+        return np.eye(classes, dtype="float32")[rng.integers(0, classes, size=shape[:-1])]
+    if name in ("binary_crossentropy",):
+        return rng.integers(0, 2, size=shape).astype("float32")
+    return rng.standard_normal(shape).astype("float32")
+
+
+def generate(name, out):
+    keras.utils.set_random_seed(7)
+    model = CASES[name]()
+    case = os.path.join(out, name)
+    os.makedirs(os.path.join(case, "data"), exist_ok=True)
+    os.makedirs(os.path.join(case, "keras", "weights"), exist_ok=True)
+    model.save(os.path.join(case, "model.keras"))
+    rng = np.random.default_rng(3)
+    n = BATCH * STEPS
+    inputs = [rng.standard_normal((n,) + tuple(t.shape[1:])).astype("float32")
+              for t in model.inputs]
+    targets = [target_for(model, k, rng, n) for k in range(len(model.outputs))]
+    input_names = [t._keras_history[0].name for t in model.inputs]
+    for nm, v in zip(input_names + list(model.output_names), inputs + targets):
+        np.save(os.path.join(case, "data", nm + ".npy"), v)
+    # Keras from the saved file, as kiln sees it: compile_config restored.
+    model = keras.saving.load_model(os.path.join(case, "model.keras"))
+    history = []
+    for s in range(STEPS):
+        batch = slice(s * BATCH, (s + 1) * BATCH)
+        xs = [v[batch] for v in inputs]
+        ys = [t[batch] for t in targets]
+        logs = model.train_on_batch(xs if len(xs) > 1 else xs[0], ys if len(ys) > 1 else ys[0],
+                                    return_dict=True)
+        per_output = [logs.get(o + "_loss", np.nan) for o in model.output_names]
+        if len(per_output) == 1:
+            per_output = [logs["loss"]]
+        history.append(per_output + [logs["loss"]])
+    np.save(os.path.join(case, "keras", "losses.npy"), np.array(history, dtype="float32"))
+    for var in model.weights:
+        np.save(os.path.join(case, "keras", "weights", var.path.replace("/", ".") + ".npy"),
+                np.asarray(var.numpy(), dtype="float32"))
+    # Frozen weights must come back bit for bit.
+    with open(os.path.join(case, "keras", "frozen.txt"), "w") as f:
+        for var in model.non_trainable_weights:
+            f.write(var.path.replace("/", ".") + "\n")
+    with open(os.path.join(case, "args.txt"), "w") as f:
+        f.write(f"--batch {BATCH}\n")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--list", action="store_true")
+    parser.add_argument("--out")
+    parser.add_argument("cases", nargs="*")
+    args = parser.parse_args()
+    if args.list:
+        print(";".join(CASES))
+        return
+    for name in args.cases or CASES:
+        generate(name, args.out)
+
+
+if __name__ == "__main__":
+    main()

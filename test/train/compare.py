@@ -1,0 +1,60 @@
+"""Compares kiln's training run with Keras's: every step's losses and the
+final weights within 1e-3 relative; frozen weights bit for bit.
+
+usage: compare.py CASE_DIR KILN_OUT_DIR
+"""
+import os
+import sys
+
+import numpy as np
+
+TOLERANCE = 1e-3
+
+
+def main():
+    case, out = sys.argv[1], sys.argv[2]
+    failures = []
+    keras_losses = np.load(os.path.join(case, "keras", "losses.npy"))
+    kiln_losses = np.load(os.path.join(out, "losses.npy"))
+    if kiln_losses.shape != keras_losses.shape:
+        print(f"losses: kiln {kiln_losses.shape}, keras {keras_losses.shape}")
+        return 1
+    for step, (ours, theirs) in enumerate(zip(kiln_losses, keras_losses)):
+        for k, (a, b) in enumerate(zip(ours, theirs)):
+            if np.isnan(b):
+                continue
+            if not abs(a - b) <= TOLERANCE * abs(b):
+                failures.append(f"step {step + 1} loss {k}: kiln {a:.7g}, keras {b:.7g}")
+    print(f"losses: {len(keras_losses)} steps, last total kiln {kiln_losses[-1][-1]:.6g} "
+          f"keras {keras_losses[-1][-1]:.6g}")
+    with open(os.path.join(case, "keras", "frozen.txt")) as f:
+        frozen = set(f.read().split())
+    keras_dir = os.path.join(case, "keras", "weights")
+    for name in sorted(os.listdir(keras_dir)):
+        theirs = np.load(os.path.join(keras_dir, name))
+        path = os.path.join(out, "weights", name)
+        if not os.path.exists(path):
+            failures.append(f"{name}: kiln wrote no such weight")
+            continue
+        ours = np.load(path)
+        if ours.shape != theirs.shape:
+            failures.append(f"{name}: shape {ours.shape}, keras {theirs.shape}")
+            continue
+        weight = name[:-len(".npy")]
+        if weight in frozen:
+            ok = np.array_equal(ours, theirs)
+            print(f"{weight}: frozen, {'identical' if ok else 'CHANGED'}")
+            if not ok:
+                failures.append(f"{weight}: a frozen weight changed")
+            continue
+        err = float(np.max(np.abs(ours - theirs))) / max(float(np.max(np.abs(theirs))), 1e-6)
+        print(f"{weight}: max error relative to max |keras| {err:.2e}")
+        if not err <= TOLERANCE:
+            failures.append(f"{weight}: relative error {err:.2e} > {TOLERANCE}")
+    for f in failures:
+        print("FAIL", f)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

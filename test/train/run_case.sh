@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# One training case: kiln compiles the saved model with --train, its
+# NAME_train runs the same batches Keras saw, compare.py checks the result.
+# usage: run_case.sh KILN PYTHON CASE_DIR WORK_DIR
+set -euo pipefail
+kiln=$1 python=$2 case=$3 work=$4
+rm -rf "$work"
+mkdir -p "$work"
+read -r -a args < "$case/args.txt"
+"$kiln" compile "$case/model.keras" --train "${args[@]}" --name model -o "$work/build" --emit=exe
+"$work/build/model_train" --data "$case/data" --out "$work/out"
+"$python" "$(dirname "$0")/compare.py" "$case" "$work/out"
