@@ -6,6 +6,10 @@ set -euo pipefail
 kiln=$1 python=$2 case=$3 work=$4
 rm -rf "$work"
 mkdir -p "$work"
+cd "$work"
+# A decoy of the generated weights' name in the working folder: the build
+# must assemble the model's own file, not whatever the folder holds.
+head -c 8192 /dev/urandom > model.weights.bin
 read -r -a args < "$case/args.txt"
 "$kiln" compile "$case/model.keras" --train "${args[@]}" --name model -o "$work/build" --emit=exe
 "$work/build/model_train" --data "$case/data" --out "$work/out"

@@ -139,10 +139,10 @@ void reset_optimizer();
 /// The weights, as Keras "layer.variable" names them, in the blob's order:
 /// rank, shape and whether training updates it (frozen layers do not).
 inline constexpr std::size_t kNumWeights = {};
-extern const char *const kWeightNames[kNumWeights];
-extern const std::size_t kWeightRanks[kNumWeights];
-extern const std::int64_t *const kWeightShapes[kNumWeights];
-extern const bool kWeightTrainable[kNumWeights];
+extern const char *const kWeightNames[];
+extern const std::size_t kWeightRanks[];
+extern const std::int64_t *const kWeightShapes[];
+extern const bool kWeightTrainable[];
 /// Weight w's values, row-major in the shape Keras gives it.
 const float *weight_data(std::size_t w);
 )",
@@ -405,13 +405,18 @@ void predict(const void *const *inputs, float *const *outputs,
 {weightTable}{trainStep}{profile}
 }} // namespace {name}
 
-// The weights: {name}.weights.bin, assembled into {dataKind} data (found on
-// the assembler's include path, -Wa,-I<dir>), 64-byte aligned.
+// The weights: {name}.weights.bin, assembled into {dataKind} data, 64-byte
+// aligned. The assembler looks for the file in its working folder first,
+// then on its include path (-Wa,-I<dir>); builds define KILN_{name}_WEIGHTS_FILE
+// as the file's absolute path, so that no other file of that name is taken.
+#ifndef KILN_{name}_WEIGHTS_FILE
+#define KILN_{name}_WEIGHTS_FILE "{name}.weights.bin"
+#endif
 __asm__(".section {section}\n"
         ".balign 64\n"
         ".globl {symbol}\n"
         "{symbol}:\n"
-        ".incbin \"{name}.weights.bin\"\n"
+        ".incbin \"" KILN_{name}_WEIGHTS_FILE "\"\n"
         ".byte 0\n"
         ".previous\n");
 )",
@@ -541,6 +546,8 @@ target_compile_features({name} PUBLIC cxx_std_17)
 # The assembler finds {name}.weights.bin through its include path.
 target_compile_options({name} PRIVATE -fno-exceptions -fno-rtti
                        "-Wa,-I${{CMAKE_CURRENT_SOURCE_DIR}}")
+target_compile_definitions({name} PRIVATE
+  "KILN_{name}_WEIGHTS_FILE=\"${{CMAKE_CURRENT_SOURCE_DIR}}/{name}.weights.bin\"")
 set_source_files_properties({name}.cpp PROPERTIES
   OBJECT_DEPENDS ${{CMAKE_CURRENT_SOURCE_DIR}}/{name}.weights.bin)
 # The kernels' thread pool (kiln compile --threads) uses std::thread.

@@ -78,9 +78,15 @@ bool buildArtifact(const std::string &dir, const ModelInterface &model, Artifact
 
   // The model itself: no exceptions or RTTI; the assembler needs the folder
   // on its include path for the weights' .incbin.
+  // The weights by absolute path: the assembler would take a file of the
+  // same name in the current folder first.
+  llvm::SmallString<256> weights(base + ".weights.bin");
+  llvm::sys::fs::make_absolute(weights);
   std::vector<std::string> compileModel = compile;
-  compileModel.insert(compileModel.end(), {"-fno-exceptions", "-fno-rtti", "-Wa,-I" + dir,
-                                           "-c", base + ".cpp", "-o", base + ".o"});
+  compileModel.insert(compileModel.end(),
+                      {"-fno-exceptions", "-fno-rtti", "-Wa,-I" + dir,
+                       "-DKILN_" + model.name + "_WEIGHTS_FILE=\"" + weights.str().str() + "\"",
+                       "-c", base + ".cpp", "-o", base + ".o"});
   if (!run(compileModel, error))
     return false;
   if (kind == Artifact::Object)

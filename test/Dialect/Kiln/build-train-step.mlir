@@ -1,0 +1,132 @@
+// RUN: kiln-opt %s -split-input-file -verify-diagnostics -kiln-build-train-step | FileCheck %s
+
+// A two-layer MLP: gradients flow back through softmax, both denses and the
+// relu epilogue (from its result); the first layer's input gets none.
+module attributes {kiln.training = {
+    losses = [{kind = #kiln.loss<categorical_crossentropy>, weight = 1.0 : f32} ],
+    optimizer = {kind = #kiln.optimizer<adam>, learning_rate = 1.0e-3 : f32}}} {
+  // CHECK-DAG: ml_program.global private mutable @h.kernel
+  // CHECK-DAG: ml_program.global private @frozen.bias(dense<{{.*}}>) : tensor<3xf32> {kiln.frozen}
+  ml_program.global private @h.kernel(dense<0.5> : tensor<4x8xf32>) : tensor<4x8xf32>
+  ml_program.global private @o.kernel(dense<0.25> : tensor<8x3xf32>) : tensor<8x3xf32>
+  ml_program.global private @frozen.bias(dense<1.0> : tensor<3xf32>) : tensor<3xf32> {kiln.frozen}
+  // CHECK-LABEL: func.func @forward
+  // CHECK: ml_program.global_load @h.kernel
+  // CHECK: ml_program.global_load_const @frozen.bias
+  func.func @forward(%x: tensor<2x4xf32> {kiln.name = "x"}) -> (tensor<2x3xf32> {kiln.name = "p"}) {
+    %hk = ml_program.global_load_const @h.kernel : tensor<4x8xf32>
+    %h = kiln.dense %x, %hk {activation = #kiln.activation<relu>} : (tensor<2x4xf32>, tensor<4x8xf32>) -> tensor<2x8xf32>
+    %ok = ml_program.global_load_const @o.kernel : tensor<8x3xf32>
+    %fb = ml_program.global_load_const @frozen.bias : tensor<3xf32>
+    %o = kiln.dense %h, %ok, %fb : (tensor<2x8xf32>, tensor<8x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+    %p = kiln.softmax %o : tensor<2x3xf32>
+    return %p : tensor<2x3xf32>
+  }
+  // CHECK-LABEL: func.func @train_step
+  // CHECK-SAME: (%[[X:.*]]: tensor<2x4xf32> {kiln.name = "x"}, %[[T:.*]]: tensor<2x3xf32> {kiln.name = "p"}) -> (tensor<1xf32> {kiln.name = "p"})
+  // CHECK: %[[H:.*]] = kiln.dense %[[X]], %{{.*}} {activation = #kiln.activation<relu>}
+  // CHECK: %[[P:.*]] = kiln.softmax
+  // CHECK: %[[L:.*]] = kiln.loss %[[P]], %[[T]] {kind = #kiln.loss<categorical_crossentropy>}
+  // CHECK: %[[G:.*]] = kiln.loss_grad %[[P]], %[[T]] {kind = #kiln.loss<categorical_crossentropy>}
+  // CHECK: %[[DO:.*]] = kiln.softmax_grad %[[G]], %[[P]]
+  // CHECK: %[[DH:.*]] = kiln.dense_grad_input %[[DO]]
+  // CHECK: %[[DOK:.*]] = kiln.dense_grad_kernel %[[H]], %[[DO]]
+  // CHECK-NOT: kiln.sum_to
+  // CHECK: %[[DZ:.*]] = kiln.activation_grad %[[DH]], %[[H]] {from_result, kind = #kiln.activation<relu>}
+  // CHECK: %[[DHK:.*]] = kiln.dense_grad_kernel %[[X]], %[[DZ]]
+  // CHECK-NOT: kiln.dense_grad_input
+  // CHECK: kiln.optimizer_update %[[DHK]] {kind = #kiln.optimizer<adam>, learning_rate = 1.000000e-03 : f32, weight = @h.kernel}
+  // CHECK: kiln.optimizer_update %[[DOK]] {{{.*}}state_offset = 256 : i64, weight = @o.kernel}
+  // CHECK-NOT: weight = @frozen.bias
+  // CHECK: return %[[L]]
+}
+
+// -----
+
+// A shared weight used twice gets one update with the summed gradient; an
+// activation whose derivative needs its input is split out of the dense.
+module attributes {kiln.training = {
+    losses = [{kind = #kiln.loss<mean_squared_error>, weight = 0.5 : f32} ],
+    optimizer = {kind = #kiln.optimizer<sgd>, learning_rate = 0.1 : f32}}} {
+  ml_program.global private @s.kernel(dense<0.5> : tensor<4x4xf32>) : tensor<4x4xf32>
+  func.func @forward(%a: tensor<2x4xf32>, %b: tensor<2x4xf32>) -> tensor<2x4xf32> {
+    %k = ml_program.global_load_const @s.kernel : tensor<4x4xf32>
+    %y1 = kiln.dense %a, %k {activation = #kiln.activation<gelu>} : (tensor<2x4xf32>, tensor<4x4xf32>) -> tensor<2x4xf32>
+    %y2 = kiln.dense %b, %k : (tensor<2x4xf32>, tensor<4x4xf32>) -> tensor<2x4xf32>
+    %s = kiln.binary %y1, %y2 {kind = #kiln.binary<add>} : (tensor<2x4xf32>, tensor<2x4xf32>) -> tensor<2x4xf32>
+    return %s : tensor<2x4xf32>
+  }
+  // CHECK-LABEL: func.func @train_step
+  // CHECK: %[[Z:.*]] = kiln.dense %{{.*}}, %{{.*}} : (tensor<2x4xf32>, tensor<4x4xf32>) -> tensor<2x4xf32>
+  // CHECK: %[[Y1:.*]] = kiln.activation %[[Z]] {kind = #kiln.activation<gelu>}
+  // CHECK: kiln.loss_grad {{.*}}scale = 5.000000e-01 : f32
+  // CHECK: %[[G2:.*]] = kiln.dense_grad_kernel
+  // CHECK: %[[DZ:.*]] = kiln.activation_grad %{{.*}}, %[[Z]] {kind = #kiln.activation<gelu>}
+  // CHECK: %[[G1:.*]] = kiln.dense_grad_kernel %{{.*}}, %[[DZ]]
+  // CHECK: %[[SUM:.*]] = kiln.binary %[[G2]], %[[G1]] {kind = #kiln.binary<add>}
+  // CHECK: kiln.optimizer_update %[[SUM]] {{{.*}}weight = @s.kernel}
+  // CHECK-NOT: kiln.optimizer_update
+}
+
+// -----
+
+// expected-error @+1 {{-kiln-build-train-step needs a @forward function and the module attribute kiln.training}}
+module {
+  func.func @forward(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
+    return %x : tensor<1x4xf32>
+  }
+}
+
+// -----
+
+// expected-error @+1 {{kiln.training has 2 losses for 1 outputs}}
+module attributes {kiln.training = {
+    losses = [{kind = #kiln.loss<mean_squared_error>}, {kind = #kiln.loss<mean_squared_error>} ],
+    optimizer = {kind = #kiln.optimizer<sgd>, learning_rate = 0.1 : f32}}} {
+  func.func @forward(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
+    return %x : tensor<1x4xf32>
+  }
+}
+
+// -----
+
+// expected-error @+1 {{kiln.training: unknown optimizer setting 'lr'}}
+module attributes {kiln.training = {
+    losses = [{kind = #kiln.loss<mean_squared_error>} ],
+    optimizer = {kind = #kiln.optimizer<sgd>, learning_rate = 0.1 : f32, lr = 0.1 : f32}}} {
+  func.func @forward(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
+    return %x : tensor<1x4xf32>
+  }
+}
+
+// -----
+
+// An op with no gradient on the path to a trained weight is an error that
+// names the layer.
+module attributes {kiln.training = {
+    losses = [{kind = #kiln.loss<mean_squared_error>} ],
+    optimizer = {kind = #kiln.optimizer<sgd>, learning_rate = 0.1 : f32}}} {
+  ml_program.global private @d.kernel(dense<0.5> : tensor<4x4xf32>) : tensor<4x4xf32>
+  func.func @forward(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
+    %k = ml_program.global_load_const @d.kernel : tensor<4x4xf32>
+    %y = kiln.dense %x, %k : (tensor<1x4xf32>, tensor<4x4xf32>) -> tensor<1x4xf32>
+    // expected-error @+1 {{kiln cannot train through 'kiln.layer_norm' yet: it has no gradient}}
+    %n = kiln.layer_norm %y {axis = 1 : i64, epsilon = 1.0e-3 : f32} : (tensor<1x4xf32>) -> tensor<1x4xf32>
+    return %n : tensor<1x4xf32>
+  }
+}
+
+// -----
+
+module attributes {kiln.training = {
+    losses = [{kind = #kiln.loss<mean_squared_error>} ],
+    optimizer = {kind = #kiln.optimizer<sgd>, learning_rate = 0.1 : f32}}} {
+  ml_program.global private @d.kernel(dense<0.5> : tensor<4x4xf32>) : tensor<4x4xf32>
+  func.func @forward(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
+    %k = ml_program.global_load_const @d.kernel : tensor<4x4xf32>
+    %y = kiln.dense %x, %k : (tensor<1x4xf32>, tensor<4x4xf32>) -> tensor<1x4xf32>
+    // expected-error @+1 {{kiln cannot train through 'kiln.dropout' yet: its training-time randomness is not implemented}}
+    %d = kiln.dropout %y {rate = 0.5 : f32} : tensor<1x4xf32>
+    return %d : tensor<1x4xf32>
+  }
+}

@@ -1,0 +1,85 @@
+// RUN: kiln-opt %s -split-input-file -verify-diagnostics | FileCheck %s
+
+// Round trip of the ops training creates.
+ml_program.global private mutable @w(dense<0.5> : tensor<4x3xf32>) : tensor<4x3xf32>
+// CHECK-LABEL: func.func @training_ops
+func.func @training_ops(%x: tensor<2x4xf32>, %p: tensor<2x3xf32>, %t: tensor<2x3xf32>,
+                        %ids: tensor<2xf32>, %k: tensor<4x3xf32>) -> tensor<1xf32> {
+  // CHECK: kiln.loss %{{.*}}, %{{.*}} {from_logits, kind = #kiln.loss<categorical_crossentropy>, label_smoothing = 1.000000e-01 : f32}
+  %l = kiln.loss %p, %t {kind = #kiln.loss<categorical_crossentropy>, from_logits, label_smoothing = 0.1 : f32} : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<1xf32>
+  // CHECK: kiln.loss %{{.*}}, %{{.*}} {kind = #kiln.loss<sparse_categorical_crossentropy>}
+  %s = kiln.loss %p, %ids {kind = #kiln.loss<sparse_categorical_crossentropy>} : (tensor<2x3xf32>, tensor<2xf32>) -> tensor<1xf32>
+  // CHECK: kiln.loss_grad %{{.*}}, %{{.*}} {delta = 5.000000e-01 : f32, kind = #kiln.loss<huber>, scale = 4.000000e-01 : f32}
+  %g = kiln.loss_grad %p, %t {kind = #kiln.loss<huber>, delta = 0.5 : f32, scale = 0.4 : f32} : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>
+  // CHECK: kiln.softmax_grad %{{.*}}, %{{.*}} {log} : tensor<2x3xf32>
+  %sg = kiln.softmax_grad %g, %p {log} : tensor<2x3xf32>
+  // CHECK: kiln.activation_grad %{{.*}}, %{{.*}} {from_result, kind = #kiln.activation<tanh>} : tensor<2x3xf32>
+  %ag = kiln.activation_grad %sg, %p {kind = #kiln.activation<tanh>, from_result} : tensor<2x3xf32>
+  // CHECK: kiln.dense_grad_input %{{.*}}, %{{.*}} : (tensor<2x3xf32>, tensor<4x3xf32>) -> tensor<2x4xf32>
+  %dx = kiln.dense_grad_input %ag, %k : (tensor<2x3xf32>, tensor<4x3xf32>) -> tensor<2x4xf32>
+  // CHECK: kiln.dense_grad_kernel %{{.*}}, %{{.*}} : (tensor<2x4xf32>, tensor<2x3xf32>) -> tensor<4x3xf32>
+  %dk = kiln.dense_grad_kernel %x, %ag : (tensor<2x4xf32>, tensor<2x3xf32>) -> tensor<4x3xf32>
+  // CHECK: kiln.sum_to %{{.*}} : (tensor<2x3xf32>) -> tensor<3xf32>
+  %db = kiln.sum_to %ag : (tensor<2x3xf32>) -> tensor<3xf32>
+  // CHECK: kiln.optimizer_update %{{.*}} {amsgrad, clipnorm = 1.000000e+00 : f32, kind = #kiln.optimizer<adam>, learning_rate = 1.000000e-03 : f32, state_offset = 128 : i64, weight = @w} : tensor<4x3xf32>
+  kiln.optimizer_update %dk {weight = @w, kind = #kiln.optimizer<adam>, learning_rate = 1.0e-3 : f32, amsgrad, clipnorm = 1.0 : f32, state_offset = 128 : i64} : tensor<4x3xf32>
+  return %l : tensor<1xf32>
+}
+
+// -----
+
+func.func @sparse_target_shape(%p: tensor<2x3xf32>, %t: tensor<2x3xf32>) -> tensor<1xf32> {
+  // expected-error @+1 {{target must have shape (2) for this loss, got 'tensor<2x3xf32>'}}
+  %l = kiln.loss %p, %t {kind = #kiln.loss<sparse_categorical_crossentropy>} : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<1xf32>
+  return %l : tensor<1xf32>
+}
+
+// -----
+
+func.func @dense_grad_shapes(%dy: tensor<2x3xf32>, %k: tensor<4x5xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{expected (..., units) x (in, units) -> (..., in)}}
+  %dx = kiln.dense_grad_input %dy, %k : (tensor<2x3xf32>, tensor<4x5xf32>) -> tensor<2x4xf32>
+  return %dx : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @sum_to_not_broadcast(%x: tensor<2x3xf32>) -> tensor<2xf32> {
+  // expected-error @+1 {{result 'tensor<2xf32>' is not a shape 'tensor<2x3xf32>' broadcasts from}}
+  %y = kiln.sum_to %x : (tensor<2x3xf32>) -> tensor<2xf32>
+  return %y : tensor<2xf32>
+}
+
+// -----
+
+func.func @gelu_from_result(%dy: tensor<4xf32>, %y: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{the derivative of 'gelu' needs the activation's input}}
+  %g = kiln.activation_grad %dy, %y {kind = #kiln.activation<gelu>, from_result} : tensor<4xf32>
+  return %g : tensor<4xf32>
+}
+
+// -----
+
+func.func @no_derivative(%dy: tensor<4xf32>, %x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{kiln has no derivative of activation 'celu' yet}}
+  %g = kiln.activation_grad %dy, %x {kind = #kiln.activation<celu>} : tensor<4xf32>
+  return %g : tensor<4xf32>
+}
+
+// -----
+
+ml_program.global private @constant(dense<0.5> : tensor<3xf32>) : tensor<3xf32>
+func.func @immutable_weight(%g: tensor<3xf32>) {
+  // expected-error @+1 {{weight @constant must be mutable}}
+  kiln.optimizer_update %g {weight = @constant, kind = #kiln.optimizer<sgd>, learning_rate = 0.1 : f32} : tensor<3xf32>
+  return
+}
+
+// -----
+
+ml_program.global private mutable @w(dense<0.5> : tensor<3xf32>) : tensor<3xf32>
+func.func @gradient_type(%g: tensor<4xf32>) {
+  // expected-error @+1 {{gradient type 'tensor<4xf32>' differs from the weight's 'tensor<3xf32>'}}
+  kiln.optimizer_update %g {weight = @w, kind = #kiln.optimizer<sgd>, learning_rate = 0.1 : f32} : tensor<4xf32>
+  return
+}

@@ -1,0 +1,189 @@
+// Finite-difference checks of the training kernels (kiln/rt/train): each
+// analytic gradient against central differences of the forward kernel, in
+// double-checked float (step 1e-3, tolerance relative to the gradient).
+#include "kiln/rt/kiln_rt.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <functional>
+#include <random>
+#include <vector>
+
+namespace {
+using Forward = std::function<float(const std::vector<float> &)>;
+
+std::vector<float> randomVector(std::size_t n, unsigned seed, float lo = -1.0f, float hi = 1.0f) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> dist(lo, hi);
+  std::vector<float> v(n);
+  for (float &x : v)
+    x = dist(rng);
+  return v;
+}
+
+/// Central difference of the scalar `f` at x along every coordinate.
+std::vector<float> numericGradient(const Forward &f, std::vector<float> x, float h = 1e-3f) {
+  std::vector<float> g(x.size());
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    float saved = x[i];
+    x[i] = saved + h;
+    double up = f(x);
+    x[i] = saved - h;
+    double down = f(x);
+    x[i] = saved;
+    g[i] = float((up - down) / (2.0 * h));
+  }
+  return g;
+}
+
+void expectClose(const std::vector<float> &analytic, const std::vector<float> &numeric,
+                 float tolerance = 2e-3f) {
+  float scale = 1e-3f;
+  for (float v : numeric)
+    scale = std::max(scale, std::fabs(v));
+  for (std::size_t i = 0; i < analytic.size(); ++i)
+    EXPECT_NEAR(analytic[i], numeric[i], tolerance * scale) << "element " << i;
+}
+
+/// A fixed random projection turns a tensor-valued kernel into a scalar
+/// loss, L = Σ w·y, so dL/dy = w.
+float project(const std::vector<float> &y, const std::vector<float> &w) {
+  double s = 0.0;
+  for (std::size_t i = 0; i < y.size(); ++i)
+    s += double(y[i]) * w[i];
+  return float(s);
+}
+
+template <kiln::rt::Act A>
+void checkActivation(float lo, float hi, bool fromResult) {
+  const std::size_t n = 64;
+  std::vector<float> x = randomVector(n, 1, lo, hi), w = randomVector(n, 2);
+  Forward f = [&](const std::vector<float> &v) {
+    std::vector<float> y(n);
+    for (std::size_t i = 0; i < n; ++i)
+      y[i] = std::isfinite(v[i]) ? kiln::rt::activate<A>(v[i]) : 0.0f;
+    return project(y, w);
+  };
+  std::vector<float> v = x, dx(n);
+  if (fromResult)
+    for (std::size_t i = 0; i < n; ++i)
+      v[i] = kiln::rt::activate<A>(x[i]);
+  kiln::rt::activation_grad_f32<A>(w.data(), v.data(), dx.data(), n, fromResult);
+  // The forward kernels use fast approximations; allow for their error.
+  expectClose(dx, numericGradient(f, x), 5e-3f);
+}
+} // namespace
+
+TEST(TrainingKernels, ActivationDerivatives) {
+  using kiln::rt::Act;
+  // Ranges keep every point away from kinks, where differences are meaningless.
+  checkActivation<Act::relu>(0.1f, 2.0f, true);
+  checkActivation<Act::sigmoid>(-3.0f, 3.0f, true);
+  checkActivation<Act::tanh>(-2.0f, 2.0f, true);
+  checkActivation<Act::exponential>(-2.0f, 2.0f, true);
+  checkActivation<Act::gelu>(-3.0f, 3.0f, false);
+  checkActivation<Act::gelu_tanh>(-3.0f, 3.0f, false);
+  checkActivation<Act::silu>(-3.0f, 3.0f, false);
+  checkActivation<Act::elu>(-3.0f, -0.1f, false);
+  checkActivation<Act::selu>(-3.0f, -0.1f, false);
+  checkActivation<Act::softplus>(-3.0f, 3.0f, false);
+  checkActivation<Act::softsign>(0.1f, 3.0f, false);
+  checkActivation<Act::mish>(-3.0f, 3.0f, false);
+  checkActivation<Act::log_sigmoid>(-3.0f, 3.0f, false);
+  checkActivation<Act::hard_silu>(-2.5f, 2.5f, false);
+  checkActivation<Act::square>(-2.0f, 2.0f, false);
+  checkActivation<Act::sqrt>(0.5f, 3.0f, false);
+  checkActivation<Act::log>(0.5f, 3.0f, false);
+}
+
+TEST(TrainingKernels, SoftmaxGradient) {
+  const std::size_t outer = 3, n = 5, inner = 2, size = outer * n * inner;
+  std::vector<float> x = randomVector(size, 3, -2.0f, 2.0f), w = randomVector(size, 4);
+  for (bool log : {false, true}) {
+    Forward f = [&](const std::vector<float> &v) {
+      std::vector<float> y(size);
+      kiln::rt::softmax_f32(v.data(), y.data(), outer, n, inner, log);
+      return project(y, w);
+    };
+    std::vector<float> y(size), dx(size);
+    kiln::rt::softmax_f32(x.data(), y.data(), outer, n, inner, log);
+    kiln::rt::softmax_grad_f32(w.data(), y.data(), dx.data(), outer, n, inner, log);
+    expectClose(dx, numericGradient(f, x));
+  }
+}
+
+TEST(TrainingKernels, DenseGradients) {
+  const std::size_t rows = 3, in = 7, units = 20;
+  std::vector<float> x = randomVector(rows * in, 5), k = randomVector(in * units, 6),
+                     w = randomVector(rows * units, 7);
+  auto forward = [&](const std::vector<float> &xv, const std::vector<float> &kv) {
+    std::vector<float> y(rows * units);
+    kiln::rt::dense_f32<kiln::rt::Act::linear>(xv.data(), kv.data(), nullptr, y.data(), rows,
+                                               in, units);
+    return project(y, w);
+  };
+  std::vector<float> dx(rows * in), dk(in * units);
+  kiln::rt::dense_grad_input_f32(w.data(), k.data(), dx.data(), rows, in, units);
+  kiln::rt::dense_grad_kernel_f32(x.data(), w.data(), dk.data(), rows, in, units);
+  expectClose(dx, numericGradient([&](const std::vector<float> &v) { return forward(v, k); }, x));
+  expectClose(dk, numericGradient([&](const std::vector<float> &v) { return forward(x, v); }, k));
+}
+
+TEST(TrainingKernels, SumToIsTheBroadcastAdjoint) {
+  // (2, 3, 4) summed to (2, 1, 4): the adjoint of broadcasting along axis 1.
+  std::vector<float> x = randomVector(24, 8), y(8);
+  kiln::rt::sum_to_f32(x.data(), y.data(), 1, 2, 3, 4, 0, 4, 0, 1, 8);
+  for (std::size_t a = 0; a < 2; ++a)
+    for (std::size_t c = 0; c < 4; ++c) {
+      float expected = 0.0f;
+      for (std::size_t b = 0; b < 3; ++b)
+        expected += x[(a * 3 + b) * 4 + c];
+      EXPECT_FLOAT_EQ(y[a * 4 + c], expected);
+    }
+}
+
+namespace {
+template <kiln::rt::Loss L>
+void checkLoss(bool fromLogits, float smoothing, std::vector<float> pred,
+               const std::vector<float> &target, std::size_t rows, std::size_t n) {
+  Forward f = [&](const std::vector<float> &p) {
+    float loss = 0.0f;
+    kiln::rt::loss_f32<L>(p.data(), target.data(), &loss, rows, n, fromLogits, smoothing, 0.7f);
+    return loss;
+  };
+  std::vector<float> grad(rows * n);
+  kiln::rt::loss_grad_f32<L>(pred.data(), target.data(), grad.data(), rows, n, fromLogits,
+                             smoothing, 0.7f, 0.5f);
+  std::vector<float> numeric = numericGradient(f, pred, 1e-3f);
+  for (float &v : numeric)
+    v *= 0.5f; // the scale given to loss_grad_f32
+  expectClose(grad, numeric);
+}
+} // namespace
+
+TEST(TrainingKernels, LossGradients) {
+  using kiln::rt::Loss;
+  const std::size_t rows = 4, n = 3;
+  std::vector<float> logits = randomVector(rows * n, 9, -2.0f, 2.0f);
+  std::vector<float> values = randomVector(rows * n, 10), target = randomVector(rows * n, 11);
+  // Probabilities: softmax rows, and independent sigmoids.
+  std::vector<float> probs(rows * n), sig(rows * n), onehot(rows * n, 0.0f), binary(rows * n);
+  kiln::rt::softmax_f32(logits.data(), probs.data(), rows, n, 1, false);
+  std::vector<float> ids{2, 0, 1, 2};
+  for (std::size_t i = 0; i < rows * n; ++i) {
+    sig[i] = 1.0f / (1.0f + std::exp(-logits[i]));
+    binary[i] = target[i] > 0.0f ? 1.0f : 0.0f;
+  }
+  for (std::size_t r = 0; r < rows; ++r)
+    onehot[r * n + std::size_t(ids[r])] = 1.0f;
+  checkLoss<Loss::mean_squared_error>(false, 0.0f, values, target, rows, n);
+  checkLoss<Loss::mean_absolute_error>(false, 0.0f, values, target, rows, n);
+  checkLoss<Loss::huber>(false, 0.0f, values, target, rows, n);
+  checkLoss<Loss::binary_crossentropy>(false, 0.1f, sig, binary, rows, n);
+  checkLoss<Loss::binary_crossentropy>(true, 0.0f, logits, binary, rows, n);
+  checkLoss<Loss::categorical_crossentropy>(false, 0.0f, probs, onehot, rows, n);
+  checkLoss<Loss::categorical_crossentropy>(true, 0.2f, logits, onehot, rows, n);
+  checkLoss<Loss::sparse_categorical_crossentropy>(false, 0.0f, probs, ids, rows, n);
+  checkLoss<Loss::sparse_categorical_crossentropy>(true, 0.0f, logits, ids, rows, n);
+}
