@@ -124,8 +124,11 @@ inline constexpr std::size_t kTrainStateBytes = {state};
 /// optimizer state are shared); `arena` as for predict.
 void train_step(const void *const *inputs, const float *const *targets, float *losses,
                 void *arena{arenaDefault});
-/// Steps taken so far (Keras's optimizer.iterations).
+/// Steps taken so far (Keras's optimizer.iterations), settable to resume.
 std::int64_t iterations();
+void set_iterations(std::int64_t steps);
+/// The optimizer's slots, kTrainStateBytes bytes (to checkpoint and resume).
+unsigned char *optimizer_state();
 /// Clears the optimizer state and the step count (the weights stay).
 void reset_optimizer();
 )",
@@ -375,6 +378,8 @@ void train_step(const void *const *inputs, const float *const *targets, float *l
 }}
 
 std::int64_t iterations() {{ return kiln_train_iterations; }}
+void set_iterations(std::int64_t steps) {{ kiln_train_iterations = steps; }}
+unsigned char *optimizer_state() {{ return kiln_train_state; }}
 
 void reset_optimizer() {{
   std::memset(kiln_train_state, 0, sizeof kiln_train_state);
@@ -500,7 +505,9 @@ int main(int argc, char **argv) {{
   const kiln::rt::ModelInfo model = {info};
   const kiln::rt::TrainInfo train{{&model, kTargets, &{name}::train_step, {name}::kNumWeights,
                                   {name}::kWeightNames, {name}::kWeightRanks,
-                                  {name}::kWeightShapes, &{name}::mutable_weight_data}};
+                                  {name}::kWeightShapes, &{name}::mutable_weight_data,
+                                  &{name}::optimizer_state, {name}::kTrainStateBytes,
+                                  &{name}::iterations, &{name}::set_iterations}};
   return kiln::rt::trainMain(argc, argv, train);
 }}
 )",

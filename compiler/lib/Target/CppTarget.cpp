@@ -158,8 +158,10 @@ FailureOr<ModelInterface> readModelInterface(ModuleOp module, const std::string 
   for (auto global : module.getOps<ml_program::GlobalOp>())
     if (auto offset = global->getAttrOfType<IntegerAttr>(attr::kWeightOffset)) {
       auto type = cast<RankedTensorType>(global.getType());
+      auto path = global->getAttrOfType<StringAttr>(attr::kWeightPath);
       model.weights.push_back({global.getSymName().str(), offset.getInt(),
-                               std::vector<int64_t>(type.getShape()), global.getIsMutable()});
+                               std::vector<int64_t>(type.getShape()), global.getIsMutable(),
+                               path ? path.str() : ""});
     }
   if (failed(readTraining(module, model, error)))
     return failure();

@@ -42,13 +42,16 @@ struct CompileRequest {
 
 /// Compiles a model as far as `request.emit`; returns the exit code. On
 /// success with emit >= Cpp, `nameOut` receives the generated name.
-int compileModel(const CompileRequest &request, std::string *nameOut = nullptr);
+/// `modelOut`, when given, receives the generated interface.
+int compileModel(const CompileRequest &request, std::string *nameOut = nullptr,
+                 ModelInterface *modelOut = nullptr);
 
 int compileCommand(int argc, char **argv);
 int runCommand(int argc, char **argv);
 int summaryCommand(int argc, char **argv);
 int plotCommand(int argc, char **argv);
 int benchCommand(int argc, char **argv);
+int trainCommand(int argc, char **argv);
 int diffCommand(int argc, char **argv);
 
 /// Runs `argv` (argv[0] found on PATH when not a path); returns its exit

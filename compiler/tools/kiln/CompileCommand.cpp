@@ -138,7 +138,7 @@ void printStats(const ModelInterface &model, const std::vector<PassCensus> &pass
 }
 } // namespace
 
-int compileModel(const CompileRequest &request, std::string *nameOut) {
+int compileModel(const CompileRequest &request, std::string *nameOut, ModelInterface *modelOut) {
   std::string name = request.name.empty() ? identifierFor(request.modelPath) : request.name;
   if (!isIdentifier(name))
     return reportError("--name '" + name + "' is not a C++ identifier");
@@ -246,6 +246,8 @@ int compileModel(const CompileRequest &request, std::string *nameOut) {
   }
   if (nameOut)
     *nameOut = name;
+  if (modelOut)
+    *modelOut = *model;
   return 0;
 }
 

@@ -20,6 +20,8 @@ commands:
   compile MODEL -o DIR [--emit=kiln|kiln-opt|emitc|cpp|obj|lib|exe] [--name NAME]
           [--batch N] [--input-shape NAME=D1x...xDk] [--outputs LAYER,...]
           [--cxx-flags FLAGS] [--stats] [--threads N] [--target=TRIPLE] [--profile]
+          [--train [--loss NAME] [--optimizer NAME] [--learning-rate F]
+          [--freeze LAYER,...]]
   run     MODEL --input NAME=FILE.npy ... --output-dir OUT [--batch N]
           [--input-shape NAME=D1x...xDk] [--threads N]
   summary MODEL [--json]
@@ -28,6 +30,9 @@ commands:
           [--input-shape NAME=D1x...xDk] [--min-time S]
   diff    MODEL --input NAME=FILE.npy ... [--reference FILE.npz]
           [--tolerance T] [--python PYTHON]
+  train   MODEL --data DIR -o OUT.keras [--epochs E] [--batch-size B]
+          [--shuffle|--no-shuffle] [--seed S] [--loss NAME] [--optimizer NAME]
+          [--learning-rate F] [--freeze LAYER,...]
 
 `kiln <command> --help` lists a command's options.
 )";
@@ -78,6 +83,8 @@ int main(int argc, char **argv) {
     return kiln::cli::plotCommand(n, args.data());
   if (command == "bench")
     return kiln::cli::benchCommand(n, args.data());
+  if (command == "train")
+    return kiln::cli::trainCommand(n, args.data());
   if (command == "diff")
     return kiln::cli::diffCommand(n, args.data());
   return kiln::cli::reportError("unknown command '" + command + "'; run `kiln --help`");

@@ -36,6 +36,7 @@ struct WeightInterface {
   int64_t offset = 0; // bytes into the blob
   std::vector<int64_t> shape;
   bool trainable = false;
+  std::string path; // its dataset in the model's weights file (training builds)
 };
 
 /// The training half of a module built with kiln compile --train.

@@ -456,6 +456,7 @@ OwningOpRef<ModuleOp> buildModule(MLIRContext &context, const ModelSpec &spec,
 
   WeightCache weights(*module);
   weights.frozenLayers.insert(options.training.freeze.begin(), options.training.freeze.end());
+  weights.recordPaths = options.training.enabled;
   llvm::DenseMap<Value, Value> masks;
   ModelBuilder top(builder, weights, masks, spec, store, "", /*trainable=*/true);
   SmallVector<Value> args(body->getArguments().begin(), body->getArguments().end());

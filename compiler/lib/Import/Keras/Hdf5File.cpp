@@ -182,6 +182,7 @@ Hdf5Dataset Hdf5File::readFloatDataset(const std::string &path) const {
   std::vector<hsize_t> dims(rank);
   H5Sget_simple_extent_dims(space, dims.data(), nullptr);
   Hdf5Dataset out;
+  out.path = path;
   uint64_t count = 1;
   for (hsize_t d : dims) {
     out.shape.push_back(int64_t(d));

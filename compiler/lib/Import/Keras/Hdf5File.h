@@ -11,6 +11,7 @@
 namespace kiln::keras {
 
 struct Hdf5Dataset {
+  std::string path; // in its file
   std::vector<int64_t> shape;
   std::vector<float> values;
 };

@@ -60,6 +60,10 @@ Value WeightCache::load(OpBuilder &b, Location loc, const WeightStore &store,
     // --freeze: training leaves them as they are.
     if (!trainable || frozenLayers.count(layer.name))
       global->setAttr(attr::kFrozen, UnitAttr::get(b.getContext()));
+    // Where kiln train writes the trained value back (same elements in the
+    // same order, whatever shape the layer uses it in).
+    if (recordPaths && !data.path.empty())
+      global->setAttr(attr::kWeightPath, StringAttr::get(b.getContext(), data.path));
     it = symbols.emplace(key, global.getSymName().str()).first;
     (trainable ? params[owner].trainable : params[owner].nonTrainable) += type.getNumElements();
   }

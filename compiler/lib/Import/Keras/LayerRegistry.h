@@ -51,6 +51,8 @@ public:
   std::string owner;
   /// Layers whose weights training must not change (kiln compile --freeze).
   std::set<std::string> frozenLayers;
+  /// Record each weight's dataset path (kiln.weight_path), for kiln train.
+  bool recordPaths = false;
 
 private:
   mlir::ModuleOp module;

@@ -7,8 +7,13 @@
 #include "kiln/rt/harness.h"
 
 #include <cstdio>
+#include <algorithm>
+#include <chrono>
 #include <cstdlib>
+#include <cstring>
+#include <random>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 namespace kiln {
@@ -25,9 +30,86 @@ struct TrainInfo {
   const std::size_t *weight_ranks;
   const std::int64_t *const *weight_shapes;
   float *(*weight_data)(std::size_t w);
+  unsigned char *(*optimizer_state)();
+  std::size_t optimizer_state_bytes;
+  std::int64_t (*iterations)();
+  void (*set_iterations)(std::int64_t steps);
 };
 
 namespace detail {
+/// Renames `temp` over `path` (one step: readers see the old or the new file).
+inline bool commit(const std::string &temp, const std::string &path, std::string &error) {
+  if (std::rename(temp.c_str(), path.c_str()) != 0) {
+    error = "cannot write '" + path + "'";
+    return false;
+  }
+  return true;
+}
+
+/// DIR/optimizer.bin: "KILNOPT1", the step count, the slots' byte count, the slots.
+inline bool writeOptimizer(const std::string &dir, const TrainInfo &info, std::string &error) {
+  std::string path = dir + "/optimizer.bin", temp = path + ".tmp";
+  FILE *f = std::fopen(temp.c_str(), "wb");
+  std::int64_t steps = info.iterations();
+  std::uint64_t bytes = info.optimizer_state_bytes;
+  bool ok = f && std::fwrite("KILNOPT1", 1, 8, f) == 8 &&
+            std::fwrite(&steps, sizeof steps, 1, f) == 1 &&
+            std::fwrite(&bytes, sizeof bytes, 1, f) == 1 &&
+            std::fwrite(info.optimizer_state(), 1, bytes, f) == bytes;
+  if (f && std::fclose(f) != 0)
+    ok = false;
+  if (!ok) {
+    error = "cannot write '" + temp + "'";
+    return false;
+  }
+  return commit(temp, path, error);
+}
+
+inline bool readOptimizer(const std::string &dir, const TrainInfo &info, std::string &error) {
+  std::string path = dir + "/optimizer.bin";
+  FILE *f = std::fopen(path.c_str(), "rb");
+  if (!f) {
+    error = "cannot open '" + path + "'";
+    return false;
+  }
+  char magic[8];
+  std::int64_t steps = 0;
+  std::uint64_t bytes = 0;
+  bool ok = std::fread(magic, 1, 8, f) == 8 && std::string(magic, 8) == "KILNOPT1" &&
+            std::fread(&steps, sizeof steps, 1, f) == 1 &&
+            std::fread(&bytes, sizeof bytes, 1, f) == 1 && bytes == info.optimizer_state_bytes &&
+            std::fread(info.optimizer_state(), 1, bytes, f) == bytes;
+  std::fclose(f);
+  if (!ok) {
+    error = "'" + path + "' is not this model's optimizer state";
+    return false;
+  }
+  info.set_iterations(steps);
+  return true;
+}
+
+/// Keras's progress line: "7/10 ━━━━━━━━━━━━━━──────── 0s 3ms/step - loss: 0.4
+/// ...", the losses averaged over the epoch so far (per output too when
+/// there are several). On a terminal it is redrawn after every step.
+inline void printProgress(const ModelInfo &m, std::size_t done, std::size_t total,
+                          std::chrono::steady_clock::time_point start,
+                          const std::vector<double> &sums, bool redraw) {
+  const int width = 20;
+  int filled = int(width * done / total);
+  std::string bar;
+  for (int i = 0; i < width; ++i)
+    bar += i < filled ? "\u2501" : "\u2500";
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("%s%zu/%zu %s %.0fs %.0fms/step", redraw ? "\r" : "", done, total, bar.c_str(),
+              seconds, 1000.0 * seconds / double(done));
+  if (m.num_outputs > 1)
+    for (std::size_t k = 0; k < m.num_outputs; ++k)
+      std::printf(" - %s_loss: %.4f", m.outputs[k].name, sums[k] / double(done));
+  std::printf(" - loss: %.4f", sums[m.num_outputs] / double(done));
+  std::fflush(stdout);
+}
+
 /// Reads DIR/NAME.npy as (N, *shape) with the tensor's element type.
 inline bool readSamples(const std::string &dir, const TensorInfo &t, NpyArray &array,
                         std::size_t &samples, std::string &error) {
@@ -50,13 +132,18 @@ inline bool readSamples(const std::string &dir, const TensorInfo &t, NpyArray &a
 }
 } // namespace detail
 
-/// usage: NAME_train --data DIR --out DIR [--epochs E] [--steps S]
+/// usage: NAME_train --data DIR --out DIR [--epochs E] [--steps S] [--load DIR]
+///                   [--shuffle-seed S] [--first-epoch N --total-epochs T]
 /// Batches follow the files' order (no shuffling); a last partial batch is
-/// skipped, since the batch size is fixed at compile time.
+/// skipped, since the batch size is fixed at compile time. --load starts
+/// from the weights and optimizer state an earlier run wrote to its --out;
+/// --first-epoch and --total-epochs only number the progress lines.
 inline int trainMain(int argc, char **argv, const TrainInfo &info) {
   const ModelInfo &m = *info.model;
-  std::string dataDir, outDir;
-  long epochs = 1, maxSteps = -1;
+  std::string dataDir, outDir, loadDir;
+  long epochs = 1, maxSteps = -1, firstEpoch = 1, totalEpochs = 0;
+  bool shuffle = false;
+  unsigned long long seed = 0;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     auto value = [&](const char *flag) -> const char * {
@@ -78,6 +165,15 @@ inline int trainMain(int argc, char **argv, const TrainInfo &info) {
       epochs = std::strtol(v, nullptr, 10);
     } else if (const char *v = value("--steps")) {
       maxSteps = std::strtol(v, nullptr, 10);
+    } else if (const char *v = value("--shuffle-seed")) {
+      shuffle = true;
+      seed = std::strtoull(v, nullptr, 10);
+    } else if (const char *v = value("--load")) {
+      loadDir = v;
+    } else if (const char *v = value("--first-epoch")) {
+      firstEpoch = std::strtol(v, nullptr, 10);
+    } else if (const char *v = value("--total-epochs")) {
+      totalEpochs = std::strtol(v, nullptr, 10);
     } else {
       return detail::fail(m, "unknown argument '" + arg + "'");
     }
@@ -86,6 +182,25 @@ inline int trainMain(int argc, char **argv, const TrainInfo &info) {
     return detail::fail(m, "--data and --out are required");
   if (epochs < 1)
     return detail::fail(m, "--epochs must be at least 1");
+  if (totalEpochs < 1)
+    totalEpochs = firstEpoch - 1 + epochs;
+  if (!loadDir.empty()) {
+    for (std::size_t w = 0; w < info.num_weights; ++w) {
+      NpyArray array;
+      std::string path = loadDir + "/weights/" + info.weight_names[w] + ".npy", error;
+      if (!readNpy(path, array, error))
+        return detail::fail(m, error);
+      bool ok = array.shape.size() == info.weight_ranks[w];
+      for (std::size_t d = 0; ok && d < info.weight_ranks[w]; ++d)
+        ok = array.shape[d] == info.weight_shapes[w][d];
+      if (!ok)
+        return detail::fail(m, "'" + path + "' does not have the weight's shape");
+      std::copy(array.data.begin(), array.data.end(), info.weight_data(w));
+    }
+    std::string error;
+    if (!detail::readOptimizer(loadDir, info, error))
+      return detail::fail(m, error);
+  }
 
   // Inputs by input name, targets by output name.
   std::size_t samples = 0;
@@ -141,38 +256,80 @@ inline int trainMain(int argc, char **argv, const TrainInfo &info) {
   std::vector<float> losses(numLosses);
   std::vector<const void *> inPtrs(m.num_inputs);
   std::vector<const float *> targetPtrs(m.num_outputs);
+  // With --shuffle-seed, each epoch visits the samples in its own seeded
+  // order (like Keras's shuffle=True), gathered into batch buffers.
+  std::vector<std::size_t> order(samples);
+  for (std::size_t i = 0; i < samples; ++i)
+    order[i] = i;
+  std::vector<std::vector<unsigned char>> inBatch(m.num_inputs);
+  std::vector<std::vector<float>> targetBatch(m.num_outputs);
+  for (std::size_t k = 0; k < m.num_inputs; ++k)
+    inBatch[k].resize(m.batch * inBytes[k]);
+  for (std::size_t k = 0; k < m.num_outputs; ++k)
+    targetBatch[k].resize(m.batch * info.targets[k].size);
+  const bool interactive = ::isatty(::fileno(stdout));
   long step = 0;
   for (long e = 0; e < epochs && step != maxSteps; ++e) {
-    std::printf("Epoch %ld/%ld\n", e + 1, epochs);
-    double sum = 0.0;
+    std::printf("Epoch %ld/%ld\n", firstEpoch + e, totalEpochs);
+    if (shuffle) {
+      std::mt19937_64 rng(seed + std::uint64_t(firstEpoch + e));
+      std::shuffle(order.begin(), order.end(), rng);
+    }
+    std::vector<double> sums(numLosses, 0.0);
+    const auto start = std::chrono::steady_clock::now();
     std::size_t b = 0;
     for (; b < batches && step != maxSteps; ++b, ++step) {
-      for (std::size_t k = 0; k < m.num_inputs; ++k)
+      for (std::size_t k = 0; k < m.num_inputs; ++k) {
         inPtrs[k] = inBase[k] + b * m.batch * inBytes[k];
-      for (std::size_t k = 0; k < m.num_outputs; ++k)
-        targetPtrs[k] = targets[k].data.data() + b * m.batch * info.targets[k].size;
+        if (!shuffle)
+          continue;
+        for (std::size_t i = 0; i < m.batch; ++i)
+          std::memcpy(inBatch[k].data() + i * inBytes[k],
+                      inBase[k] + order[b * m.batch + i] * inBytes[k], inBytes[k]);
+        inPtrs[k] = inBatch[k].data();
+      }
+      for (std::size_t k = 0; k < m.num_outputs; ++k) {
+        const std::size_t size = info.targets[k].size;
+        targetPtrs[k] = targets[k].data.data() + b * m.batch * size;
+        if (!shuffle)
+          continue;
+        for (std::size_t i = 0; i < m.batch; ++i)
+          std::memcpy(targetBatch[k].data() + i * size,
+                      targets[k].data.data() + order[b * m.batch + i] * size,
+                      size * sizeof(float));
+        targetPtrs[k] = targetBatch[k].data();
+      }
       info.train_step(inPtrs.data(), targetPtrs.data(), losses.data(), aligned);
       history.insert(history.end(), losses.begin(), losses.end());
-      sum += losses[m.num_outputs];
-      std::printf("\r%zu/%zu - loss: %.4f", b + 1, batches, sum / double(b + 1));
-      std::fflush(stdout);
+      for (std::size_t k = 0; k < numLosses; ++k)
+        sums[k] += losses[k];
+      if (interactive || b + 1 == batches || step + 1 == maxSteps)
+        detail::printProgress(m, b + 1, batches, start, sums, interactive);
     }
     std::printf("\n");
   }
 
   ::mkdir(outDir.c_str(), 0777);
   ::mkdir((outDir + "/weights").c_str(), 0777);
+  // Each file through a temporary and a rename: an interrupted run leaves
+  // whole files only.
   std::string error;
-  if (!writeNpy(outDir + "/losses.npy", {std::int64_t(step), std::int64_t(numLosses)},
-                history.data(), error))
+  auto write = [&](const std::string &path, const std::vector<std::int64_t> &shape,
+                   const float *data) {
+    return writeNpy(path + ".tmp", shape, data, error) &&
+           detail::commit(path + ".tmp", path, error);
+  };
+  if (!write(outDir + "/losses.npy", {std::int64_t(step), std::int64_t(numLosses)},
+             history.data()))
     return detail::fail(m, error);
   for (std::size_t w = 0; w < info.num_weights; ++w) {
     std::vector<std::int64_t> shape(info.weight_shapes[w],
                                     info.weight_shapes[w] + info.weight_ranks[w]);
-    if (!writeNpy(outDir + "/weights/" + info.weight_names[w] + ".npy", shape,
-                  info.weight_data(w), error))
+    if (!write(outDir + "/weights/" + info.weight_names[w] + ".npy", shape, info.weight_data(w)))
       return detail::fail(m, error);
   }
+  if (!detail::writeOptimizer(outDir, info, error))
+    return detail::fail(m, error);
   return 0;
 }
 

@@ -38,6 +38,8 @@ inline constexpr const char kProfile[] = "kiln.profile";
 inline constexpr const char kTraining[] = "kiln.training";
 /// On a weight global: not trained (trainable: false, kiln compile --freeze).
 inline constexpr const char kFrozen[] = "kiln.frozen";
+/// On a weight global: its dataset in the model's weights file (training).
+inline constexpr const char kWeightPath[] = "kiln.weight_path";
 /// On the module: bytes of persistent optimizer state (slots).
 inline constexpr const char kStateBytes[] = "kiln.state_bytes";
 /// Names of the functions of a training module.
