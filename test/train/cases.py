@@ -72,8 +72,41 @@ def frozen_base():
     return m
 
 
+def cnn_batchnorm():
+    x = keras.Input((10, 10, 3), name="image")
+    h = layers.Conv2D(8, 3, padding="same", name="conv1")(x)
+    h = layers.BatchNormalization(name="bn1")(h)
+    h = layers.Activation("relu", name="relu1")(h)
+    h = layers.MaxPooling2D(2, name="pool")(h)
+    h = layers.Conv2D(12, 3, strides=2, use_bias=False, name="conv2")(h)
+    h = layers.BatchNormalization(center=False, momentum=0.9, name="bn2")(h)
+    h = layers.DepthwiseConv2D(2, activation="tanh", name="depthwise")(h)
+    h = layers.GlobalAveragePooling2D(name="gap")(h)
+    y = layers.Dense(3, activation="softmax", name="probs")(h)
+    m = keras.Model(x, y)
+    m.compile(optimizer=keras.optimizers.SGD(0.05, momentum=0.9),
+              loss="categorical_crossentropy")
+    return m
+
+
+def finetune_frozen_cnn():
+    base_in = keras.Input((8, 8, 2))
+    b = layers.Conv2D(6, 3, padding="same", activation="relu", name="base_conv")(base_in)
+    b = layers.BatchNormalization(name="base_bn")(b)
+    b = layers.AveragePooling2D(2, name="base_pool")(b)
+    base = keras.Model(base_in, b, name="base")
+    base.trainable = False
+    x = keras.Input((8, 8, 2), name="image")
+    h = layers.Flatten(name="flatten")(base(x))
+    y = layers.Dense(1, name="score")(layers.Dense(12, activation="relu", name="head")(h))
+    m = keras.Model(x, y)
+    m.compile(optimizer=keras.optimizers.Adam(5e-3), loss="mae")
+    return m
+
+
 CASES = {f.__name__: f for f in [mlp_sgd_momentum, mlp_adam, two_outputs_loss_weights,
-                                   shared_layer, frozen_base]}
+                                   shared_layer, frozen_base, cnn_batchnorm,
+                                   finetune_frozen_cnn]}
 
 
 def target_for(model, k, rng, n):
@@ -108,6 +141,7 @@ def generate(name, out):
         np.save(os.path.join(case, "data", nm + ".npy"), v)
     # Keras from the saved file, as kiln sees it: compile_config restored.
     model = keras.saving.load_model(os.path.join(case, "model.keras"))
+    initial = {var.path: np.array(var.numpy()) for var in model.weights}
     history = []
     for s in range(STEPS):
         batch = slice(s * BATCH, (s + 1) * BATCH)
@@ -123,10 +157,12 @@ def generate(name, out):
     for var in model.weights:
         np.save(os.path.join(case, "keras", "weights", var.path.replace("/", ".") + ".npy"),
                 np.asarray(var.numpy(), dtype="float32"))
-    # Frozen weights must come back bit for bit.
+    # Weights fit leaves alone (frozen layers) must come back bit for bit;
+    # moving statistics are non-trainable too, but move.
     with open(os.path.join(case, "keras", "frozen.txt"), "w") as f:
         for var in model.non_trainable_weights:
-            f.write(var.path.replace("/", ".") + "\n")
+            if np.array_equal(initial[var.path], var.numpy()):
+                f.write(var.path.replace("/", ".") + "\n")
     with open(os.path.join(case, "args.txt"), "w") as f:
         f.write(f"--batch {BATCH}\n")
 

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <functional>
 #include <random>
+#include <type_traits>
 #include <vector>
 
 namespace {
@@ -186,4 +187,90 @@ TEST(TrainingKernels, LossGradients) {
   checkLoss<Loss::categorical_crossentropy>(true, 0.2f, logits, onehot, rows, n);
   checkLoss<Loss::sparse_categorical_crossentropy>(false, 0.0f, probs, ids, rows, n);
   checkLoss<Loss::sparse_categorical_crossentropy>(true, 0.0f, logits, ids, rows, n);
+}
+
+TEST(TrainingKernels, ConvolutionGradients) {
+  // Strided, dilated, padded and grouped: every index path of the kernels.
+  kiln::rt::ConvGeometry g{2, 7, 6, 4, 3, 2, 6, 4, 3, 2, 2, 1, 2, 1, 1, 2};
+  const std::size_t inSize = g.n * g.h * g.w * g.c, outSize = g.n * g.oh * g.ow * g.f;
+  const std::size_t kSize = g.kh * g.kw * g.cg() * g.f;
+  std::vector<float> x = randomVector(inSize, 12), k = randomVector(kSize, 13),
+                     w = randomVector(outSize, 14);
+  auto forward = [&](const std::vector<float> &xv, const std::vector<float> &kv) {
+    std::vector<float> y(outSize);
+    kiln::rt::conv2d_f32<kiln::rt::Act::linear>(xv.data(), kv.data(), nullptr, y.data(), g.n,
+                                                g.h, g.w, g.c, g.kh, g.kw, g.f, g.oh, g.ow, g.sh,
+                                                g.sw, g.dh, g.dw, g.pt, g.pl, g.groups);
+    return project(y, w);
+  };
+  std::vector<float> dx(inSize), dk(kSize);
+  kiln::rt::conv2d_grad_input_f32(w.data(), k.data(), dx.data(), g);
+  kiln::rt::conv2d_grad_kernel_f32(x.data(), w.data(), dk.data(), g);
+  expectClose(dx, numericGradient([&](const std::vector<float> &v) { return forward(v, k); }, x));
+  expectClose(dk, numericGradient([&](const std::vector<float> &v) { return forward(x, v); }, k));
+}
+
+TEST(TrainingKernels, PoolingGradients) {
+  const std::size_t n = 1, h = 5, w = 5, c = 3, kh = 2, kw = 3, oh = 3, ow = 3, sh = 2, sw = 2;
+  const std::size_t pt = 0, pl = 1;
+  std::vector<float> x = randomVector(n * h * w * c, 15), dyw = randomVector(n * oh * ow * c, 16);
+  auto check = [&](auto pool) {
+    constexpr kiln::rt::Pool P = decltype(pool)::value;
+    Forward f = [&](const std::vector<float> &v) {
+      std::vector<float> y(n * oh * ow * c);
+      kiln::rt::pool2d_f32<P>(v.data(), y.data(), n, h, w, c, kh, kw, oh, ow, sh, sw, pt, pl);
+      return project(y, dyw);
+    };
+    std::vector<float> dx(x.size());
+    kiln::rt::pool2d_grad_f32<P>(dyw.data(), x.data(), dx.data(), n, h, w, c, kh, kw, oh, ow,
+                                 sh, sw, pt, pl);
+    expectClose(dx, numericGradient(f, x));
+  };
+  check(std::integral_constant<kiln::rt::Pool, kiln::rt::Pool::max>());
+  check(std::integral_constant<kiln::rt::Pool, kiln::rt::Pool::avg>());
+}
+
+TEST(TrainingKernels, BatchNormGradients) {
+  const std::size_t rows = 6, c = 4;
+  std::vector<float> x = randomVector(rows * c, 17, -2.0f, 2.0f), gamma = randomVector(c, 18),
+                     beta = randomVector(c, 19), w = randomVector(rows * c, 20);
+  const float eps = 1e-3f;
+  std::vector<float> mean(c), var(c), y(rows * c), dx(rows * c), dg(c), db(c);
+  // Training form: the statistics depend on x.
+  auto train = [&](const std::vector<float> &xv, const std::vector<float> &gv,
+                   const std::vector<float> &bv) {
+    std::vector<float> m(c), s(c), out(rows * c);
+    kiln::rt::batch_norm_train_f32(xv.data(), gv.data(), bv.data(), out.data(), m.data(),
+                                   s.data(), rows, c, eps);
+    return project(out, w);
+  };
+  kiln::rt::batch_norm_train_f32(x.data(), gamma.data(), beta.data(), y.data(), mean.data(),
+                                 var.data(), rows, c, eps);
+  kiln::rt::batch_norm_grad_f32(w.data(), x.data(), mean.data(), var.data(), gamma.data(),
+                                dx.data(), dg.data(), db.data(), rows, c, eps, true);
+  expectClose(dx, numericGradient([&](const std::vector<float> &v) { return train(v, gamma, beta); }, x));
+  expectClose(dg, numericGradient([&](const std::vector<float> &v) { return train(x, v, beta); }, gamma));
+  expectClose(db, numericGradient([&](const std::vector<float> &v) { return train(x, gamma, v); }, beta));
+  // Inference form: fixed (moving) statistics.
+  std::vector<float> movingMean = randomVector(c, 21), movingVar = randomVector(c, 22, 0.5f, 2.0f);
+  Forward frozen = [&](const std::vector<float> &xv) {
+    std::vector<float> out(rows * c);
+    for (std::size_t r = 0; r < rows; ++r)
+      for (std::size_t j = 0; j < c; ++j)
+        out[r * c + j] = (xv[r * c + j] - movingMean[j]) / std::sqrt(movingVar[j] + eps) *
+                             gamma[j] + beta[j];
+    return project(out, w);
+  };
+  kiln::rt::batch_norm_grad_f32(w.data(), x.data(), movingMean.data(), movingVar.data(),
+                                gamma.data(), dx.data(), dg.data(), db.data(), rows, c, eps,
+                                false);
+  expectClose(dx, numericGradient(frozen, x));
+}
+
+TEST(TrainingKernels, BroadcastIsTheSumAdjoint) {
+  // <broadcast_to(a), b> == <a, sum_to(b)> for (2, 1, 4) against (2, 3, 4).
+  std::vector<float> a = randomVector(8, 23), b = randomVector(24, 24), big(24), small(8);
+  kiln::rt::broadcast_to_f32(a.data(), big.data(), 1, 2, 3, 4, 0, 4, 0, 1, 0.5f);
+  kiln::rt::sum_to_f32(b.data(), small.data(), 1, 2, 3, 4, 0, 4, 0, 1, 8);
+  EXPECT_NEAR(project(big, b), 0.5f * project(a, small), 1e-5f);
 }

@@ -130,3 +130,46 @@ module attributes {kiln.training = {
     return %d : tensor<1x4xf32>
   }
 }
+
+// -----
+
+// A trainable BatchNormalization takes its training form (batch statistics,
+// moving averages updated); a frozen one keeps the moving statistics and
+// passes the gradient through them.
+module attributes {kiln.training = {
+    losses = [{kind = #kiln.loss<mean_squared_error>} ],
+    optimizer = {kind = #kiln.optimizer<sgd>, learning_rate = 0.1 : f32}}} {
+  // CHECK-DAG: ml_program.global private mutable @bn.moving_mean({{.*}}) : tensor<4xf32> {kiln.frozen}
+  // CHECK-DAG: ml_program.global private @fbn.moving_mean({{.*}}) : tensor<4xf32> {kiln.frozen}
+  ml_program.global private @d.kernel(dense<0.5> : tensor<4x4xf32>) : tensor<4x4xf32>
+  ml_program.global private @bn.gamma(dense<1.0> : tensor<4xf32>) : tensor<4xf32>
+  ml_program.global private @bn.moving_mean(dense<0.0> : tensor<4xf32>) : tensor<4xf32> {kiln.frozen}
+  ml_program.global private @bn.moving_variance(dense<1.0> : tensor<4xf32>) : tensor<4xf32> {kiln.frozen}
+  ml_program.global private @fbn.moving_mean(dense<0.0> : tensor<4xf32>) : tensor<4xf32> {kiln.frozen}
+  ml_program.global private @fbn.moving_variance(dense<1.0> : tensor<4xf32>) : tensor<4xf32> {kiln.frozen}
+  // CHECK-LABEL: func.func @forward
+  // CHECK: ml_program.global_load @bn.moving_mean
+  // CHECK: kiln.batch_norm
+  func.func @forward(%x: tensor<3x4xf32>) -> tensor<3x4xf32> {
+    %k = ml_program.global_load_const @d.kernel : tensor<4x4xf32>
+    %y = kiln.dense %x, %k : (tensor<3x4xf32>, tensor<4x4xf32>) -> tensor<3x4xf32>
+    %fm = ml_program.global_load_const @fbn.moving_mean : tensor<4xf32>
+    %fv = ml_program.global_load_const @fbn.moving_variance : tensor<4xf32>
+    %f = kiln.batch_norm %y, %fm, %fv {axis = 1 : i64, epsilon = 1.0e-3 : f32, frozen} : (tensor<3x4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<3x4xf32>
+    %m = ml_program.global_load_const @bn.moving_mean : tensor<4xf32>
+    %v = ml_program.global_load_const @bn.moving_variance : tensor<4xf32>
+    %g = ml_program.global_load_const @bn.gamma : tensor<4xf32>
+    %n = kiln.batch_norm %f, %m, %v gamma %g {axis = 1 : i64, epsilon = 1.0e-3 : f32, momentum = 0.9 : f32} : (tensor<3x4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<3x4xf32>
+    return %n : tensor<3x4xf32>
+  }
+  // CHECK-LABEL: func.func @train_step
+  // CHECK: %[[F:.*]] = kiln.batch_norm %{{.*}}, %{{.*}}, %{{.*}} {axis = 1 : i64, epsilon = 1.000000e-03 : f32, frozen}
+  // CHECK: %[[Y:.*]], %[[M:.*]], %[[V:.*]] = kiln.batch_norm_train %[[F]] gamma %{{.*}} {epsilon = 1.000000e-03 : f32}
+  // CHECK: kiln.moving_average_update %[[M]] {momentum = 0.899999976 : f32, weight = @bn.moving_mean}
+  // CHECK: kiln.moving_average_update %[[V]] {momentum = 0.899999976 : f32, weight = @bn.moving_variance}
+  // CHECK: kiln.batch_norm_grad %{{.*}}, %[[F]], %[[M]], %[[V]] gamma %{{.*}} {batch_statistics, epsilon = 1.000000e-03 : f32}
+  // CHECK: kiln.batch_norm_grad %{{.*}} {epsilon = 1.000000e-03 : f32}
+  // CHECK: kiln.optimizer_update {{.*}}weight = @d.kernel
+  // CHECK: kiln.optimizer_update {{.*}}weight = @bn.gamma
+  // CHECK-NOT: weight = @fbn
+}

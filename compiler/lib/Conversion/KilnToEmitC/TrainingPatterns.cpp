@@ -175,6 +175,199 @@ struct SoftmaxGradLowering : KernelCallPattern<SoftmaxGradOp> {
   }
 };
 
+/// kiln::rt::ConvGeometry{...} of a convolution with this input, result
+/// (gradient) and kernel.
+template <typename Op>
+Attribute convGeometry(Op op, RankedTensorType input, RankedTensorType output,
+                       RankedTensorType kernel) {
+  auto in = input.getShape(), o = output.getShape(), k = kernel.getShape();
+  SmallVector<int64_t> values{in[0], in[1], in[2], in[3], k[0], k[1], k[3], o[1], o[2],
+                              op.getStrides()[0], op.getStrides()[1], op.getDilations()[0],
+                              op.getDilations()[1], op.getPadding()[0], op.getPadding()[2],
+                              int64_t(op.getGroups())};
+  std::string text = "kiln::rt::ConvGeometry{";
+  for (auto [i, v] : llvm::enumerate(values))
+    text += (i ? ", " : "") + std::to_string(v);
+  return opaque(op.getContext(), text + "}");
+}
+
+struct Conv2DGradInputLowering : KernelCallPattern<Conv2DGradInputOp> {
+  using KernelCallPattern::KernelCallPattern;
+  LogicalResult emitCall(Conv2DGradInputOp op, OpAdaptor adaptor, Value out,
+                         ConversionPatternRewriter &rewriter) const override {
+    emitKernelCall(rewriter, op.getLoc(), "kiln::rt::conv2d_grad_input_f32",
+                   {adaptor.getResultGrad(), adaptor.getKernel(), out},
+                   {rewriter.getIndexAttr(0), rewriter.getIndexAttr(1), rewriter.getIndexAttr(2),
+                    convGeometry(op, op.getType(), op.getResultGrad().getType(),
+                                 op.getKernel().getType())});
+    return success();
+  }
+};
+
+struct Conv2DGradKernelLowering : KernelCallPattern<Conv2DGradKernelOp> {
+  using KernelCallPattern::KernelCallPattern;
+  LogicalResult emitCall(Conv2DGradKernelOp op, OpAdaptor adaptor, Value out,
+                         ConversionPatternRewriter &rewriter) const override {
+    emitKernelCall(rewriter, op.getLoc(), "kiln::rt::conv2d_grad_kernel_f32",
+                   {adaptor.getInput(), adaptor.getResultGrad(), out},
+                   {rewriter.getIndexAttr(0), rewriter.getIndexAttr(1), rewriter.getIndexAttr(2),
+                    convGeometry(op, op.getInput().getType(), op.getResultGrad().getType(),
+                                 op.getType())});
+    return success();
+  }
+};
+
+struct Pool2DGradLowering : KernelCallPattern<Pool2DGradOp> {
+  using KernelCallPattern::KernelCallPattern;
+  LogicalResult emitCall(Pool2DGradOp op, OpAdaptor adaptor, Value out,
+                         ConversionPatternRewriter &rewriter) const override {
+    auto in = op.getInput().getType().getShape();
+    auto o = op.getResultGrad().getType().getShape();
+    SmallVector<Attribute> args{rewriter.getIndexAttr(0), rewriter.getIndexAttr(1),
+                                rewriter.getIndexAttr(2)};
+    llvm::append_range(args, intArgs(rewriter, {in[0], in[1], in[2], in[3], op.getWindow()[0],
+                                                op.getWindow()[1], o[1], o[2], op.getStrides()[0],
+                                                op.getStrides()[1], op.getPadding()[0],
+                                                op.getPadding()[2]}));
+    emitKernelCall(rewriter, op.getLoc(), "kiln::rt::pool2d_grad_f32",
+                   {adaptor.getResultGrad(), adaptor.getInput(), out}, args,
+                   {opaque(op.getContext(), "kiln::rt::Pool::" + stringifyPoolKind(op.getKind()))});
+    return success();
+  }
+};
+
+struct BroadcastToLowering : KernelCallPattern<BroadcastToOp> {
+  using KernelCallPattern::KernelCallPattern;
+  static constexpr size_t kRank = 4; // iteration rank of kiln::rt::broadcast_to_f32
+
+  LogicalResult emitCall(BroadcastToOp op, OpAdaptor adaptor, Value out,
+                         ConversionPatternRewriter &rewriter) const override {
+    auto result = op.getType();
+    SmallVector<int64_t> padded(result.getRank() - op.getInput().getType().getRank(), 1);
+    llvm::append_range(padded, op.getInput().getType().getShape());
+    auto operand = RankedTensorType::get(padded, result.getElementType());
+    BroadcastIteration it = collapseBroadcast({operand}, result);
+    if (it.dims.size() > kRank)
+      return op.emitOpError() << "broadcast pattern needs " << it.dims.size()
+                              << " axes; the runtime kernel handles " << kRank;
+    while (it.dims.size() < kRank) {
+      it.dims.insert(it.dims.begin(), 1);
+      it.strides[0].insert(it.strides[0].begin(), 0);
+    }
+    SmallVector<Attribute> args{rewriter.getIndexAttr(0), rewriter.getIndexAttr(1)};
+    llvm::append_range(args, intArgs(rewriter, it.dims));
+    llvm::append_range(args, intArgs(rewriter, it.strides[0]));
+    args.push_back(op.getScaleAttr());
+    emitKernelCall(rewriter, op.getLoc(), "kiln::rt::broadcast_to_f32", {adaptor.getInput(), out},
+                   args);
+    return success();
+  }
+};
+
+/// Ops with several results: each result's planned buffer, then the call.
+struct BatchNormTrainLowering : OpConversionPattern<BatchNormTrainOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(BatchNormTrainOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    SmallVector<Value> outs;
+    for (unsigned i = 0; i < 3; ++i) {
+      FailureOr<Value> buffer = getResultBuffer(op, i, rewriter);
+      if (failed(buffer))
+        return failure();
+      outs.push_back(*buffer);
+    }
+    auto type = op.getInput().getType();
+    int64_t c = type.getShape().back();
+    SmallVector<Value> operands{adaptor.getInput()};
+    SmallVector<Attribute> args{rewriter.getIndexAttr(0)};
+    for (Value v : {adaptor.getGamma(), adaptor.getBeta()}) {
+      if (v) {
+        args.push_back(rewriter.getIndexAttr(operands.size()));
+        operands.push_back(v);
+      } else {
+        args.push_back(opaque(op.getContext(), "nullptr"));
+      }
+    }
+    for (Value out : outs) {
+      args.push_back(rewriter.getIndexAttr(operands.size()));
+      operands.push_back(out);
+    }
+    args.append({rewriter.getI64IntegerAttr(type.getNumElements() / c),
+                 rewriter.getI64IntegerAttr(c), op.getEpsilonAttr()});
+    emitKernelCall(rewriter, op.getLoc(), "kiln::rt::batch_norm_train_f32", operands, args);
+    rewriter.replaceOp(op, outs);
+    return success();
+  }
+};
+
+struct BatchNormGradLowering : OpConversionPattern<BatchNormGradOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(BatchNormGradOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    SmallVector<Value> outs;
+    for (unsigned i = 0; i < 3; ++i) {
+      FailureOr<Value> buffer = getResultBuffer(op, i, rewriter);
+      if (failed(buffer))
+        return failure();
+      outs.push_back(*buffer);
+    }
+    auto type = op.getInput().getType();
+    int64_t c = type.getShape().back();
+    SmallVector<Value> operands{adaptor.getResultGrad(), adaptor.getInput(), adaptor.getMean(),
+                                adaptor.getVariance()};
+    SmallVector<Attribute> args{rewriter.getIndexAttr(0), rewriter.getIndexAttr(1),
+                                rewriter.getIndexAttr(2), rewriter.getIndexAttr(3)};
+    if (adaptor.getGamma()) {
+      args.push_back(rewriter.getIndexAttr(operands.size()));
+      operands.push_back(adaptor.getGamma());
+    } else {
+      args.push_back(opaque(op.getContext(), "nullptr"));
+    }
+    for (Value out : outs) {
+      args.push_back(rewriter.getIndexAttr(operands.size()));
+      operands.push_back(out);
+    }
+    args.append({rewriter.getI64IntegerAttr(type.getNumElements() / c),
+                 rewriter.getI64IntegerAttr(c), op.getEpsilonAttr(),
+                 boolArg(op.getContext(), op.getBatchStatistics())});
+    emitKernelCall(rewriter, op.getLoc(), "kiln::rt::batch_norm_grad_f32", operands, args);
+    rewriter.replaceOp(op, outs);
+    return success();
+  }
+};
+
+/// The weight of an update op: a pointer into the (mutable) weight blob.
+FailureOr<Attribute> weightPointer(Operation *op, FlatSymbolRefAttr weight,
+                                   const std::string &weightsSymbol) {
+  auto global = SymbolTable::lookupNearestSymbolFrom<ml_program::GlobalOp>(op, weight);
+  auto offset = global ? global->getAttrOfType<IntegerAttr>(attr::kWeightOffset) : IntegerAttr();
+  if (!offset)
+    return op->emitError("weight ") << weight << " has no offset; run -kiln-plan-weights first";
+  return opaque(op->getContext(), "kiln::rt::at<float>(" + weightsSymbol + ", " +
+                                      std::to_string(offset.getInt()) + ")");
+}
+
+struct MovingAverageUpdateLowering : OpConversionPattern<MovingAverageUpdateOp> {
+  MovingAverageUpdateLowering(MLIRContext *ctx, std::string weightsSymbol)
+      : OpConversionPattern(ctx), weightsSymbol(std::move(weightsSymbol)) {}
+
+  LogicalResult matchAndRewrite(MovingAverageUpdateOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    FailureOr<Attribute> weight = weightPointer(op, op.getWeightAttr(), weightsSymbol);
+    if (failed(weight))
+      return failure();
+    emitKernelCall(rewriter, op.getLoc(), "kiln::rt::moving_average_update_f32",
+                   {adaptor.getValue()},
+                   {*weight, rewriter.getIndexAttr(0),
+                    rewriter.getI64IntegerAttr(op.getValue().getType().getNumElements()),
+                    op.getMomentumAttr()});
+    rewriter.eraseOp(op);
+    return success();
+  }
+
+  std::string weightsSymbol;
+};
+
 /// kiln.optimizer_update → kiln::rt::optimizer_update_f32<kind>(weight,
 /// grad, state, n, iterations, params): the weight in the (mutable) weight
 /// blob, its slots in the training state the generated source defines.
@@ -184,13 +377,9 @@ struct OptimizerUpdateLowering : OpConversionPattern<OptimizerUpdateOp> {
 
   LogicalResult matchAndRewrite(OptimizerUpdateOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
-    auto global =
-        SymbolTable::lookupNearestSymbolFrom<ml_program::GlobalOp>(op, op.getWeightAttr());
-    auto offset = global ? global->getAttrOfType<IntegerAttr>(attr::kWeightOffset)
-                         : IntegerAttr();
-    if (!offset)
-      return op.emitError("weight ") << op.getWeightAttr()
-                                     << " has no offset; run -kiln-plan-weights first";
+    FailureOr<Attribute> weight = weightPointer(op, op.getWeightAttr(), weightsSymbol);
+    if (failed(weight))
+      return failure();
     MLIRContext *ctx = op.getContext();
     auto fmtFloat = [](std::optional<APFloat> v) { return floatLiteral(v ? v->convertToFloat() : 0.0f); };
     std::string params = "kiln::rt::OptimizerParams{" +
@@ -204,9 +393,7 @@ struct OptimizerUpdateLowering : OpConversionPattern<OptimizerUpdateOp> {
                          fmtFloat(op.getWeightDecay()) + "}";
     emitKernelCall(
         rewriter, op.getLoc(), "kiln::rt::optimizer_update_f32", {adaptor.getGradient()},
-        {opaque(ctx, "kiln::rt::at<float>(" + weightsSymbol + ", " +
-                         std::to_string(offset.getInt()) + ")"),
-         rewriter.getIndexAttr(0),
+        {*weight, rewriter.getIndexAttr(0),
          opaque(ctx, "kiln::rt::at<float>(kiln_train_state, " +
                          std::to_string(op.getStateOffset()) + ")"),
          rewriter.getI64IntegerAttr(op.getGradient().getType().getNumElements()),
@@ -224,6 +411,8 @@ void kiln::populateTrainingPatterns(RewritePatternSet &patterns,
                                     const std::string &weightsSymbol) {
   MLIRContext *ctx = patterns.getContext();
   patterns.add<LossLowering, LossGradLowering, DenseGradInputLowering, DenseGradKernelLowering,
-               SumToLowering, ActivationGradLowering, SoftmaxGradLowering>(ctx);
-  patterns.add<OptimizerUpdateLowering>(ctx, weightsSymbol);
+               SumToLowering, ActivationGradLowering, SoftmaxGradLowering,
+               Conv2DGradInputLowering, Conv2DGradKernelLowering, Pool2DGradLowering,
+               BroadcastToLowering, BatchNormTrainLowering, BatchNormGradLowering>(ctx);
+  patterns.add<OptimizerUpdateLowering, MovingAverageUpdateLowering>(ctx, weightsSymbol);
 }

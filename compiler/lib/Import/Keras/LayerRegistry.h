@@ -188,6 +188,8 @@ public:
 
   /// "(None, 4, 5)"-style rendering of a value's shape for messages.
   static std::string shapeString(mlir::Value v, bool batchAsNone = true);
+  /// Whether training may change this layer (its and its models' trainable).
+  bool isTrainable() const { return layerTrainable; }
 
 private:
   WeightCache &weights;

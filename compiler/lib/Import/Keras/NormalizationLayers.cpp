@@ -46,9 +46,12 @@ SmallVector<Value> buildBatchNorm(LayerContext &ctx, ArrayRef<Value> inputs) {
   Value beta = ctx.getBool("center", true) ? ctx.weight(index++, "beta", {c}) : Value();
   Value mean = ctx.weight(index++, "moving_mean", {c}, /*trainable=*/false);
   Value variance = ctx.weight(index++, "moving_variance", {c}, /*trainable=*/false);
-  return {BatchNormOp::create(ctx.b, ctx.loc, type, x, mean, variance, gamma, beta,
-                              ctx.b.getI64IntegerAttr(axis),
-                              ctx.b.getF32FloatAttr(ctx.getFloat("epsilon", 1e-3)))};
+  auto bn = BatchNormOp::create(ctx.b, ctx.loc, type, x, mean, variance, gamma, beta,
+                                ctx.b.getI64IntegerAttr(axis),
+                                ctx.b.getF32FloatAttr(ctx.getFloat("epsilon", 1e-3)),
+                                ctx.b.getF32FloatAttr(ctx.getFloat("momentum", 0.99)),
+                                ctx.isTrainable() ? nullptr : ctx.b.getUnitAttr());
+  return {bn.getResult()};
 }
 
 SmallVector<Value> buildLayerNorm(LayerContext &ctx, ArrayRef<Value> inputs) {

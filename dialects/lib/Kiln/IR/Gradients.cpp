@@ -2,7 +2,9 @@
 // gradients from its results' (-kiln-build-train-step chains them).
 #include "kiln/Dialect/Kiln/IR/KilnOps.h"
 
+#include "mlir/Dialect/MLProgram/IR/MLProgram.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/SymbolTable.h"
 
 using namespace mlir;
 using namespace kiln;
@@ -133,5 +135,147 @@ LogicalResult ReshapeOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrad
                                         MutableArrayRef<Value> operandGrads) {
   if (resultGrads[0] && needed[0])
     operandGrads[0] = ReshapeOp::create(b, getLoc(), getInput().getType(), resultGrads[0]);
+  return success();
+}
+
+LogicalResult Conv2DOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads,
+                                       ArrayRef<bool> needed,
+                                       MutableArrayRef<Value> operandGrads) {
+  Value dy = resultGrads[0];
+  if (!dy)
+    return success();
+  FailureOr<Value> dz =
+      throughActivation(b, *this, getActivation(), dy, /*input=*/nullptr, getResult());
+  if (failed(dz))
+    return failure();
+  Location loc = getLoc();
+  if (needed[0])
+    operandGrads[0] = Conv2DGradInputOp::create(b, loc, getInput().getType(), *dz, getKernel(),
+                                                getStridesAttr(), getDilationsAttr(),
+                                                getPaddingAttr(), getGroupsAttr());
+  if (needed[1])
+    operandGrads[1] = Conv2DGradKernelOp::create(b, loc, getKernel().getType(), getInput(), *dz,
+                                                 getStridesAttr(), getDilationsAttr(),
+                                                 getPaddingAttr(), getGroupsAttr());
+  unsigned next = 2;
+  if (getBias()) {
+    if (needed[next])
+      operandGrads[next] = SumToOp::create(b, loc, getBias().getType(), *dz);
+    ++next;
+  }
+  if (getResidual() && needed[next])
+    operandGrads[next] = *dz;
+  return success();
+}
+
+LogicalResult Pool2DOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads,
+                                       ArrayRef<bool> needed,
+                                       MutableArrayRef<Value> operandGrads) {
+  if (resultGrads[0] && needed[0])
+    operandGrads[0] = Pool2DGradOp::create(b, getLoc(), getInput().getType(), resultGrads[0],
+                                           getInput(), getKindAttr(), getWindowAttr(),
+                                           getStridesAttr(), getPaddingAttr());
+  return success();
+}
+
+LogicalResult ReduceOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads,
+                                       ArrayRef<bool> needed,
+                                       MutableArrayRef<Value> operandGrads) {
+  if (!resultGrads[0] || !needed[0])
+    return success();
+  if (getKind() != ReduceKind::sum && getKind() != ReduceKind::mean)
+    return emitError("kiln has no gradient for a ")
+           << stringifyReduceKind(getKind()) << " reduction yet";
+  RankedTensorType input = tensorType(getInput());
+  SmallVector<int64_t> kept(input.getShape());
+  kept[getAxis()] = 1;
+  Value dy = resultGrads[0];
+  auto keptType = RankedTensorType::get(kept, input.getElementType());
+  if (dy.getType() != keptType)
+    dy = ReshapeOp::create(b, getLoc(), keptType, dy);
+  float scale = getKind() == ReduceKind::mean ? 1.0f / float(input.getDimSize(getAxis())) : 1.0f;
+  operandGrads[0] = BroadcastToOp::create(b, getLoc(), input, dy, b.getF32FloatAttr(scale));
+  return success();
+}
+
+LogicalResult BatchNormOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads,
+                                          ArrayRef<bool> needed,
+                                          MutableArrayRef<Value> operandGrads) {
+  if (!resultGrads[0])
+    return success();
+  if (getAxis() != tensorType(getInput()).getRank() - 1)
+    return emitError("kiln trains BatchNormalization over the last axis only");
+  if (needed[1] || needed[2])
+    return emitError("the moving statistics of BatchNormalization have no gradient");
+  // The moving statistics normalize: the frozen (inference-mode) form.
+  auto grads = BatchNormGradOp::create(
+      b, getLoc(), TypeRange{getInput().getType(), getMean().getType(), getMean().getType()},
+      resultGrads[0], getInput(), getMean(), getVariance(), getGamma(), getEpsilonAttr(),
+      /*batch_statistics=*/nullptr);
+  operandGrads[0] = needed[0] ? grads.getInputGrad() : Value();
+  unsigned next = 3;
+  if (getGamma()) {
+    if (needed[next])
+      operandGrads[next] = grads.getGammaGrad();
+    ++next;
+  }
+  if (getBeta() && needed[next])
+    operandGrads[next] = grads.getBetaGrad();
+  return success();
+}
+
+LogicalResult BatchNormTrainOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads,
+                                               ArrayRef<bool> needed,
+                                               MutableArrayRef<Value> operandGrads) {
+  if (resultGrads[1] || resultGrads[2])
+    return emitError("the batch statistics of BatchNormalization have no gradient");
+  if (!resultGrads[0])
+    return success();
+  auto grads = BatchNormGradOp::create(
+      b, getLoc(), TypeRange{getInput().getType(), getMean().getType(), getMean().getType()},
+      resultGrads[0], getInput(), getMean(), getVariance(), getGamma(), getEpsilonAttr(),
+      b.getUnitAttr());
+  operandGrads[0] = needed[0] ? grads.getInputGrad() : Value();
+  unsigned next = 1;
+  if (getGamma()) {
+    if (needed[next])
+      operandGrads[next] = grads.getGammaGrad();
+    ++next;
+  }
+  if (getBeta() && needed[next])
+    operandGrads[next] = grads.getBetaGrad();
+  return success();
+}
+
+LogicalResult BatchNormOp::replaceWithTrainingForm(RewriterBase &rewriter) {
+  if (getFrozen())
+    return success(); // Keras runs a frozen BatchNormalization in inference mode
+  if (getAxis() != tensorType(getInput()).getRank() - 1)
+    return emitError("kiln trains BatchNormalization over the last axis only");
+  // The moving statistics this layer updates: the globals it reads them from.
+  SmallVector<FlatSymbolRefAttr> moving;
+  for (Value stat : {getMean(), getVariance()}) {
+    Operation *def = stat.getDefiningOp();
+    FlatSymbolRefAttr symbol;
+    if (auto load = dyn_cast_or_null<ml_program::GlobalLoadConstOp>(def))
+      symbol = FlatSymbolRefAttr::get(load.getGlobalAttr().getRootReference());
+    else if (auto load = dyn_cast_or_null<ml_program::GlobalLoadOp>(def))
+      symbol = FlatSymbolRefAttr::get(load.getGlobalAttr().getRootReference());
+    auto global = symbol ? SymbolTable::lookupNearestSymbolFrom<ml_program::GlobalOp>(*this, symbol)
+                         : ml_program::GlobalOp();
+    if (!global)
+      return emitError("the moving statistics of BatchNormalization must be weights to train");
+    global.setIsMutable(true);
+    moving.push_back(symbol);
+  }
+  rewriter.setInsertionPoint(*this);
+  Type channels = getMean().getType();
+  auto train = BatchNormTrainOp::create(rewriter, getLoc(),
+                                        TypeRange{getType(), channels, channels}, getInput(),
+                                        getGamma(), getBeta(), getEpsilonAttr());
+  SmallVector<Value, 2> stats{train.getMean(), train.getVariance()};
+  for (auto [stat, symbol] : llvm::zip(stats, moving))
+    MovingAverageUpdateOp::create(rewriter, getLoc(), stat, symbol, getMomentumAttr());
+  rewriter.replaceOp(*this, train.getResult());
   return success();
 }

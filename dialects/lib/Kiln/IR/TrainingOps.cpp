@@ -174,3 +174,65 @@ LogicalResult OptimizerUpdateOp::verify() {
     return emitOpError("clipvalue must be positive");
   return success();
 }
+
+namespace {
+/// (N·OH·OW) · (KH·KW·C/groups) · F multiply-adds, as the forward conv.
+int64_t convFlops(RankedTensorType output, RankedTensorType kernel) {
+  return 2 * leadingElements(output) * kernel.getNumElements();
+}
+
+/// Whether `small` broadcasts to `big` (numpy rules, size-1 axes).
+bool broadcastsTo(ArrayRef<int64_t> small, ArrayRef<int64_t> big) {
+  if (small.size() > big.size())
+    return false;
+  for (size_t i = 0; i < small.size(); ++i) {
+    int64_t a = small[small.size() - 1 - i], b = big[big.size() - 1 - i];
+    if (a != b && a != 1)
+      return false;
+  }
+  return true;
+}
+
+LogicalResult verifyMutableWeight(Operation *op, FlatSymbolRefAttr weight, Type type) {
+  auto global = SymbolTable::lookupNearestSymbolFrom<ml_program::GlobalOp>(op, weight);
+  if (!global)
+    return op->emitOpError("weight ") << weight << " is not an ml_program.global";
+  if (!global.getIsMutable())
+    return op->emitOpError("weight ") << weight << " must be mutable";
+  if (global.getType() != type)
+    return op->emitOpError("value type ") << type << " differs from the weight's "
+                                          << global.getType();
+  return success();
+}
+} // namespace
+
+int64_t Conv2DGradInputOp::getFlops() {
+  return convFlops(tensorType(getResultGrad()), tensorType(getKernel()));
+}
+
+int64_t Conv2DGradKernelOp::getFlops() {
+  return convFlops(tensorType(getResultGrad()), getType());
+}
+
+LogicalResult BatchNormTrainOp::verify() {
+  RankedTensorType x = tensorType(getInput());
+  auto channels = RankedTensorType::get({x.getShape().back()}, x.getElementType());
+  for (Value v : {getGamma(), getBeta()})
+    if (v && v.getType() != channels)
+      return emitOpError("gamma and beta must be ") << channels;
+  if (getResult().getType() != x || getMean().getType() != channels ||
+      getVariance().getType() != channels)
+    return emitOpError("results must be the input's type and two ") << channels;
+  return success();
+}
+
+LogicalResult MovingAverageUpdateOp::verify() {
+  return verifyMutableWeight(*this, getWeightAttr(), getValue().getType());
+}
+
+LogicalResult BroadcastToOp::verify() {
+  if (!broadcastsTo(tensorType(getInput()).getShape(), getType().getShape()))
+    return emitOpError("input ") << getInput().getType() << " does not broadcast to "
+                                 << getType();
+  return success();
+}

@@ -6,6 +6,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MLProgram/IR/MLProgram.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/PatternMatch.h"
 #include "mlir/IR/SymbolTable.h"
 #include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/SetVector.h"
@@ -88,11 +89,18 @@ struct BuildTrainStepPass : kiln::impl::BuildTrainStepBase<BuildTrainStepPass> {
     auto step = cast<func::FuncOp>(forward->clone());
     step.setName(kiln::attr::kTrainStepFunc);
     SymbolTable(module).insert(step);
+    // Layers that compute differently in training take that form first.
+    SmallVector<kiln::TrainingFormOpInterface> trainingForms;
+    step.walk([&](kiln::TrainingFormOpInterface op) { trainingForms.push_back(op); });
+    IRRewriter rewriter(module.getContext());
+    for (kiln::TrainingFormOpInterface op : trainingForms)
+      if (failed(op.replaceWithTrainingForm(rewriter)))
+        return failure();
+    loadMutableGlobalsAsMutable(module);
     return differentiate(step, losses, optimizer, trainable);
   }
 
-  /// Float weights not marked frozen become mutable; their loads in every
-  /// function become ml_program.global_load.
+  /// Float weights not marked frozen become mutable.
   llvm::SetVector<StringAttr> makeTrainableMutable(ModuleOp module) {
     llvm::SetVector<StringAttr> trainable;
     for (auto global : module.getOps<ml_program::GlobalOp>()) {
@@ -102,9 +110,17 @@ struct BuildTrainStepPass : kiln::impl::BuildTrainStepBase<BuildTrainStepPass> {
       global.setIsMutable(true);
       trainable.insert(global.getSymNameAttr());
     }
+    return trainable;
+  }
+
+  /// Loads of mutable globals (trained weights, moving statistics) in every
+  /// function become ml_program.global_load: their values change.
+  void loadMutableGlobalsAsMutable(ModuleOp module) {
     SmallVector<ml_program::GlobalLoadConstOp> loads;
     module.walk([&](ml_program::GlobalLoadConstOp load) {
-      if (trainable.contains(load.getGlobalAttr().getRootReference()))
+      auto global = SymbolTable::lookupNearestSymbolFrom<ml_program::GlobalOp>(
+          load, load.getGlobalAttr());
+      if (global && global.getIsMutable())
         loads.push_back(load);
     });
     for (ml_program::GlobalLoadConstOp load : loads) {
@@ -114,7 +130,6 @@ struct BuildTrainStepPass : kiln::impl::BuildTrainStepBase<BuildTrainStepPass> {
       load.replaceAllUsesWith(mutableLoad.getResult());
       load.erase();
     }
-    return trainable;
   }
 
   /// Splits epilogue activations whose derivative needs their input back

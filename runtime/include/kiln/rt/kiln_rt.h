@@ -21,8 +21,11 @@
 #include "kiln/rt/shape/copy.h"
 #include "kiln/rt/shape/pad.h"
 #include "kiln/rt/train/activation_grad.h"
+#include "kiln/rt/train/broadcast.h"
+#include "kiln/rt/train/conv_grad.h"
 #include "kiln/rt/train/dense_grad.h"
 #include "kiln/rt/train/loss.h"
+#include "kiln/rt/train/norm_grad.h"
 #include "kiln/rt/train/optimizer.h"
 
 #include <cstddef>

@@ -152,4 +152,23 @@ def Kiln_GradientOpInterface : OpInterface<"GradientOpInterface"> {
   ];
 }
 
+def Kiln_TrainingFormOpInterface : OpInterface<"TrainingFormOpInterface"> {
+  let description = [{
+    Implemented by layers that compute differently in training (Keras's
+    `training=True`): BatchNormalization uses the batch's statistics and
+    updates its moving ones. `-kiln-build-train-step` asks each such op in
+    @train_step to replace itself by its training form before
+    differentiating. Globals the training form writes are made mutable.
+  }];
+  let cppNamespace = "::kiln";
+  let methods = [
+    InterfaceMethod<[{
+        Replaces the op (through `rewriter`) by its training form, or leaves
+        it when it computes the same in training (a frozen layer).
+      }],
+      "::mlir::LogicalResult", "replaceWithTrainingForm",
+      (ins "::mlir::RewriterBase &":$rewriter)>
+  ];
+}
+
 #endif // KILN_INTERFACES_TD

@@ -60,6 +60,7 @@ def Kiln_DenseOp : Kiln_Op<"dense", [Pure,
 //===----------------------------------------------------------------------===//
 
 def Kiln_Conv2DOp : Kiln_Op<"conv2d", [Pure,
+    DeclareOpInterfaceMethods<Kiln_GradientOpInterface>,
     DeclareOpInterfaceMethods<Kiln_RowStrideOpInterface>,
     DeclareOpInterfaceMethods<Kiln_FlopCountOpInterface, ["getFlops"]>,
     AttrSizedOperandSegments,
@@ -127,6 +128,7 @@ def Kiln_Conv2DTransposeOp : Kiln_Op<"conv2d_transpose", [Pure,
 }
 
 def Kiln_Pool2DOp : Kiln_Op<"pool2d", [Pure,
+    DeclareOpInterfaceMethods<Kiln_GradientOpInterface>,
     DeclareOpInterfaceMethods<Kiln_FlopCountOpInterface, ["getFlops"]>,
     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "2-D max or average pooling over NHWC";
@@ -184,6 +186,8 @@ def Kiln_ResizeOp : Kiln_Op<"resize", [Pure, Kiln_FlopCountOpInterface]> {
 //===----------------------------------------------------------------------===//
 
 def Kiln_BatchNormOp : Kiln_Op<"batch_norm", [Pure,
+    DeclareOpInterfaceMethods<Kiln_GradientOpInterface>,
+    DeclareOpInterfaceMethods<Kiln_TrainingFormOpInterface>,
     DeclareOpInterfaceMethods<Kiln_InPlaceOpInterface>,
     Kiln_FlopCountOpInterface,
     AttrSizedOperandSegments,
@@ -192,6 +196,9 @@ def Kiln_BatchNormOp : Kiln_Op<"batch_norm", [Pure,
   let description = [{
     `(x - mean) / sqrt(variance + epsilon) * gamma + beta` along `axis`
     (non-negative); gamma and beta are optional (Keras scale/center).
+    Training (-kiln-build-train-step) uses batch statistics instead and
+    moves mean and variance towards them by `momentum`, unless the layer is
+    `frozen` (trainable: false), which Keras runs in inference mode.
 
     ```mlir
     %y = kiln.batch_norm %x, %mean, %var gamma %g beta %b {axis = 3 : i64, epsilon = 1.0e-3 : f32}
@@ -201,7 +208,8 @@ def Kiln_BatchNormOp : Kiln_Op<"batch_norm", [Pure,
   }];
   let arguments = (ins Kiln_F32Tensor:$input, Kiln_F32Tensor:$mean, Kiln_F32Tensor:$variance,
                    Optional<Kiln_F32Tensor>:$gamma, Optional<Kiln_F32Tensor>:$beta,
-                   I64Attr:$axis, F32Attr:$epsilon);
+                   I64Attr:$axis, F32Attr:$epsilon,
+                   DefaultValuedAttr<F32Attr, "0.99f">:$momentum, UnitAttr:$frozen);
   let results = (outs Kiln_F32Tensor:$result);
   let assemblyFormat = [{
     $input `,` $mean `,` $variance (`gamma` $gamma^)? (`beta` $beta^)? attr-dict `:`
@@ -374,6 +382,7 @@ def Kiln_ConcatOp : Kiln_Op<"concat", [Pure,
 }
 
 def Kiln_ReduceOp : Kiln_Op<"reduce", [Pure,
+    DeclareOpInterfaceMethods<Kiln_GradientOpInterface>,
     DeclareOpInterfaceMethods<Kiln_FlopCountOpInterface, ["getFlops"]>,
     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "sum, mean, max or min over one non-batch axis";

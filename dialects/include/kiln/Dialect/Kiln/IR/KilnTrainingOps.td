@@ -183,4 +183,142 @@ def Kiln_OptimizerUpdateOp : Kiln_Op<"optimizer_update", [MemoryEffects<[MemWrit
   }];
 }
 
+def Kiln_Conv2DGradInputOp : Kiln_Op<"conv2d_grad_input", [Pure,
+    DeclareOpInterfaceMethods<Kiln_FlopCountOpInterface, ["getFlops"]>]> {
+  let summary = "input gradient of kiln.conv2d (a transposed convolution)";
+  let description = [{
+    Same `strides`, `dilations`, `padding` and `groups` as the convolution;
+    the result type is the convolution's input type.
+
+    ```mlir
+    %dx = kiln.conv2d_grad_input %dy, %k {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>,
+                                          padding = array<i64: 1, 1, 1, 1>, groups = 1 : i64}
+        : (tensor<2x8x8x16xf32>, tensor<3x3x4x16xf32>) -> tensor<2x8x8x4xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$result_grad, Kiln_F32Tensor:$kernel,
+                   DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
+                   DenseI64ArrayAttr:$padding, DefaultValuedAttr<I64Attr, "1">:$groups);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = "$result_grad `,` $kernel attr-dict `:` functional-type(operands, results)";
+}
+
+def Kiln_Conv2DGradKernelOp : Kiln_Op<"conv2d_grad_kernel", [Pure,
+    DeclareOpInterfaceMethods<Kiln_FlopCountOpInterface, ["getFlops"]>]> {
+  let summary = "kernel gradient of kiln.conv2d, summed over the batch";
+  let description = [{
+    ```mlir
+    %dk = kiln.conv2d_grad_kernel %x, %dy {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>,
+                                           padding = array<i64: 1, 1, 1, 1>, groups = 1 : i64}
+        : (tensor<2x8x8x4xf32>, tensor<2x8x8x16xf32>) -> tensor<3x3x4x16xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$input, Kiln_F32Tensor:$result_grad,
+                   DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
+                   DenseI64ArrayAttr:$padding, DefaultValuedAttr<I64Attr, "1">:$groups);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = "$input `,` $result_grad attr-dict `:` functional-type(operands, results)";
+}
+
+def Kiln_Pool2DGradOp : Kiln_Op<"pool2d_grad", [Pure, Kiln_FlopCountOpInterface]> {
+  let summary = "input gradient of kiln.pool2d";
+  let description = [{
+    Max pooling sends each window's gradient to its first largest input;
+    average pooling spreads it over the window's real (unpadded) inputs.
+
+    ```mlir
+    %dx = kiln.pool2d_grad %dy, %x {kind = #kiln.pool<max>, window = array<i64: 2, 2>,
+                                    strides = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>}
+        : (tensor<1x4x4x8xf32>, tensor<1x8x8x8xf32>) -> tensor<1x8x8x8xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$result_grad, Kiln_F32Tensor:$input, Kiln_PoolAttr:$kind,
+                   DenseI64ArrayAttr:$window, DenseI64ArrayAttr:$strides,
+                   DenseI64ArrayAttr:$padding);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = "$result_grad `,` $input attr-dict `:` functional-type(operands, results)";
+}
+
+def Kiln_BatchNormTrainOp : Kiln_Op<"batch_norm_train", [Pure, Kiln_FlopCountOpInterface,
+    AttrSizedOperandSegments, DeclareOpInterfaceMethods<Kiln_GradientOpInterface>]> {
+  let summary = "batch normalization with the batch's statistics (training)";
+  let description = [{
+    Normalizes the last axis with the mean and (biased) variance over all
+    other positions, which it also returns, as a trainable Keras
+    BatchNormalization does in `fit`.
+
+    ```mlir
+    %y, %mean, %var = kiln.batch_norm_train %x gamma %g beta %b {epsilon = 1.0e-3 : f32}
+        : (tensor<8x4x4x16xf32>, tensor<16xf32>, tensor<16xf32>)
+        -> (tensor<8x4x4x16xf32>, tensor<16xf32>, tensor<16xf32>)
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$input, Optional<Kiln_F32Tensor>:$gamma,
+                   Optional<Kiln_F32Tensor>:$beta, F32Attr:$epsilon);
+  let results = (outs Kiln_F32Tensor:$result, Kiln_F32Tensor:$mean, Kiln_F32Tensor:$variance);
+  let assemblyFormat = [{
+    $input (`gamma` $gamma^)? (`beta` $beta^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Kiln_BatchNormGradOp : Kiln_Op<"batch_norm_grad", [Pure, Kiln_FlopCountOpInterface]> {
+  let summary = "gradients of batch normalization over the last axis";
+  let description = [{
+    From the result's gradient, the input and the statistics used: the
+    input's gradient and those of gamma and beta. With
+    `batch_statistics` (kiln.batch_norm_train), mean and variance were
+    computed from the input, and their dependence on it is part of the input
+    gradient; without, they are the moving statistics (a frozen layer).
+    `gamma` is absent when the layer does not scale.
+
+    ```mlir
+    %dx, %dg, %db = kiln.batch_norm_grad %dy, %x, %mean, %var gamma %g
+        {epsilon = 1.0e-3 : f32, batch_statistics}
+        : (tensor<8x16xf32>, tensor<8x16xf32>, tensor<16xf32>, tensor<16xf32>, tensor<16xf32>)
+        -> (tensor<8x16xf32>, tensor<16xf32>, tensor<16xf32>)
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$result_grad, Kiln_F32Tensor:$input,
+                   Kiln_F32Tensor:$mean, Kiln_F32Tensor:$variance,
+                   Optional<Kiln_F32Tensor>:$gamma, F32Attr:$epsilon, UnitAttr:$batch_statistics);
+  let results = (outs Kiln_F32Tensor:$input_grad, Kiln_F32Tensor:$gamma_grad,
+                      Kiln_F32Tensor:$beta_grad);
+  let assemblyFormat = [{
+    $result_grad `,` $input `,` $mean `,` $variance (`gamma` $gamma^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+}
+
+def Kiln_MovingAverageUpdateOp : Kiln_Op<"moving_average_update", [MemoryEffects<[MemWrite]>]> {
+  let summary = "moves a mutable global towards a value: w = w·momentum + v·(1 - momentum)";
+  let description = [{
+    Keras BatchNormalization's update of its moving mean and variance.
+
+    ```mlir
+    kiln.moving_average_update %mean {weight = @bn.moving_mean, momentum = 0.99 : f32}
+        : tensor<16xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$value, FlatSymbolRefAttr:$weight, F32Attr:$momentum);
+  let assemblyFormat = "$value attr-dict `:` type($value)";
+  let hasVerifier = 1;
+}
+
+def Kiln_BroadcastToOp : Kiln_Op<"broadcast_to", [Pure, Kiln_FlopCountOpInterface]> {
+  let summary = "scale · x repeated along size-1 and missing leading axes";
+  let description = [{
+    The adjoint of `kiln.sum_to` (times `scale`): the gradient of a sum or a
+    mean reduction.
+
+    ```mlir
+    %g = kiln.broadcast_to %dy {scale = 0.25 : f32} : (tensor<2x1x3xf32>) -> tensor<2x4x3xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$input, DefaultValuedAttr<F32Attr, "1.0f">:$scale);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
 #endif // KILN_TRAINING_OPS_TD
