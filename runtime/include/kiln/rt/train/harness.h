@@ -134,6 +134,7 @@ inline bool readSamples(const std::string &dir, const TensorInfo &t, NpyArray &a
 
 /// usage: NAME_train --data DIR --out DIR [--epochs E] [--steps S] [--load DIR]
 ///                   [--shuffle-seed S] [--first-epoch N --total-epochs T]
+///                   [--bench-steps N]
 /// Batches follow the files' order (no shuffling); a last partial batch is
 /// skipped, since the batch size is fixed at compile time. --load starts
 /// from the weights and optimizer state an earlier run wrote to its --out;
@@ -144,6 +145,7 @@ inline int trainMain(int argc, char **argv, const TrainInfo &info) {
   long epochs = 1, maxSteps = -1, firstEpoch = 1, totalEpochs = 0;
   bool shuffle = false;
   unsigned long long seed = 0;
+  long benchSteps = 0; // --bench-steps N: time train_step instead of training
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     auto value = [&](const char *flag) -> const char * {
@@ -165,6 +167,8 @@ inline int trainMain(int argc, char **argv, const TrainInfo &info) {
       epochs = std::strtol(v, nullptr, 10);
     } else if (const char *v = value("--steps")) {
       maxSteps = std::strtol(v, nullptr, 10);
+    } else if (const char *v = value("--bench-steps")) {
+      benchSteps = std::strtol(v, nullptr, 10);
     } else if (const char *v = value("--shuffle-seed")) {
       shuffle = true;
       seed = std::strtoull(v, nullptr, 10);
@@ -178,7 +182,7 @@ inline int trainMain(int argc, char **argv, const TrainInfo &info) {
       return detail::fail(m, "unknown argument '" + arg + "'");
     }
   }
-  if (dataDir.empty() || outDir.empty())
+  if (dataDir.empty() || (outDir.empty() && benchSteps == 0))
     return detail::fail(m, "--data and --out are required");
   if (epochs < 1)
     return detail::fail(m, "--epochs must be at least 1");
@@ -267,6 +271,27 @@ inline int trainMain(int argc, char **argv, const TrainInfo &info) {
     inBatch[k].resize(m.batch * inBytes[k]);
   for (std::size_t k = 0; k < m.num_outputs; ++k)
     targetBatch[k].resize(m.batch * info.targets[k].size);
+  if (benchSteps > 0) {
+    // The first batch, over and over: five timed runs of N steps after one
+    // warm-up step; the median per step. The weights change as in training.
+    for (std::size_t k = 0; k < m.num_inputs; ++k)
+      inPtrs[k] = inBase[k];
+    for (std::size_t k = 0; k < m.num_outputs; ++k)
+      targetPtrs[k] = targets[k].data.data();
+    info.train_step(inPtrs.data(), targetPtrs.data(), losses.data(), aligned);
+    std::vector<double> perStep;
+    for (int rep = 0; rep < 5; ++rep) {
+      auto t0 = std::chrono::steady_clock::now();
+      for (long s = 0; s < benchSteps; ++s)
+        info.train_step(inPtrs.data(), targetPtrs.data(), losses.data(), aligned);
+      perStep.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() /
+                        double(benchSteps));
+    }
+    std::sort(perStep.begin(), perStep.end());
+    std::printf("train_step: %.6f ms (median of 5 runs of %ld steps, batch %zu)\n",
+                perStep[2] * 1e3, benchSteps, m.batch);
+    return 0;
+  }
   const bool interactive = ::isatty(::fileno(stdout));
   long step = 0;
   for (long e = 0; e < epochs && step != maxSteps; ++e) {
