@@ -3,7 +3,8 @@
 #                [INPUT_SHAPES NAME=D1x...xDk ...] [OUTPUTS LAYER ...]
 #                [KILN_FLAGS <flag> ...] [TRAIN])
 #
-# Compiles a Keras model at build time into a static library <target>. Its
+# Compiles a Keras model at build time into a static library <target>
+# (with TRAIN, also train_step and the weight table: kiln compile --train). Its
 # generated header <NAME>.h (namespace NAME, default <target>) is on the
 # target's public include path. The model is recompiled when the model file
 # or the kiln binary changes.
@@ -20,10 +21,6 @@ function(kiln_add_model)
   endif()
   if(NOT ARG_TARGET OR NOT ARG_MODEL)
     message(FATAL_ERROR "kiln_add_model: TARGET and MODEL are required")
-  endif()
-  if(ARG_TRAIN)
-    message(FATAL_ERROR "kiln_add_model(${ARG_TARGET}): TRAIN needs `kiln compile --train`, "
-                        "which this kiln does not have yet")
   endif()
   if(NOT ARG_NAME)
     string(MAKE_C_IDENTIFIER "${ARG_TARGET}" ARG_NAME)
@@ -48,6 +45,11 @@ function(kiln_add_model)
     list(JOIN ARG_OUTPUTS "," outputs)
     list(APPEND flags "--outputs=${outputs}")
   endif()
+  if(ARG_TRAIN)
+    # train_step beside predict (the loss and optimizer from the model's
+    # compile_config, or --loss/--optimizer in KILN_FLAGS).
+    list(APPEND flags --train)
+  endif()
   list(APPEND flags ${ARG_KILN_FLAGS})
 
   set(generated "${dir}/${ARG_NAME}.h" "${dir}/${ARG_NAME}.cpp" "${dir}/${ARG_NAME}.weights.bin")
@@ -64,6 +66,10 @@ function(kiln_add_model)
   # The model code needs neither; the assembler finds the weights (.incbin)
   # on its include path.
   target_compile_options(${ARG_TARGET} PRIVATE -fno-exceptions -fno-rtti "-Wa,-I${dir}")
+  # By absolute path: the assembler would take a same-named file in its
+  # working folder first.
+  target_compile_definitions(${ARG_TARGET} PRIVATE
+    "KILN_${ARG_NAME}_WEIGHTS_FILE=\"${dir}/${ARG_NAME}.weights.bin\"")
   set_source_files_properties("${dir}/${ARG_NAME}.cpp" PROPERTIES
     OBJECT_DEPENDS "${dir}/${ARG_NAME}.weights.bin")
   find_package(Threads REQUIRED)

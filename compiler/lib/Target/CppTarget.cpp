@@ -59,6 +59,8 @@ LogicalResult readTraining(ModuleOp module, ModelInterface &model, std::string &
   TrainingInterface t;
   t.planBytes = plan.getInt();
   t.stateBytes = state.getInt();
+  if (auto bound = step->getAttrOfType<IntegerAttr>(attr::kLivenessLowerBound))
+    t.livenessLowerBound = bound.getInt();
   FunctionType type = step.getFunctionType();
   for (size_t k = 0; k < model.outputs.size(); ++k) {
     unsigned arg = model.inputs.size() + k;

@@ -128,13 +128,32 @@ void printStats(const ModelInterface &model, const std::vector<PassCensus> &pass
   if (dedup != passes.end())
     llvm::outs() << "weight bytes before dedup: " << dedup->before.weightBytes << "\n"
                  << "weight bytes after dedup: " << dedup->after.weightBytes << "\n";
-  int64_t flops = passes.empty() ? 0 : passes.back().after.flops;
-  double ratio = model.livenessLowerBound ? double(model.arenaBytes) / double(model.livenessLowerBound) : 1.0;
-  llvm::outs() << "arena bytes: " << model.arenaBytes << "\n"
+  // The forward function's own FLOPs and plan (a training module also has
+  // train_step).
+  int64_t flops = model.flops;
+  int64_t arena = model.training ? model.planBytes : model.arenaBytes;
+  double ratio = model.livenessLowerBound ? double(arena) / double(model.livenessLowerBound) : 1.0;
+  llvm::outs() << "arena bytes: " << arena << "\n"
                << "liveness lower bound bytes: " << model.livenessLowerBound << "\n"
                << "arena / lower bound: " << llvm::format("%.3f", ratio) << "\n"
                << "weight bytes: " << model.weightBytes << "\n"
                << "FLOPs per predict: " << flops << "\n";
+  if (model.training) {
+    // Training's one static plan: train_step's arena (saved activations and
+    // gradients, shared with predict's), the weights, the optimizer's slots.
+    const TrainingInterface &t = *model.training;
+    llvm::outs() << "train_step arena bytes: " << t.planBytes << "\n"
+                 << "train_step liveness lower bound bytes: " << t.livenessLowerBound << "\n"
+                 << "train_step arena / lower bound: "
+                 << llvm::format("%.3f", t.livenessLowerBound
+                                             ? double(t.planBytes) / double(t.livenessLowerBound)
+                                             : 1.0)
+                 << "\n"
+                 << "optimizer state bytes: " << t.stateBytes << "\n"
+                 << "peak training memory bytes: "
+                 << model.arenaBytes + model.weightBytes + t.stateBytes << "\n"
+                 << "FLOPs per train_step: " << t.flops << "\n";
+  }
 }
 } // namespace
 

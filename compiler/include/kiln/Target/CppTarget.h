@@ -46,6 +46,7 @@ struct TrainingInterface {
   std::vector<float> lossWeights; // Keras loss_weights, one per output
   int64_t stateBytes = 0;         // optimizer slots (kiln.state_bytes)
   int64_t planBytes = 0;          // train_step's arena plan
+  int64_t livenessLowerBound = 0; // and the least any plan could use
   int64_t flops = 0;              // one train_step
 };
 
