@@ -104,7 +104,24 @@ def finetune_frozen_cnn():
     return m
 
 
-CASES = {f.__name__: f for f in [mlp_sgd_momentum, mlp_adam, two_outputs_loss_weights,
+def text_attention():
+    """Embedding, self-attention, LayerNormalization, a concatenated side
+    input and ZeroPadding: transposes, slices and matmuls on the way back."""
+    ids = keras.Input((6,), dtype="int32", name="tokens")
+    side = keras.Input((3,), name="side")
+    e = layers.Embedding(20, 8, name="embed")(ids)
+    a = layers.MultiHeadAttention(num_heads=2, key_dim=4, name="attn")(e, e)
+    h = layers.LayerNormalization(name="norm")(layers.Add(name="residual")([e, a]))
+    h = layers.ZeroPadding1D((1, 0), name="pad")(h)
+    h = layers.GlobalAveragePooling1D(name="pool")(h)
+    h = layers.Concatenate(name="join")([h, layers.Dense(4, name="side_dense")(side)])
+    y = layers.Dense(2, activation="softmax", name="label")(h)
+    m = keras.Model([ids, side], y)
+    m.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy")
+    return m
+
+
+CASES = {f.__name__: f for f in [text_attention, mlp_sgd_momentum, mlp_adam, two_outputs_loss_weights,
                                    shared_layer, frozen_base, cnn_batchnorm,
                                    finetune_frozen_cnn]}
 
@@ -133,7 +150,9 @@ def generate(name, out):
     model.save(os.path.join(case, "model.keras"))
     rng = np.random.default_rng(3)
     n = BATCH * STEPS
-    inputs = [rng.standard_normal((n,) + tuple(t.shape[1:])).astype("float32")
+    inputs = [rng.integers(0, 20, size=(n,) + tuple(t.shape[1:])).astype("int32")
+              if "int" in str(t.dtype) else
+              rng.standard_normal((n,) + tuple(t.shape[1:])).astype("float32")
               for t in model.inputs]
     targets = [target_for(model, k, rng, n) for k in range(len(model.outputs))]
     input_names = [t._keras_history[0].name for t in model.inputs]

@@ -13,6 +13,11 @@ import numpy as np
 
 TOLERANCE = 1e-3
 
+# kiln names MultiHeadAttention's projections after their groups in the
+# weights file, Keras's variable paths after the sublayers.
+ATTENTION_PARTS = {".query.": ".query_dense.", ".key.": ".key_dense.",
+                   ".value.": ".value_dense.", ".attention_output.": ".output_dense."}
+
 
 def main():
     case, out = sys.argv[1], sys.argv[2]
@@ -38,7 +43,11 @@ def main():
         theirs = np.load(os.path.join(keras_dir, name))
         # kiln names a nested model's weights with the model's name in front
         # ("base.conv.kernel"); Keras's paths start at the layer.
-        matches = [f for f in os.listdir(ours_dir) if f == name or f.endswith("." + name)]
+        kiln_name = name
+        for part, group in ATTENTION_PARTS.items():
+            kiln_name = kiln_name.replace(part, group)
+        matches = [f for f in os.listdir(ours_dir)
+                   if f == kiln_name or f.endswith("." + kiln_name)]
         if len(matches) != 1:
             failures.append(f"{name}: kiln wrote {len(matches)} such weights")
             continue

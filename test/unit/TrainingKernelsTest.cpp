@@ -274,3 +274,54 @@ TEST(TrainingKernels, BroadcastIsTheSumAdjoint) {
   kiln::rt::sum_to_f32(b.data(), small.data(), 1, 2, 3, 4, 0, 4, 0, 1, 8);
   EXPECT_NEAR(project(big, b), 0.5f * project(a, small), 1e-5f);
 }
+
+TEST(TrainingKernels, LayerNormGradients) {
+  const std::size_t rows = 3, n = 6;
+  std::vector<float> x = randomVector(rows * n, 25, -2.0f, 2.0f), gamma = randomVector(n, 26),
+                     beta = randomVector(n, 27), w = randomVector(rows * n, 28);
+  for (bool rms : {false, true}) {
+    auto forward = [&](const std::vector<float> &xv, const std::vector<float> &gv,
+                       const std::vector<float> &bv) {
+      std::vector<float> y(rows * n);
+      kiln::rt::layer_norm_f32(xv.data(), gv.data(), bv.data(), y.data(), rows, n, 1e-3f, rms);
+      return project(y, w);
+    };
+    std::vector<float> dx(rows * n), dg(n), db(n);
+    kiln::rt::layer_norm_grad_f32(w.data(), x.data(), gamma.data(), dx.data(), dg.data(),
+                                  db.data(), rows, n, 1e-3f, rms);
+    expectClose(dx, numericGradient([&](const std::vector<float> &v) { return forward(v, gamma, beta); }, x));
+    expectClose(dg, numericGradient([&](const std::vector<float> &v) { return forward(x, v, beta); }, gamma));
+    expectClose(db, numericGradient([&](const std::vector<float> &v) { return forward(x, gamma, v); }, beta));
+  }
+}
+
+TEST(TrainingKernels, EmbeddingGradient) {
+  const std::size_t vocab = 5, dim = 3;
+  std::vector<std::int32_t> ids{1, 4, 1, -1, 7}; // -1 is row 4; 7 is outside the table
+  std::vector<float> table = randomVector(vocab * dim, 29), w = randomVector(ids.size() * dim, 30);
+  Forward f = [&](const std::vector<float> &t) {
+    std::vector<float> y(ids.size() * dim);
+    kiln::rt::embedding_f32(ids.data(), t.data(), y.data(), ids.size(), vocab, dim);
+    for (float &v : y)
+      v = std::isnan(v) ? 0.0f : v; // the outside id's NaN row takes no gradient
+    return project(y, w);
+  };
+  std::vector<float> dt(vocab * dim);
+  kiln::rt::embedding_grad_f32(ids.data(), w.data(), dt.data(), ids.size(), vocab, dim);
+  expectClose(dt, numericGradient(f, table));
+}
+
+TEST(TrainingKernels, StridedScatterIsTheViewAdjoint) {
+  // A transpose with an offset and a repeated element: x (4x6), view of
+  // 3x4 with strides (1, 6) from offset 1, plus a stride-0 axis.
+  std::vector<float> x = randomVector(24, 31), w = randomVector(2 * 3 * 4, 32);
+  Forward f = [&](const std::vector<float> &xv) {
+    std::vector<float> y(24);
+    kiln::rt::strided_copy_f32(xv.data(), y.data(), 1, 1, 1, 1, 2, 3, 4, 0, 0, 0, 0, 1, 6);
+    return project(y, w);
+  };
+  std::vector<float> dx(24);
+  kiln::rt::strided_scatter_add_f32(w.data(), dx.data(), 1, 24, 1, 1, 1, 2, 3, 4, 0, 0, 0, 0, 1,
+                                    6);
+  expectClose(dx, numericGradient(f, x));
+}

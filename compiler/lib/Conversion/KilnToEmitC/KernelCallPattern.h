@@ -47,6 +47,38 @@ inline llvm::SmallVector<mlir::Attribute> intArgs(mlir::Builder &b,
   return out;
 }
 
+/// Dims and strides of a strided view, collapsed for the runtime's
+/// fixed-depth loops: size-1 axes dropped, an axis merged into the next
+/// where they form one evenly strided run, then padded with leading size-1
+/// axes to `rank`. Fails when more than `rank` axes remain.
+inline mlir::LogicalResult collapseStridedView(mlir::Operation *op,
+                                               llvm::SmallVectorImpl<int64_t> &dims,
+                                               llvm::SmallVectorImpl<int64_t> &strides,
+                                               size_t rank) {
+  for (int64_t d = int64_t(dims.size()) - 1; d >= 0 && dims.size() > 1; --d) {
+    if (dims[d] == 1) {
+      dims.erase(dims.begin() + d);
+      strides.erase(strides.begin() + d);
+    }
+  }
+  for (int64_t d = int64_t(dims.size()) - 2; d >= 0; --d) {
+    if (strides[d] == strides[d + 1] * dims[d + 1]) {
+      dims[d] *= dims[d + 1];
+      strides[d] = strides[d + 1];
+      dims.erase(dims.begin() + d + 1);
+      strides.erase(strides.begin() + d + 1);
+    }
+  }
+  if (dims.size() > rank)
+    return op->emitOpError() << "view needs " << dims.size()
+                             << " axes; the runtime kernel handles " << rank;
+  while (dims.size() < rank) {
+    dims.insert(dims.begin(), 1);
+    strides.insert(strides.begin(), 0);
+  }
+  return mlir::success();
+}
+
 template <typename Op>
 struct KernelCallPattern : mlir::OpConversionPattern<Op> {
   using mlir::OpConversionPattern<Op>::OpConversionPattern;

@@ -307,29 +307,8 @@ struct StridedViewLowering : KernelCallPattern<kiln::StridedViewOp> {
                          ConversionPatternRewriter &rewriter) const override {
     SmallVector<int64_t> dims(op.getType().getShape());
     SmallVector<int64_t> strides(op.getStrides());
-    // Drop size-1 axes (their stride is irrelevant), then merge an axis into
-    // the next where the two form one evenly strided run.
-    for (int64_t d = int64_t(dims.size()) - 1; d >= 0 && dims.size() > 1; --d) {
-      if (dims[d] == 1) {
-        dims.erase(dims.begin() + d);
-        strides.erase(strides.begin() + d);
-      }
-    }
-    for (int64_t d = int64_t(dims.size()) - 2; d >= 0; --d) {
-      if (strides[d] == strides[d + 1] * dims[d + 1]) {
-        dims[d] *= dims[d + 1];
-        strides[d] = strides[d + 1];
-        dims.erase(dims.begin() + d + 1);
-        strides.erase(strides.begin() + d + 1);
-      }
-    }
-    if (dims.size() > kRank)
-      return op.emitOpError() << "view needs " << dims.size()
-                              << " axes; the runtime kernel handles " << kRank;
-    while (dims.size() < kRank) {
-      dims.insert(dims.begin(), 1);
-      strides.insert(strides.begin(), 0);
-    }
+    if (failed(collapseStridedView(op, dims, strides, kRank)))
+      return failure();
     SmallVector<Attribute> args{rewriter.getIndexAttr(0), rewriter.getIndexAttr(1),
                                 rewriter.getI64IntegerAttr(op.getOffset())};
     for (int64_t v : dims)

@@ -336,6 +336,75 @@ struct BatchNormGradLowering : OpConversionPattern<BatchNormGradOp> {
   }
 };
 
+struct StridedViewGradLowering : KernelCallPattern<StridedViewGradOp> {
+  using KernelCallPattern::KernelCallPattern;
+  static constexpr size_t kRank = 6; // loop depth of kiln::rt::strided_scatter_add_f32
+
+  LogicalResult emitCall(StridedViewGradOp op, OpAdaptor adaptor, Value out,
+                         ConversionPatternRewriter &rewriter) const override {
+    SmallVector<int64_t> dims(op.getResultGrad().getType().getShape());
+    SmallVector<int64_t> strides(op.getStrides());
+    if (failed(collapseStridedView(op, dims, strides, kRank)))
+      return failure();
+    SmallVector<Attribute> args{rewriter.getIndexAttr(0), rewriter.getIndexAttr(1),
+                                rewriter.getI64IntegerAttr(op.getOffset()),
+                                rewriter.getI64IntegerAttr(op.getType().getNumElements())};
+    llvm::append_range(args, intArgs(rewriter, dims));
+    llvm::append_range(args, intArgs(rewriter, strides));
+    emitKernelCall(rewriter, op.getLoc(), "kiln::rt::strided_scatter_add_f32",
+                   {adaptor.getResultGrad(), out}, args);
+    return success();
+  }
+};
+
+struct EmbeddingGradLowering : KernelCallPattern<EmbeddingGradOp> {
+  using KernelCallPattern::KernelCallPattern;
+  LogicalResult emitCall(EmbeddingGradOp op, OpAdaptor adaptor, Value out,
+                         ConversionPatternRewriter &rewriter) const override {
+    auto table = op.getType();
+    emitKernelCall(rewriter, op.getLoc(), "kiln::rt::embedding_grad_f32",
+                   {adaptor.getIds(), adaptor.getResultGrad(), out},
+                   {rewriter.getIndexAttr(0), rewriter.getIndexAttr(1), rewriter.getIndexAttr(2),
+                    rewriter.getI64IntegerAttr(op.getIds().getType().getNumElements()),
+                    rewriter.getI64IntegerAttr(table.getDimSize(0)),
+                    rewriter.getI64IntegerAttr(table.getDimSize(1))});
+    return success();
+  }
+};
+
+struct LayerNormGradLowering : OpConversionPattern<LayerNormGradOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(LayerNormGradOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    SmallVector<Value> outs;
+    for (unsigned i = 0; i < 3; ++i) {
+      FailureOr<Value> buffer = getResultBuffer(op, i, rewriter);
+      if (failed(buffer))
+        return failure();
+      outs.push_back(*buffer);
+    }
+    int64_t n = op.getGammaGrad().getType().getNumElements();
+    SmallVector<Value> operands{adaptor.getResultGrad(), adaptor.getInput()};
+    SmallVector<Attribute> args{rewriter.getIndexAttr(0), rewriter.getIndexAttr(1)};
+    if (adaptor.getGamma()) {
+      args.push_back(rewriter.getIndexAttr(operands.size()));
+      operands.push_back(adaptor.getGamma());
+    } else {
+      args.push_back(opaque(op.getContext(), "nullptr"));
+    }
+    for (Value out : outs) {
+      args.push_back(rewriter.getIndexAttr(operands.size()));
+      operands.push_back(out);
+    }
+    args.append({rewriter.getI64IntegerAttr(op.getInput().getType().getNumElements() / n),
+                 rewriter.getI64IntegerAttr(n), op.getEpsilonAttr(),
+                 boolArg(op.getContext(), op.getRms())});
+    emitKernelCall(rewriter, op.getLoc(), "kiln::rt::layer_norm_grad_f32", operands, args);
+    rewriter.replaceOp(op, outs);
+    return success();
+  }
+};
+
 /// The weight of an update op: a pointer into the (mutable) weight blob.
 FailureOr<Attribute> weightPointer(Operation *op, FlatSymbolRefAttr weight,
                                    const std::string &weightsSymbol) {
@@ -413,6 +482,7 @@ void kiln::populateTrainingPatterns(RewritePatternSet &patterns,
   patterns.add<LossLowering, LossGradLowering, DenseGradInputLowering, DenseGradKernelLowering,
                SumToLowering, ActivationGradLowering, SoftmaxGradLowering,
                Conv2DGradInputLowering, Conv2DGradKernelLowering, Pool2DGradLowering,
-               BroadcastToLowering, BatchNormTrainLowering, BatchNormGradLowering>(ctx);
+               BroadcastToLowering, BatchNormTrainLowering, BatchNormGradLowering,
+               StridedViewGradLowering, EmbeddingGradLowering, LayerNormGradLowering>(ctx);
   patterns.add<OptimizerUpdateLowering, MovingAverageUpdateLowering>(ctx, weightsSymbol);
 }

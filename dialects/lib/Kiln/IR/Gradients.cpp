@@ -279,3 +279,123 @@ LogicalResult BatchNormOp::replaceWithTrainingForm(RewriterBase &rewriter) {
   rewriter.replaceOp(*this, train.getResult());
   return success();
 }
+
+namespace {
+/// Row-major strides of a shape, in elements.
+SmallVector<int64_t> rowMajorStrides(ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> strides(shape.size(), 1);
+  for (int64_t d = int64_t(shape.size()) - 2; d >= 0; --d)
+    strides[d] = strides[d + 1] * shape[d + 1];
+  return strides;
+}
+
+/// `v` with its last two axes swapped, as a strided view.
+Value transposeLastTwo(OpBuilder &b, Location loc, Value v) {
+  RankedTensorType type = tensorType(v);
+  SmallVector<int64_t> shape(type.getShape()), strides = rowMajorStrides(type.getShape());
+  int64_t r = type.getRank();
+  std::swap(shape[r - 1], shape[r - 2]);
+  std::swap(strides[r - 1], strides[r - 2]);
+  return StridedViewOp::create(b, loc, RankedTensorType::get(shape, type.getElementType()), v,
+                               b.getI64IntegerAttr(0), b.getDenseI64ArrayAttr(strides));
+}
+
+/// The part of `grad` (a larger tensor) that has `type`, starting at
+/// element `offset`: a strided view with `grad`'s own strides.
+Value window(OpBuilder &b, Location loc, Value grad, Type type, int64_t offset) {
+  return StridedViewOp::create(b, loc, type, grad, b.getI64IntegerAttr(offset),
+                               b.getDenseI64ArrayAttr(rowMajorStrides(tensorType(grad).getShape())));
+}
+} // namespace
+
+LogicalResult ConcatOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads,
+                                       ArrayRef<bool> needed,
+                                       MutableArrayRef<Value> operandGrads) {
+  if (!resultGrads[0])
+    return success();
+  RankedTensorType result = getType();
+  int64_t axis = getAxis() < 0 ? getAxis() + result.getRank() : getAxis();
+  int64_t inner = rowMajorStrides(result.getShape())[axis];
+  int64_t start = 0;
+  for (auto [i, input] : llvm::enumerate(getInputs())) {
+    if (needed[i])
+      operandGrads[i] = window(b, getLoc(), resultGrads[0], input.getType(), start * inner);
+    start += tensorType(input).getDimSize(axis);
+  }
+  return success();
+}
+
+LogicalResult PadOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads,
+                                    ArrayRef<bool> needed,
+                                    MutableArrayRef<Value> operandGrads) {
+  if (!resultGrads[0] || !needed[0])
+    return success();
+  SmallVector<int64_t> strides = rowMajorStrides(getType().getShape());
+  int64_t offset = 0;
+  for (auto [low, stride] : llvm::zip(getLow(), strides))
+    offset += low * stride;
+  operandGrads[0] = window(b, getLoc(), resultGrads[0], getInput().getType(), offset);
+  return success();
+}
+
+LogicalResult MatmulOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads,
+                                       ArrayRef<bool> needed,
+                                       MutableArrayRef<Value> operandGrads) {
+  Value dy = resultGrads[0];
+  if (!dy)
+    return success();
+  Location loc = getLoc();
+  // dA = dY · Bᵀ; dB = Aᵀ · dY, summed over the batch when B is shared.
+  if (needed[0])
+    operandGrads[0] = MatmulOp::create(b, loc, getLhs().getType(), dy,
+                                       transposeLastTwo(b, loc, getRhs()));
+  if (needed[1]) {
+    RankedTensorType lhs = tensorType(getLhs()), rhs = tensorType(getRhs());
+    SmallVector<int64_t> shape(lhs.getShape().drop_back(2));
+    shape.append({rhs.getDimSize(rhs.getRank() - 2), rhs.getDimSize(rhs.getRank() - 1)});
+    Value full = MatmulOp::create(b, loc, RankedTensorType::get(shape, rhs.getElementType()),
+                                  transposeLastTwo(b, loc, getLhs()), dy);
+    operandGrads[1] = unbroadcast(b, loc, full, getRhs());
+  }
+  return success();
+}
+
+LogicalResult StridedViewOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads,
+                                            ArrayRef<bool> needed,
+                                            MutableArrayRef<Value> operandGrads) {
+  if (resultGrads[0] && needed[0])
+    operandGrads[0] = StridedViewGradOp::create(b, getLoc(), getInput().getType(),
+                                                resultGrads[0], getOffsetAttr(), getStridesAttr());
+  return success();
+}
+
+LogicalResult EmbeddingOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads,
+                                          ArrayRef<bool> needed,
+                                          MutableArrayRef<Value> operandGrads) {
+  if (resultGrads[0] && needed[1])
+    operandGrads[1] = EmbeddingGradOp::create(b, getLoc(), getTable().getType(), getIds(),
+                                              resultGrads[0]);
+  return success();
+}
+
+LogicalResult LayerNormOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads,
+                                          ArrayRef<bool> needed,
+                                          MutableArrayRef<Value> operandGrads) {
+  if (!resultGrads[0])
+    return success();
+  RankedTensorType x = tensorType(getInput());
+  auto normalized = RankedTensorType::get(x.getShape().drop_front(getAxis()), x.getElementType());
+  auto grads = LayerNormGradOp::create(b, getLoc(), TypeRange{x, normalized, normalized},
+                                       resultGrads[0], getInput(), getGamma(), getAxisAttr(),
+                                       getEpsilonAttr(), getRmsAttr());
+  operandGrads[0] = needed[0] ? grads.getInputGrad() : Value();
+  unsigned next = 1;
+  if (getGamma()) {
+    if (needed[next])
+      operandGrads[next] = unbroadcast(b, getLoc(), grads.getGammaGrad(), getGamma());
+    ++next;
+  }
+  if (getBeta() && needed[next])
+    operandGrads[next] = unbroadcast(b, getLoc(), grads.getBetaGrad(), getBeta());
+  return success();
+}

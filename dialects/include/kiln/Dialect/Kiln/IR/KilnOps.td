@@ -150,7 +150,8 @@ def Kiln_Pool2DOp : Kiln_Op<"pool2d", [Pure,
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
 }
 
-def Kiln_PadOp : Kiln_Op<"pad", [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+def Kiln_PadOp : Kiln_Op<"pad", [Pure,
+    DeclareOpInterfaceMethods<Kiln_GradientOpInterface>, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "zero padding (Keras ZeroPadding1D/2D)";
   let description = [{
     `low` and `high` give the zeros added before and after each axis.
@@ -219,6 +220,7 @@ def Kiln_BatchNormOp : Kiln_Op<"batch_norm", [Pure,
 }
 
 def Kiln_LayerNormOp : Kiln_Op<"layer_norm", [Pure,
+    DeclareOpInterfaceMethods<Kiln_GradientOpInterface>,
     DeclareOpInterfaceMethods<Kiln_InPlaceOpInterface>,
     Kiln_FlopCountOpInterface,
     AttrSizedOperandSegments,
@@ -364,6 +366,7 @@ def Kiln_BinaryOp : Kiln_Op<"binary", [Pure,
 }
 
 def Kiln_ConcatOp : Kiln_Op<"concat", [Pure,
+    DeclareOpInterfaceMethods<Kiln_GradientOpInterface>,
     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "concatenation along one axis (Keras Concatenate)";
   let description = [{
@@ -402,7 +405,8 @@ def Kiln_ReduceOp : Kiln_Op<"reduce", [Pure,
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
 }
 
-def Kiln_StridedViewOp : Kiln_Op<"strided_view", [Pure]> {
+def Kiln_StridedViewOp : Kiln_Op<"strided_view", [Pure,
+    DeclareOpInterfaceMethods<Kiln_GradientOpInterface>]> {
   let summary = "copies a strided, possibly permuted view of the input";
   let description = [{
     Element `i` of the result (row-major) is input element
@@ -422,6 +426,7 @@ def Kiln_StridedViewOp : Kiln_Op<"strided_view", [Pure]> {
 }
 
 def Kiln_MatmulOp : Kiln_Op<"matmul", [Pure,
+    DeclareOpInterfaceMethods<Kiln_GradientOpInterface>,
     DeclareOpInterfaceMethods<Kiln_FlopCountOpInterface, ["getFlops"]>,
     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "batched matrix product over the last two axes";
@@ -475,6 +480,7 @@ def Kiln_CastOp : Kiln_Op<"cast", [Pure]> {
 }
 
 def Kiln_EmbeddingOp : Kiln_Op<"embedding", [Pure,
+    DeclareOpInterfaceMethods<Kiln_GradientOpInterface>,
     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "row lookup in an embedding table (Keras Embedding)";
   let description = [{

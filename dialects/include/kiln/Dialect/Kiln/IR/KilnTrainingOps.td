@@ -321,4 +321,56 @@ def Kiln_BroadcastToOp : Kiln_Op<"broadcast_to", [Pure, Kiln_FlopCountOpInterfac
   let hasVerifier = 1;
 }
 
+def Kiln_StridedViewGradOp : Kiln_Op<"strided_view_grad", [Pure]> {
+  let summary = "gradient of kiln.strided_view: adds each element back where it was read";
+  let description = [{
+    The result has the viewed tensor's type: zero, plus `result_grad`'s
+    element `i` at `offset + sum_d idx_d(i) * strides[d]` (elements read
+    twice get both).
+
+    ```mlir
+    %dx = kiln.strided_view_grad %dy {offset = 6 : i64, strides = array<i64: 24, 6, 2>}
+        : (tensor<2x2x3xf32>) -> tensor<2x4x6xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$result_grad, I64Attr:$offset, DenseI64ArrayAttr:$strides);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = "$result_grad attr-dict `:` functional-type(operands, results)";
+}
+
+def Kiln_EmbeddingGradOp : Kiln_Op<"embedding_grad", [Pure, Kiln_FlopCountOpInterface]> {
+  let summary = "gradient of an embedding table: each looked-up row's gradient added back";
+  let description = [{
+    ```mlir
+    %dt = kiln.embedding_grad %ids, %dy : (tensor<2x5xi32>, tensor<2x5x8xf32>) -> tensor<100x8xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_IdTensor:$ids, Kiln_F32Tensor:$result_grad);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = "$ids `,` $result_grad attr-dict `:` functional-type(operands, results)";
+}
+
+def Kiln_LayerNormGradOp : Kiln_Op<"layer_norm_grad", [Pure, Kiln_FlopCountOpInterface]> {
+  let summary = "gradients of kiln.layer_norm: input, gamma and beta";
+  let description = [{
+    Same `axis`, `epsilon` and `rms` as the layer normalization; the
+    statistics are recomputed from the input. gamma and beta's gradients
+    have the normalized axes' shape (zero when the layer has none).
+
+    ```mlir
+    %dx, %dg, %db = kiln.layer_norm_grad %dy, %x gamma %g {axis = 2 : i64, epsilon = 1.0e-3 : f32}
+        : (tensor<2x5x8xf32>, tensor<2x5x8xf32>, tensor<8xf32>)
+        -> (tensor<2x5x8xf32>, tensor<8xf32>, tensor<8xf32>)
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$result_grad, Kiln_F32Tensor:$input,
+                   Optional<Kiln_F32Tensor>:$gamma, I64Attr:$axis, F32Attr:$epsilon,
+                   UnitAttr:$rms);
+  let results = (outs Kiln_F32Tensor:$input_grad, Kiln_F32Tensor:$gamma_grad,
+                      Kiln_F32Tensor:$beta_grad);
+  let assemblyFormat = [{
+    $result_grad `,` $input (`gamma` $gamma^)? attr-dict `:` functional-type(operands, results)
+  }];
+}
+
 #endif // KILN_TRAINING_OPS_TD
