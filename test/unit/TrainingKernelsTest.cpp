@@ -325,3 +325,29 @@ TEST(TrainingKernels, StridedScatterIsTheViewAdjoint) {
                                     6);
   expectClose(dx, numericGradient(f, x));
 }
+
+TEST(TrainingKernels, DropoutMask) {
+  const std::size_t n = 200000;
+  const float rate = 0.3f;
+  std::vector<float> x(n, 1.0f), y(n), y2(n), later(n);
+  kiln::rt::dropout_f32(x.data(), y.data(), n, rate, 42, 5);
+  kiln::rt::dropout_f32(x.data(), y2.data(), n, rate, 42, 5);
+  kiln::rt::dropout_f32(x.data(), later.data(), n, rate, 42, 6);
+  std::size_t kept = 0, same = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (y[i] != 0.0f) {
+      ++kept;
+      EXPECT_FLOAT_EQ(y[i], 1.0f / (1.0f - rate));
+    }
+    same += (y[i] != 0.0f) == (later[i] != 0.0f);
+  }
+  EXPECT_EQ(y, y2); // the same seed and step draw the same mask
+  EXPECT_NEAR(double(kept) / n, 1.0 - rate, 0.005);
+  // The next step's mask is independent: agreement p² + (1-p)², not 1.
+  EXPECT_NEAR(double(same) / n, 0.7 * 0.7 + 0.3 * 0.3, 0.01);
+  // The gradient applies the forward's mask and scale.
+  std::vector<float> dy = randomVector(n, 33), dx(n);
+  kiln::rt::dropout_grad_f32(dy.data(), dx.data(), n, rate, 42, 5);
+  for (std::size_t i = 0; i < n; ++i)
+    EXPECT_EQ(dx[i], y[i] == 0.0f ? 0.0f : dy[i] * (1.0f / (1.0f - rate))) << i;
+}

@@ -125,8 +125,8 @@ module attributes {kiln.training = {
   func.func @forward(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
     %k = ml_program.global_load_const @d.kernel : tensor<4x4xf32>
     %y = kiln.dense %x, %k : (tensor<1x4xf32>, tensor<4x4xf32>) -> tensor<1x4xf32>
-    // expected-error @+1 {{kiln cannot train through 'kiln.dropout' yet: its training-time randomness is not implemented}}
-    %d = kiln.dropout %y {rate = 0.5 : f32} : tensor<1x4xf32>
+    // expected-error @+1 {{kiln cannot train with SpatialDropout2D yet (its training-time noise differs from Dropout's)}}
+    %d = kiln.dropout %y {rate = 0.5 : f32, variant = "SpatialDropout2D"} : tensor<1x4xf32>
     return %d : tensor<1x4xf32>
   }
 }
@@ -172,4 +172,27 @@ module attributes {kiln.training = {
   // CHECK: kiln.optimizer_update {{.*}}weight = @d.kernel
   // CHECK: kiln.optimizer_update {{.*}}weight = @bn.gamma
   // CHECK-NOT: weight = @fbn
+}
+
+// -----
+
+// Dropout trains with a seeded mask; its gradient recomputes the mask.
+module attributes {kiln.training = {
+    losses = [{kind = #kiln.loss<mean_squared_error>} ],
+    optimizer = {kind = #kiln.optimizer<sgd>, learning_rate = 0.1 : f32}}} {
+  ml_program.global private @d.kernel(dense<0.5> : tensor<4x4xf32>) : tensor<4x4xf32>
+  func.func @forward(%x: tensor<2x4xf32>) -> tensor<2x4xf32> {
+    %d = kiln.dropout %x {rate = 0.25 : f32, seed = 9 : i64} : tensor<2x4xf32>
+    %k = ml_program.global_load_const @d.kernel : tensor<4x4xf32>
+    %y = kiln.dense %d, %k : (tensor<2x4xf32>, tensor<4x4xf32>) -> tensor<2x4xf32>
+    %e = kiln.dropout %y {rate = 0.5 : f32} : tensor<2x4xf32>
+    return %e : tensor<2x4xf32>
+  }
+  // CHECK-LABEL: func.func @train_step
+  // CHECK: %[[D:.*]] = kiln.dropout_train %{{.*}} {rate = 2.500000e-01 : f32, seed = 9 : i64}
+  // CHECK: kiln.dense %[[D]]
+  // CHECK: kiln.dropout_train %{{.*}} {rate = 5.000000e-01 : f32, seed = {{[0-9]+}} : i64}
+  // CHECK: %[[G:.*]] = kiln.dropout_grad %{{.*}} {rate = 5.000000e-01 : f32, seed = {{[0-9]+}} : i64}
+  // CHECK: kiln.dense_grad_kernel %[[D]], %[[G]]
+  // CHECK-NOT: kiln.dropout_grad
 }

@@ -405,6 +405,24 @@ struct LayerNormGradLowering : OpConversionPattern<LayerNormGradOp> {
   }
 };
 
+/// kiln.dropout_train and kiln.dropout_grad: the step count comes from the
+/// generated train_step's counter.
+template <typename Op>
+struct DropoutLowering : KernelCallPattern<Op> {
+  DropoutLowering(MLIRContext *ctx, StringRef callee)
+      : KernelCallPattern<Op>(ctx), callee(callee.str()) {}
+  LogicalResult emitCall(Op op, typename Op::Adaptor adaptor, Value out,
+                         ConversionPatternRewriter &rewriter) const override {
+    emitKernelCall(rewriter, op.getLoc(), callee, {adaptor.getOperands()[0], out},
+                   {rewriter.getIndexAttr(0), rewriter.getIndexAttr(1),
+                    rewriter.getI64IntegerAttr(op.getType().getNumElements()),
+                    op.getRateAttr(), op.getSeedAttr(),
+                    opaque(op.getContext(), "kiln_train_iterations")});
+    return success();
+  }
+  std::string callee;
+};
+
 /// The weight of an update op: a pointer into the (mutable) weight blob.
 FailureOr<Attribute> weightPointer(Operation *op, FlatSymbolRefAttr weight,
                                    const std::string &weightsSymbol) {
@@ -485,4 +503,6 @@ void kiln::populateTrainingPatterns(RewritePatternSet &patterns,
                BroadcastToLowering, BatchNormTrainLowering, BatchNormGradLowering,
                StridedViewGradLowering, EmbeddingGradLowering, LayerNormGradLowering>(ctx);
   patterns.add<OptimizerUpdateLowering, MovingAverageUpdateLowering>(ctx, weightsSymbol);
+  patterns.add<DropoutLowering<DropoutTrainOp>>(ctx, "kiln::rt::dropout_f32");
+  patterns.add<DropoutLowering<DropoutGradOp>>(ctx, "kiln::rt::dropout_grad_f32");
 }

@@ -109,7 +109,18 @@ SmallVector<Value> buildDropout(LayerContext &ctx, ArrayRef<Value> inputs) {
   double rate = ctx.getFloat("rate", 0.0);
   if (rate < 0.0 || rate >= 1.0)
     ctx.fail("rate must be in [0, 1), found " + std::to_string(rate));
-  return {DropoutOp::create(ctx.b, ctx.loc, x, ctx.b.getF32FloatAttr(rate))};
+  // The variants that are the identity at inference but drop otherwise in
+  // training are named, for training to refuse.
+  StringAttr variant;
+  if (ctx.layer.className != "Dropout")
+    variant = ctx.b.getStringAttr(ctx.layer.className);
+  else if (ctx.get("noise_shape"))
+    variant = ctx.b.getStringAttr("Dropout with a noise_shape");
+  IntegerAttr seed;
+  if (const llvm::json::Value *s = ctx.get("seed"); s && s->getAsInteger())
+    seed = ctx.b.getI64IntegerAttr(*s->getAsInteger());
+  return {DropoutOp::create(ctx.b, ctx.loc, x.getType(), x, ctx.b.getF32FloatAttr(rate), seed,
+                            variant)};
 }
 
 /// Flatten: everything but the batch axis into one; channels_first inputs

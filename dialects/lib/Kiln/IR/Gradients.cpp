@@ -5,6 +5,8 @@
 #include "mlir/Dialect/MLProgram/IR/MLProgram.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/SymbolTable.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Support/xxhash.h"
 
 using namespace mlir;
 using namespace kiln;
@@ -397,5 +399,34 @@ LogicalResult LayerNormOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGr
   }
   if (getBeta() && needed[next])
     operandGrads[next] = unbroadcast(b, getLoc(), grads.getBetaGrad(), getBeta());
+  return success();
+}
+
+LogicalResult DropoutOp::replaceWithTrainingForm(RewriterBase &rewriter) {
+  if (getVariant())
+    return emitError("kiln cannot train with ") << *getVariant()
+                                                << " yet (its training-time noise differs "
+                                                   "from Dropout's)";
+  if (getRate().convertToFloat() == 0.0f) {
+    rewriter.replaceOp(*this, getInput());
+    return success();
+  }
+  // Without a Keras seed, one derived from the layer's name: every build of
+  // the model draws the same masks.
+  std::string where;
+  llvm::raw_string_ostream(where) << getLoc();
+  int64_t seed = getSeed() ? int64_t(*getSeed()) : int64_t(llvm::xxh3_64bits(where) & 0x7fffffff);
+  rewriter.setInsertionPoint(*this);
+  rewriter.replaceOpWithNewOp<DropoutTrainOp>(*this, getType(), getInput(), getRateAttr(),
+                                              rewriter.getI64IntegerAttr(seed));
+  return success();
+}
+
+LogicalResult DropoutTrainOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads,
+                                             ArrayRef<bool> needed,
+                                             MutableArrayRef<Value> operandGrads) {
+  if (resultGrads[0] && needed[0])
+    operandGrads[0] = DropoutGradOp::create(b, getLoc(), getType(), resultGrads[0],
+                                            getRateAttr(), getSeedAttr());
   return success();
 }

@@ -24,6 +24,7 @@
 #include "kiln/rt/train/broadcast.h"
 #include "kiln/rt/train/conv_grad.h"
 #include "kiln/rt/train/dense_grad.h"
+#include "kiln/rt/train/dropout.h"
 #include "kiln/rt/train/loss.h"
 #include "kiln/rt/train/norm_grad.h"
 #include "kiln/rt/train/optimizer.h"

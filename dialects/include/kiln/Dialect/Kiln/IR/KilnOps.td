@@ -628,25 +628,31 @@ def Kiln_YieldOp : Kiln_Op<"yield", [Pure, Terminator,
 // Layers that are the identity at inference
 //===----------------------------------------------------------------------===//
 
-class Kiln_InferenceNoOp<string mnemonic> : Kiln_Op<mnemonic, [Pure,
-    SameOperandsAndResultType,
-    DeclareOpInterfaceMethods<Kiln_InferenceNoOpInterface>]> {
+class Kiln_InferenceNoOp<string mnemonic, list<Trait> traits = []> : Kiln_Op<mnemonic,
+    !listconcat([Pure, SameOperandsAndResultType,
+                 DeclareOpInterfaceMethods<Kiln_InferenceNoOpInterface>], traits)> {
   let results = (outs Kiln_F32Tensor:$result);
   let extraClassDefinition = [{
     ::mlir::Value $cppClass::getForwardedValue() { return getInput(); }
   }];
 }
 
-def Kiln_DropoutOp : Kiln_InferenceNoOp<"dropout"> {
+def Kiln_DropoutOp : Kiln_InferenceNoOp<"dropout",
+    [DeclareOpInterfaceMethods<Kiln_TrainingFormOpInterface>]> {
   let summary = "Keras Dropout: the identity at inference";
   let description = [{
     Kept in the imported IR so training can use it; inference drops it.
+    `seed` is the layer's (Keras's `seed`), and `variant` names the other
+    layers that are the identity at inference but drop differently in
+    training (SpatialDropout2D, GaussianDropout, ...), which kiln does not
+    train yet.
 
     ```mlir
     %y = kiln.dropout %x {rate = 5.000000e-01 : f32} : tensor<1x64xf32>
     ```
   }];
-  let arguments = (ins Kiln_F32Tensor:$input, F32Attr:$rate);
+  let arguments = (ins Kiln_F32Tensor:$input, F32Attr:$rate, OptionalAttr<I64Attr>:$seed,
+                   OptionalAttr<StrAttr>:$variant);
   let assemblyFormat = "$input attr-dict `:` type($result)";
 }
 

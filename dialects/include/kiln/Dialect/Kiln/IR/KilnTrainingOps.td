@@ -373,4 +373,36 @@ def Kiln_LayerNormGradOp : Kiln_Op<"layer_norm_grad", [Pure, Kiln_FlopCountOpInt
   }];
 }
 
+def Kiln_DropoutTrainOp : Kiln_Op<"dropout_train", [Pure, Kiln_FlopCountOpInterface,
+    AllTypesMatch<["input", "result"]>, DeclareOpInterfaceMethods<Kiln_GradientOpInterface>]> {
+  let summary = "inverted dropout with a counter-based random mask (training)";
+  let description = [{
+    Keeps each element with probability 1 - `rate`, scaled by 1 / (1 - rate),
+    as Keras's Dropout does in `fit`. Element i's draw is a hash of
+    (`seed`, the optimizer step, i): the same on every run and thread count,
+    different at every step, and recomputed by `kiln.dropout_grad` instead
+    of stored. (Keras's own random stream is not reproduced.)
+
+    ```mlir
+    %y = kiln.dropout_train %x {rate = 0.5 : f32, seed = 7 : i64} : tensor<32x64xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$input, F32Attr:$rate, I64Attr:$seed);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+}
+
+def Kiln_DropoutGradOp : Kiln_Op<"dropout_grad", [Pure, Kiln_FlopCountOpInterface,
+    AllTypesMatch<["result_grad", "result"]>]> {
+  let summary = "gradient of kiln.dropout_train: the same mask and scale";
+  let description = [{
+    ```mlir
+    %dx = kiln.dropout_grad %dy {rate = 0.5 : f32, seed = 7 : i64} : tensor<32x64xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$result_grad, F32Attr:$rate, I64Attr:$seed);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = "$result_grad attr-dict `:` type($result)";
+}
+
 #endif // KILN_TRAINING_OPS_TD
