@@ -121,7 +121,19 @@ def text_attention():
     return m
 
 
-CASES = {f.__name__: f for f in [text_attention, mlp_sgd_momentum, mlp_adam, two_outputs_loss_weights,
+def lstm_sequence():
+    """Embedding, a sequence-returning LSTM, a SimpleRNN read backwards."""
+    ids = keras.Input((7,), dtype="int32", name="tokens")
+    e = layers.Embedding(20, 6, name="embed")(ids)
+    h = layers.LSTM(8, return_sequences=True, name="lstm")(e)
+    h = layers.SimpleRNN(5, go_backwards=True, name="rnn")(h)
+    y = layers.Dense(3, activation="softmax", name="label")(h)
+    m = keras.Model(ids, y)
+    m.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy")
+    return m
+
+
+CASES = {f.__name__: f for f in [lstm_sequence, text_attention, mlp_sgd_momentum, mlp_adam, two_outputs_loss_weights,
                                    shared_layer, frozen_base, cnn_batchnorm,
                                    finetune_frozen_cnn]}
 

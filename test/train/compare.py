@@ -13,10 +13,12 @@ import numpy as np
 
 TOLERANCE = 1e-3
 
-# kiln names MultiHeadAttention's projections after their groups in the
-# weights file, Keras's variable paths after the sublayers.
-ATTENTION_PARTS = {".query.": ".query_dense.", ".key.": ".key_dense.",
-                   ".value.": ".value_dense.", ".attention_output.": ".output_dense."}
+# kiln names a layer's parts after their groups in the weights file
+# (MultiHeadAttention's projections, a recurrent layer's cell), Keras's
+# variable paths after the sublayers.
+LAYER_PARTS = {".query.": ".query_dense.", ".key.": ".key_dense.",
+               ".value.": ".value_dense.", ".attention_output.": ".output_dense.",
+               ".lstm_cell.": ".cell.", ".gru_cell.": ".cell.", ".simple_rnn_cell.": ".cell."}
 
 
 def main():
@@ -44,7 +46,7 @@ def main():
         # kiln names a nested model's weights with the model's name in front
         # ("base.conv.kernel"); Keras's paths start at the layer.
         kiln_name = name
-        for part, group in ATTENTION_PARTS.items():
+        for part, group in LAYER_PARTS.items():
             kiln_name = kiln_name.replace(part, group)
         matches = [f for f in os.listdir(ours_dir)
                    if f == kiln_name or f.endswith("." + kiln_name)]

@@ -351,3 +351,40 @@ TEST(TrainingKernels, DropoutMask) {
   for (std::size_t i = 0; i < n; ++i)
     EXPECT_EQ(dx[i], y[i] == 0.0f ? 0.0f : dy[i] * (1.0f / (1.0f - rate))) << i;
 }
+
+namespace {
+template <kiln::rt::Cell C>
+void checkRecurrent(bool returnSequences, bool backwards) {
+  using kiln::rt::Act;
+  constexpr std::size_t G = C == kiln::rt::Cell::lstm ? 4 : 1;
+  const kiln::rt::RnnShape s{2, 4, 3, 5, backwards, returnSequences, false, false};
+  const std::size_t gu = G * s.units, outSize = returnSequences ? 2 * 4 * 5 : 2 * 5;
+  std::vector<float> x = randomVector(2 * 4 * 3, 34), k = randomVector(3 * gu, 35),
+                     rk = randomVector(5 * gu, 36), b = randomVector(gu, 37),
+                     w = randomVector(outSize, 38);
+  auto forward = [&](const std::vector<float> &xv, const std::vector<float> &kv,
+                     const std::vector<float> &rkv, const std::vector<float> &bv) {
+    std::vector<float> y(outSize), scratch(kiln::rt::rnn_scratch_floats<C>(s));
+    kiln::rt::rnn_f32<C, Act::tanh, Act::sigmoid>(xv.data(), kv.data(), rkv.data(), bv.data(),
+                                                  nullptr, nullptr, nullptr, y.data(), nullptr,
+                                                  nullptr, scratch.data(), s);
+    return project(y, w);
+  };
+  std::vector<float> dx(x.size()), dk(k.size()), drk(rk.size()), db(b.size()),
+      scratch(kiln::rt::rnn_grad_scratch_floats<C>(s));
+  kiln::rt::rnn_grad_f32<C, Act::tanh, Act::sigmoid>(w.data(), x.data(), k.data(), rk.data(),
+                                                     b.data(), dx.data(), dk.data(), drk.data(),
+                                                     db.data(), scratch.data(), s);
+  expectClose(dx, numericGradient([&](const std::vector<float> &v) { return forward(v, k, rk, b); }, x));
+  expectClose(dk, numericGradient([&](const std::vector<float> &v) { return forward(x, v, rk, b); }, k));
+  expectClose(drk, numericGradient([&](const std::vector<float> &v) { return forward(x, k, v, b); }, rk));
+  expectClose(db, numericGradient([&](const std::vector<float> &v) { return forward(x, k, rk, v); }, b));
+}
+} // namespace
+
+TEST(TrainingKernels, RecurrentGradients) {
+  checkRecurrent<kiln::rt::Cell::lstm>(true, false);
+  checkRecurrent<kiln::rt::Cell::lstm>(false, true);
+  checkRecurrent<kiln::rt::Cell::simple>(true, true);
+  checkRecurrent<kiln::rt::Cell::simple>(false, false);
+}

@@ -423,6 +423,54 @@ struct DropoutLowering : KernelCallPattern<Op> {
   std::string callee;
 };
 
+struct RnnGradLowering : OpConversionPattern<RnnGradOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(RnnGradOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    MLIRContext *ctx = op.getContext();
+    SmallVector<Value> outs;
+    for (unsigned i = 0; i < 4; ++i) {
+      FailureOr<Value> buffer = getResultBuffer(op, i, rewriter);
+      if (failed(buffer))
+        return failure();
+      outs.push_back(*buffer);
+    }
+    FailureOr<Value> scratch = getScratchBuffer(op, rewriter);
+    if (failed(scratch))
+      return failure();
+    SmallVector<Value> operands;
+    SmallVector<Attribute> args;
+    auto pass = [&](Value v) {
+      if (!v) {
+        args.push_back(opaque(ctx, "nullptr"));
+        return;
+      }
+      args.push_back(rewriter.getIndexAttr(operands.size()));
+      operands.push_back(v);
+    };
+    for (Value v : {adaptor.getOutputGrad(), adaptor.getInput(), adaptor.getKernel(),
+                    adaptor.getRecurrentKernel(), adaptor.getBias(), outs[0], outs[1], outs[2]})
+      pass(v);
+    pass(adaptor.getBias() ? outs[3] : Value());
+    pass(*scratch);
+    auto input = op.getInput().getType();
+    int64_t units = op.getRecurrentKernel().getType().getDimSize(0);
+    auto flag = [](bool b) { return b ? "true" : "false"; };
+    args.push_back(opaque(
+        ctx, "kiln::rt::RnnShape{" + std::to_string(input.getDimSize(0)) + ", " +
+                 std::to_string(input.getDimSize(1)) + ", " +
+                 std::to_string(input.getDimSize(2)) + ", " + std::to_string(units) + ", " +
+                 flag(op.getGoBackwards()) + ", " + flag(op.getReturnSequences()) +
+                 ", false, false}"));
+    emitKernelCall(rewriter, op.getLoc(), "kiln::rt::rnn_grad_f32", operands, args,
+                   {opaque(ctx, "kiln::rt::Cell::" + stringifyRnnCellKind(op.getCell())),
+                    actTemplate(ctx, op.getActivation()),
+                    actTemplate(ctx, op.getRecurrentActivation())});
+    rewriter.replaceOp(op, outs);
+    return success();
+  }
+};
+
 /// The weight of an update op: a pointer into the (mutable) weight blob.
 FailureOr<Attribute> weightPointer(Operation *op, FlatSymbolRefAttr weight,
                                    const std::string &weightsSymbol) {
@@ -501,7 +549,8 @@ void kiln::populateTrainingPatterns(RewritePatternSet &patterns,
                SumToLowering, ActivationGradLowering, SoftmaxGradLowering,
                Conv2DGradInputLowering, Conv2DGradKernelLowering, Pool2DGradLowering,
                BroadcastToLowering, BatchNormTrainLowering, BatchNormGradLowering,
-               StridedViewGradLowering, EmbeddingGradLowering, LayerNormGradLowering>(ctx);
+               StridedViewGradLowering, EmbeddingGradLowering, LayerNormGradLowering,
+               RnnGradLowering>(ctx);
   patterns.add<OptimizerUpdateLowering, MovingAverageUpdateLowering>(ctx, weightsSymbol);
   patterns.add<DropoutLowering<DropoutTrainOp>>(ctx, "kiln::rt::dropout_f32");
   patterns.add<DropoutLowering<DropoutGradOp>>(ctx, "kiln::rt::dropout_grad_f32");

@@ -430,3 +430,34 @@ LogicalResult DropoutTrainOp::buildGradients(OpBuilder &b, ArrayRef<Value> resul
                                             getRateAttr(), getSeedAttr());
   return success();
 }
+
+LogicalResult RnnOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads,
+                                    ArrayRef<bool> needed,
+                                    MutableArrayRef<Value> operandGrads) {
+  if (llvm::any_of(resultGrads.drop_front(), [](Value g) { return bool(g); }))
+    return emitError("kiln cannot train through a recurrent layer's returned states yet");
+  if (!resultGrads[0])
+    return success();
+  if (getCell() == RnnCellKind::gru)
+    return emitError("kiln cannot train GRU layers yet (SimpleRNN and LSTM train)");
+  if (getMask() || !getInitialStates().empty())
+    return emitError("kiln cannot train a recurrent layer with a mask or initial states yet");
+  for (ActivationKind kind : {getActivation(), getRecurrentActivation()})
+    if (!ActivationGradOp::isDifferentiable(kind))
+      return emitError("kiln has no derivative of activation '")
+             << stringifyActivationKind(kind) << "' yet";
+  Type biasType = getBias() ? getBias().getType() : getKernel().getType();
+  auto grads = RnnGradOp::create(
+      b, getLoc(),
+      TypeRange{getInput().getType(), getKernel().getType(), getRecurrentKernel().getType(),
+                biasType},
+      resultGrads[0], getInput(), getKernel(), getRecurrentKernel(), getBias(), getCellAttr(),
+      getActivationAttr(), getRecurrentActivationAttr(), getGoBackwardsAttr(),
+      getReturnSequencesAttr());
+  operandGrads[0] = needed[0] ? grads.getInputGrad() : Value();
+  operandGrads[1] = needed[1] ? grads.getKernelGrad() : Value();
+  operandGrads[2] = needed[2] ? grads.getRecurrentKernelGrad() : Value();
+  if (getBias() && needed[3])
+    operandGrads[3] = grads.getBiasGrad();
+  return success();
+}

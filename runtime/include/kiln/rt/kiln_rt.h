@@ -28,6 +28,7 @@
 #include "kiln/rt/train/loss.h"
 #include "kiln/rt/train/norm_grad.h"
 #include "kiln/rt/train/optimizer.h"
+#include "kiln/rt/train/rnn_grad.h"
 #include "kiln/rt/train/sequence_grad.h"
 
 #include <cstddef>

@@ -518,6 +518,7 @@ def Kiln_CompareOp : Kiln_Op<"compare", [Pure]> {
 }
 
 def Kiln_RnnOp : Kiln_Op<"rnn", [Pure,
+    DeclareOpInterfaceMethods<Kiln_GradientOpInterface>,
     DeclareOpInterfaceMethods<Kiln_FlopCountOpInterface, ["getFlops"]>,
     AttrSizedOperandSegments,
     DeclareOpInterfaceMethods<Kiln_ScratchOpInterface>]> {
