@@ -53,7 +53,18 @@ def cnn():
     return m
 
 
-MODELS = {"mlp": mlp, "cnn": cnn}
+def lstm():
+    """Token ids → Embedding → LSTM → classifier."""
+    ids = keras.Input((20,), dtype="int32", name="tokens")
+    h = layers.Embedding(1000, 32, name="embed")(ids)
+    h = layers.LSTM(64, name="lstm")(h)
+    y = layers.Dense(10, activation="softmax", name="label")(h)
+    m = keras.Model(ids, y)
+    m.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy")
+    return m
+
+
+MODELS = {"mlp": mlp, "cnn": cnn, "lstm": lstm}
 
 
 def time_keras(model, x, y, steps):
@@ -90,7 +101,10 @@ def main():
             path = os.path.join(tmp, name + ".keras")
             model.save(path)
             rng = np.random.default_rng(0)
-            x = rng.standard_normal((BATCH,) + tuple(model.inputs[0].shape[1:])).astype("float32")
+            shape = (BATCH,) + tuple(model.inputs[0].shape[1:])
+            x = (rng.integers(0, 1000, size=shape).astype("int32")
+                 if "int" in str(model.inputs[0].dtype)
+                 else rng.standard_normal(shape).astype("float32"))
             y = rng.integers(0, 10, size=(BATCH,)).astype("int32")
             data = os.path.join(tmp, name + "_data")
             os.makedirs(data)
