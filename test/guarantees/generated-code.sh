@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# usage: generated-code.sh KILN CASES_DIR WORK_DIR
+# usage: generated-code.sh KILN CASES_DIR WORK_DIR TRAIN_CASES_DIR
 # What generated code guarantees, on a few e2e models:
 #   - the model and its command-line main compile with -Wall -Wextra -Werror
 #     under g++ and clang++, for AVX-512, AVX2 and the baseline ISA (and for
 #     aarch64 with the cross g++ when installed), the model with
 #     -fno-exceptions -fno-rtti;
 #   - noalloc_main.cpp: no heap allocation in predict, deterministic,
-#     reentrant with caller arenas (with one and with two threads).
+#     reentrant with caller arenas (with one and with two threads);
+#   - training builds (kiln compile --train, test/train's models) compile the
+#     same way, and train_main.cpp: no heap allocation in train_step, the
+#     same losses and weights from the same start.
 set -euo pipefail
-kiln=$1 cases=$2 work=$3
+kiln=$1 cases=$2 work=$3 train_cases=$4
 here=$(cd "$(dirname "$0")" && pwd)
 rm -rf "$work" && mkdir -p "$work"
 status=0
@@ -37,6 +40,30 @@ for case in vision_toy_resnet sequence_ticket_router sequence_transformer_classi
     echo "== $case, --threads $threads"
     "$out/check" || status=1
   done
+done
+for case in cnn_batchnorm text_attention lstm_sequence; do
+  read -r -a args < "$train_cases/$case/args.txt" || true
+  dir=$work/train_$case
+  "$kiln" compile "$train_cases/$case/model.keras" --train -o "$dir" --name model "${args[@]}" \
+    > /dev/null
+  for build in "g++ -march=native" "g++" "clang++ -march=native" "clang++"; do
+    read -r -a cxx <<< "$build"
+    for source in model model_train; do
+      extra=()
+      [ "$source" = model ] && extra=(-fno-exceptions -fno-rtti "-Wa,-I$dir")
+      if ! "${cxx[@]}" "${strict[@]}" "${extra[@]}" -I "$dir" -c "$dir/$source.cpp" \
+           -o "$dir/$source.o" 2> "$dir/warnings.txt"; then
+        echo "FAIL: training $case ($source.cpp) with $build -Wall -Wextra -Werror:"
+        head -20 "$dir/warnings.txt"
+        status=1
+      fi
+    done
+  done
+  g++ -std=c++17 -O2 -march=native -fno-exceptions -fno-rtti "-Wa,-I$dir" -I "$dir" \
+    -c "$dir/model.cpp" -o "$dir/model.o"
+  g++ "${strict[@]}" -pthread -I "$dir" "$here/train_main.cpp" "$dir/model.o" -o "$dir/check"
+  echo "== training $case"
+  "$dir/check" || status=1
 done
 [ $status -eq 0 ] && echo "generated code: warning-free, allocation-free, deterministic, reentrant"
 exit $status
