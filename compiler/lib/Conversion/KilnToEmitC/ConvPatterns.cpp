@@ -7,28 +7,6 @@ using namespace mlir;
 using namespace kiln;
 
 namespace {
-/// Operand list and call arguments, built side by side.
-struct CallBuilder {
-  ConversionPatternRewriter &rewriter;
-  SmallVector<Value> operands;
-  SmallVector<Attribute> args;
-
-  void value(Value v) {
-    args.push_back(rewriter.getIndexAttr(operands.size()));
-    operands.push_back(v);
-  }
-  /// An optional operand: null becomes `nullptr`.
-  void optional(Value v) {
-    if (v)
-      value(v);
-    else
-      args.push_back(opaque(rewriter.getContext(), "nullptr"));
-  }
-  void ints(ArrayRef<int64_t> values) { args.append(intArgs(rewriter, values)); }
-  void emit(Location loc, StringRef callee, ArrayRef<Attribute> templateArgs = {}) {
-    emitKernelCall(rewriter, loc, callee, operands, args, templateArgs);
-  }
-};
 
 struct Conv2DLowering : KernelCallPattern<Conv2DOp> {
   using KernelCallPattern::KernelCallPattern;

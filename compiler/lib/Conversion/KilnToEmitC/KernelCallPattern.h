@@ -47,6 +47,59 @@ inline llvm::SmallVector<mlir::Attribute> intArgs(mlir::Builder &b,
   return out;
 }
 
+/// Operand list and call arguments, built side by side.
+struct CallBuilder {
+  mlir::ConversionPatternRewriter &rewriter;
+  llvm::SmallVector<mlir::Value> operands;
+  llvm::SmallVector<mlir::Attribute> args;
+
+  void value(mlir::Value v) {
+    args.push_back(rewriter.getIndexAttr(operands.size()));
+    operands.push_back(v);
+  }
+  /// An optional operand: null becomes `nullptr`.
+  void optional(mlir::Value v) {
+    if (v)
+      value(v);
+    else
+      args.push_back(opaque(rewriter.getContext(), "nullptr"));
+  }
+  void ints(llvm::ArrayRef<int64_t> values) { args.append(intArgs(rewriter, values)); }
+  void literal(mlir::Attribute attr) { args.push_back(attr); }
+  void emit(mlir::Location loc, llvm::StringRef callee,
+            llvm::ArrayRef<mlir::Attribute> templateArgs = {}) {
+    emitKernelCall(rewriter, loc, callee, operands, args, templateArgs);
+  }
+};
+
+/// The planned buffers of all of `op`'s results, in order.
+inline mlir::FailureOr<llvm::SmallVector<mlir::Value>>
+getResultBuffers(mlir::Operation *op, mlir::ConversionPatternRewriter &rewriter) {
+  llvm::SmallVector<mlir::Value> buffers;
+  for (unsigned i = 0; i < op->getNumResults(); ++i) {
+    mlir::FailureOr<mlir::Value> buffer = getResultBuffer(op, i, rewriter);
+    if (mlir::failed(buffer))
+      return mlir::failure();
+    buffers.push_back(*buffer);
+  }
+  return buffers;
+}
+
+/// Pads a collapsed iteration space with leading size-1 axes to the
+/// runtime kernels' fixed rank, or fails if it needs more axes.
+inline mlir::LogicalResult padIteration(mlir::Operation *op, BroadcastIteration &it,
+                                        size_t rank) {
+  if (it.dims.size() > rank)
+    return op->emitOpError() << "broadcast pattern needs " << it.dims.size()
+                             << " axes; the runtime kernel handles " << rank;
+  while (it.dims.size() < rank) {
+    it.dims.insert(it.dims.begin(), 1);
+    for (llvm::SmallVector<int64_t> &s : it.strides)
+      s.insert(s.begin(), 0);
+  }
+  return mlir::success();
+}
+
 /// Dims and strides of a strided view, collapsed for the runtime's
 /// fixed-depth loops: size-1 axes dropped, an axis merged into the next
 /// where they form one evenly strided run, then padded with leading size-1

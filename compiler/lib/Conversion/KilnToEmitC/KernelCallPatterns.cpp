@@ -116,19 +116,6 @@ struct GluLowering : KernelCallPattern<kiln::GluOp> {
     return success();
   }
 };
-/// Pads a collapsed iteration space with leading size-1 axes to the
-/// runtime kernels' fixed rank, or fails if it needs more axes.
-LogicalResult padIteration(Operation *op, kiln::BroadcastIteration &it, size_t rank) {
-  if (it.dims.size() > rank)
-    return op->emitOpError() << "broadcast pattern needs " << it.dims.size()
-                             << " axes; the runtime kernel handles " << rank;
-  while (it.dims.size() < rank) {
-    it.dims.insert(it.dims.begin(), 1);
-    for (SmallVector<int64_t> &s : it.strides)
-      s.insert(s.begin(), 0);
-  }
-  return success();
-}
 
 struct BinaryLowering : KernelCallPattern<kiln::BinaryOp> {
   using KernelCallPattern::KernelCallPattern;

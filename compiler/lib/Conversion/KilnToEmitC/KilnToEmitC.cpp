@@ -10,6 +10,8 @@
 #include "mlir/Dialect/MLProgram/IR/MLProgram.h"
 #include "mlir/IR/SymbolTable.h"
 
+#include <type_traits>
+
 namespace kiln {
 #define GEN_PASS_DEF_CONVERTKILNTOEMITC
 #include "kiln/Conversion/Passes.h.inc"
@@ -115,58 +117,29 @@ struct ReturnLowering : OpConversionPattern<func::ReturnOp> {
   }
 };
 
-/// A weight load is a typed pointer into the weight blob.
-struct GlobalLoadConstLowering
-    : OpConversionPattern<ml_program::GlobalLoadConstOp> {
-  GlobalLoadConstLowering(MLIRContext *ctx, std::string symbol)
-      : OpConversionPattern(ctx), weightsSymbol(std::move(symbol)) {}
+/// A weight load is a typed pointer into the weight blob: const for
+/// constant weights (global_load_const), writable for trained ones
+/// (global_load), whose values change after each optimizer step.
+template <typename LoadOp>
+struct WeightLoadLowering : OpConversionPattern<LoadOp> {
+  static constexpr bool kConst = std::is_same_v<LoadOp, ml_program::GlobalLoadConstOp>;
 
-  LogicalResult matchAndRewrite(ml_program::GlobalLoadConstOp op, OpAdaptor,
+  WeightLoadLowering(MLIRContext *ctx, std::string symbol)
+      : OpConversionPattern<LoadOp>(ctx), weightsSymbol(std::move(symbol)) {}
+
+  LogicalResult matchAndRewrite(LoadOp op, typename LoadOp::Adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
-    auto global = SymbolTable::lookupNearestSymbolFrom<ml_program::GlobalOp>(
-        op, op.getGlobalAttr());
-    auto offset = global ? global->getAttrOfType<IntegerAttr>(kiln::attr::kWeightOffset)
-                         : IntegerAttr();
-    if (!offset)
-      return op.emitError("weight ") << op.getGlobalAttr()
-                                     << " has no offset; run -kiln-plan-weights first";
+    FailureOr<int64_t> offset = kiln::weightOffset(op, op.getGlobalAttr());
+    if (failed(offset))
+      return failure();
     MLIRContext *ctx = op.getContext();
-    Value blob = emitc::LiteralOp::create(rewriter, op.getLoc(),
-                                          opaquePtr(ctx, "const unsigned char"),
-                                          weightsSymbol);
+    Value blob = emitc::LiteralOp::create(
+        rewriter, op.getLoc(), opaquePtr(ctx, kConst ? "const unsigned char" : "unsigned char"),
+        weightsSymbol);
     auto call = emitc::CallOpaqueOp::create(
-        rewriter, op.getLoc(), TypeRange{opaquePtr(ctx, "const float")},
+        rewriter, op.getLoc(), TypeRange{kConst ? opaquePtr(ctx, "const float") : floatPtr(ctx)},
         "kiln::rt::at", ValueRange{blob},
-        rewriter.getArrayAttr({rewriter.getIndexAttr(0), offset}),
-        rewriter.getArrayAttr({emitc::OpaqueAttr::get(ctx, "float")}));
-    rewriter.replaceOp(op, call.getResult(0));
-    return success();
-  }
-
-  std::string weightsSymbol;
-};
-
-/// A trained weight's load is a pointer into the mutable weight blob (its
-/// value changes after each optimizer step).
-struct GlobalLoadLowering : OpConversionPattern<ml_program::GlobalLoadOp> {
-  GlobalLoadLowering(MLIRContext *ctx, std::string symbol)
-      : OpConversionPattern(ctx), weightsSymbol(std::move(symbol)) {}
-
-  LogicalResult matchAndRewrite(ml_program::GlobalLoadOp op, OpAdaptor,
-                                ConversionPatternRewriter &rewriter) const override {
-    auto global = SymbolTable::lookupNearestSymbolFrom<ml_program::GlobalOp>(
-        op, op.getGlobalAttr());
-    auto offset = global ? global->getAttrOfType<IntegerAttr>(kiln::attr::kWeightOffset)
-                         : IntegerAttr();
-    if (!offset)
-      return op.emitError("weight ") << op.getGlobalAttr()
-                                     << " has no offset; run -kiln-plan-weights first";
-    MLIRContext *ctx = op.getContext();
-    Value blob = emitc::LiteralOp::create(rewriter, op.getLoc(),
-                                          opaquePtr(ctx, "unsigned char"), weightsSymbol);
-    auto call = emitc::CallOpaqueOp::create(
-        rewriter, op.getLoc(), TypeRange{floatPtr(ctx)}, "kiln::rt::at", ValueRange{blob},
-        rewriter.getArrayAttr({rewriter.getIndexAttr(0), offset}),
+        rewriter.getArrayAttr({rewriter.getIndexAttr(0), rewriter.getI64IntegerAttr(*offset)}),
         rewriter.getArrayAttr({emitc::OpaqueAttr::get(ctx, "float")}));
     rewriter.replaceOp(op, call.getResult(0));
     return success();
@@ -208,7 +181,8 @@ struct ConvertKilnToEmitCPass
                              func::FuncDialect>();
     RewritePatternSet patterns(ctx);
     patterns.add<FuncLowering, ReturnLowering, GlobalLowering>(ctx);
-    patterns.add<GlobalLoadConstLowering, GlobalLoadLowering>(ctx, weightsSymbol);
+    patterns.add<WeightLoadLowering<ml_program::GlobalLoadConstOp>,
+                 WeightLoadLowering<ml_program::GlobalLoadOp>>(ctx, weightsSymbol);
     patterns.add<ProfileMarkLowering<kiln::ProfileBeginOp>>(ctx, "kiln::rt::profile_begin");
     patterns.add<ProfileMarkLowering<kiln::ProfileEndOp>>(ctx, "kiln::rt::profile_end");
     kiln::populateKernelCallPatterns(patterns);
@@ -221,6 +195,14 @@ struct ConvertKilnToEmitCPass
 } // namespace
 
 namespace kiln {
+
+FailureOr<int64_t> weightOffset(Operation *op, SymbolRefAttr weight) {
+  auto global = SymbolTable::lookupNearestSymbolFrom<ml_program::GlobalOp>(op, weight);
+  auto offset = global ? global->getAttrOfType<IntegerAttr>(attr::kWeightOffset) : IntegerAttr();
+  if (!offset)
+    return op->emitError("weight ") << weight << " has no offset; run -kiln-plan-weights first";
+  return offset.getInt();
+}
 
 static Value pointerAt(ConversionPatternRewriter &rewriter, Operation *op,
                        int64_t offset) {

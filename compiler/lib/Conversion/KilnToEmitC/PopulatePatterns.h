@@ -17,6 +17,9 @@ struct BufferContext {
 /// as planned by -kiln-plan-memory.
 mlir::FailureOr<mlir::Value> getResultBuffer(mlir::Operation *op, unsigned index,
                                              mlir::ConversionPatternRewriter &rewriter);
+/// Byte offset of weight global `weight` in the blob (-kiln-plan-weights);
+/// an error on `op` when it has none.
+mlir::FailureOr<int64_t> weightOffset(mlir::Operation *op, mlir::SymbolRefAttr weight);
 /// Pointer to the scratch memory planned for `op`.
 mlir::FailureOr<mlir::Value> getScratchBuffer(mlir::Operation *op,
                                               mlir::ConversionPatternRewriter &rewriter);

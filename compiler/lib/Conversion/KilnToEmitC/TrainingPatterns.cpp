@@ -4,8 +4,6 @@
 #include "kiln/Dialect/Kiln/IR/KilnOps.h"
 #include "kiln/Dialect/Kiln/Transforms/Passes.h"
 
-#include "mlir/Dialect/MLProgram/IR/MLProgram.h"
-#include "mlir/IR/SymbolTable.h"
 
 #include <cstdio>
 
@@ -111,13 +109,8 @@ struct SumToLowering : KernelCallPattern<SumToOp> {
     llvm::append_range(padded, op.getType().getShape());
     auto operand = RankedTensorType::get(padded, input.getElementType());
     BroadcastIteration it = collapseBroadcast({operand}, input);
-    if (it.dims.size() > kRank)
-      return op.emitOpError() << "reduction pattern needs " << it.dims.size()
-                              << " axes; the runtime kernel handles " << kRank;
-    while (it.dims.size() < kRank) {
-      it.dims.insert(it.dims.begin(), 1);
-      it.strides[0].insert(it.strides[0].begin(), 0);
-    }
+    if (failed(padIteration(op, it, kRank)))
+      return failure();
     SmallVector<Attribute> args{rewriter.getIndexAttr(0), rewriter.getIndexAttr(1)};
     llvm::append_range(args, intArgs(rewriter, it.dims));
     llvm::append_range(args, intArgs(rewriter, it.strides[0]));
@@ -247,13 +240,8 @@ struct BroadcastToLowering : KernelCallPattern<BroadcastToOp> {
     llvm::append_range(padded, op.getInput().getType().getShape());
     auto operand = RankedTensorType::get(padded, result.getElementType());
     BroadcastIteration it = collapseBroadcast({operand}, result);
-    if (it.dims.size() > kRank)
-      return op.emitOpError() << "broadcast pattern needs " << it.dims.size()
-                              << " axes; the runtime kernel handles " << kRank;
-    while (it.dims.size() < kRank) {
-      it.dims.insert(it.dims.begin(), 1);
-      it.strides[0].insert(it.strides[0].begin(), 0);
-    }
+    if (failed(padIteration(op, it, kRank)))
+      return failure();
     SmallVector<Attribute> args{rewriter.getIndexAttr(0), rewriter.getIndexAttr(1)};
     llvm::append_range(args, intArgs(rewriter, it.dims));
     llvm::append_range(args, intArgs(rewriter, it.strides[0]));
@@ -269,33 +257,20 @@ struct BatchNormTrainLowering : OpConversionPattern<BatchNormTrainOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(BatchNormTrainOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
-    SmallVector<Value> outs;
-    for (unsigned i = 0; i < 3; ++i) {
-      FailureOr<Value> buffer = getResultBuffer(op, i, rewriter);
-      if (failed(buffer))
-        return failure();
-      outs.push_back(*buffer);
-    }
-    auto type = op.getInput().getType();
-    int64_t c = type.getShape().back();
-    SmallVector<Value> operands{adaptor.getInput()};
-    SmallVector<Attribute> args{rewriter.getIndexAttr(0)};
-    for (Value v : {adaptor.getGamma(), adaptor.getBeta()}) {
-      if (v) {
-        args.push_back(rewriter.getIndexAttr(operands.size()));
-        operands.push_back(v);
-      } else {
-        args.push_back(opaque(op.getContext(), "nullptr"));
-      }
-    }
-    for (Value out : outs) {
-      args.push_back(rewriter.getIndexAttr(operands.size()));
-      operands.push_back(out);
-    }
-    args.append({rewriter.getI64IntegerAttr(type.getNumElements() / c),
-                 rewriter.getI64IntegerAttr(c), op.getEpsilonAttr()});
-    emitKernelCall(rewriter, op.getLoc(), "kiln::rt::batch_norm_train_f32", operands, args);
-    rewriter.replaceOp(op, outs);
+    FailureOr<SmallVector<Value>> outs = getResultBuffers(op, rewriter);
+    if (failed(outs))
+      return failure();
+    int64_t c = op.getInput().getType().getShape().back();
+    CallBuilder call{rewriter};
+    call.value(adaptor.getInput());
+    call.optional(adaptor.getGamma());
+    call.optional(adaptor.getBeta());
+    for (Value out : *outs)
+      call.value(out);
+    call.ints({op.getInput().getType().getNumElements() / c, c});
+    call.literal(op.getEpsilonAttr());
+    call.emit(op.getLoc(), "kiln::rt::batch_norm_train_f32");
+    rewriter.replaceOp(op, *outs);
     return success();
   }
 };
@@ -304,34 +279,22 @@ struct BatchNormGradLowering : OpConversionPattern<BatchNormGradOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(BatchNormGradOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
-    SmallVector<Value> outs;
-    for (unsigned i = 0; i < 3; ++i) {
-      FailureOr<Value> buffer = getResultBuffer(op, i, rewriter);
-      if (failed(buffer))
-        return failure();
-      outs.push_back(*buffer);
-    }
-    auto type = op.getInput().getType();
-    int64_t c = type.getShape().back();
-    SmallVector<Value> operands{adaptor.getResultGrad(), adaptor.getInput(), adaptor.getMean(),
-                                adaptor.getVariance()};
-    SmallVector<Attribute> args{rewriter.getIndexAttr(0), rewriter.getIndexAttr(1),
-                                rewriter.getIndexAttr(2), rewriter.getIndexAttr(3)};
-    if (adaptor.getGamma()) {
-      args.push_back(rewriter.getIndexAttr(operands.size()));
-      operands.push_back(adaptor.getGamma());
-    } else {
-      args.push_back(opaque(op.getContext(), "nullptr"));
-    }
-    for (Value out : outs) {
-      args.push_back(rewriter.getIndexAttr(operands.size()));
-      operands.push_back(out);
-    }
-    args.append({rewriter.getI64IntegerAttr(type.getNumElements() / c),
-                 rewriter.getI64IntegerAttr(c), op.getEpsilonAttr(),
-                 boolArg(op.getContext(), op.getBatchStatistics())});
-    emitKernelCall(rewriter, op.getLoc(), "kiln::rt::batch_norm_grad_f32", operands, args);
-    rewriter.replaceOp(op, outs);
+    FailureOr<SmallVector<Value>> outs = getResultBuffers(op, rewriter);
+    if (failed(outs))
+      return failure();
+    int64_t c = op.getInput().getType().getShape().back();
+    CallBuilder call{rewriter};
+    for (Value v : {adaptor.getResultGrad(), adaptor.getInput(), adaptor.getMean(),
+                    adaptor.getVariance()})
+      call.value(v);
+    call.optional(adaptor.getGamma());
+    for (Value out : *outs)
+      call.value(out);
+    call.ints({op.getInput().getType().getNumElements() / c, c});
+    call.literal(op.getEpsilonAttr());
+    call.literal(boolArg(op.getContext(), op.getBatchStatistics()));
+    call.emit(op.getLoc(), "kiln::rt::batch_norm_grad_f32");
+    rewriter.replaceOp(op, *outs);
     return success();
   }
 };
@@ -376,31 +339,21 @@ struct LayerNormGradLowering : OpConversionPattern<LayerNormGradOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(LayerNormGradOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
-    SmallVector<Value> outs;
-    for (unsigned i = 0; i < 3; ++i) {
-      FailureOr<Value> buffer = getResultBuffer(op, i, rewriter);
-      if (failed(buffer))
-        return failure();
-      outs.push_back(*buffer);
-    }
+    FailureOr<SmallVector<Value>> outs = getResultBuffers(op, rewriter);
+    if (failed(outs))
+      return failure();
     int64_t n = op.getGammaGrad().getType().getNumElements();
-    SmallVector<Value> operands{adaptor.getResultGrad(), adaptor.getInput()};
-    SmallVector<Attribute> args{rewriter.getIndexAttr(0), rewriter.getIndexAttr(1)};
-    if (adaptor.getGamma()) {
-      args.push_back(rewriter.getIndexAttr(operands.size()));
-      operands.push_back(adaptor.getGamma());
-    } else {
-      args.push_back(opaque(op.getContext(), "nullptr"));
-    }
-    for (Value out : outs) {
-      args.push_back(rewriter.getIndexAttr(operands.size()));
-      operands.push_back(out);
-    }
-    args.append({rewriter.getI64IntegerAttr(op.getInput().getType().getNumElements() / n),
-                 rewriter.getI64IntegerAttr(n), op.getEpsilonAttr(),
-                 boolArg(op.getContext(), op.getRms())});
-    emitKernelCall(rewriter, op.getLoc(), "kiln::rt::layer_norm_grad_f32", operands, args);
-    rewriter.replaceOp(op, outs);
+    CallBuilder call{rewriter};
+    call.value(adaptor.getResultGrad());
+    call.value(adaptor.getInput());
+    call.optional(adaptor.getGamma());
+    for (Value out : *outs)
+      call.value(out);
+    call.ints({op.getInput().getType().getNumElements() / n, n});
+    call.literal(op.getEpsilonAttr());
+    call.literal(boolArg(op.getContext(), op.getRms()));
+    call.emit(op.getLoc(), "kiln::rt::layer_norm_grad_f32");
+    rewriter.replaceOp(op, *outs);
     return success();
   }
 };
@@ -428,45 +381,32 @@ struct RnnGradLowering : OpConversionPattern<RnnGradOp> {
   LogicalResult matchAndRewrite(RnnGradOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     MLIRContext *ctx = op.getContext();
-    SmallVector<Value> outs;
-    for (unsigned i = 0; i < 4; ++i) {
-      FailureOr<Value> buffer = getResultBuffer(op, i, rewriter);
-      if (failed(buffer))
-        return failure();
-      outs.push_back(*buffer);
-    }
+    FailureOr<SmallVector<Value>> outs = getResultBuffers(op, rewriter);
     FailureOr<Value> scratch = getScratchBuffer(op, rewriter);
-    if (failed(scratch))
+    if (failed(outs) || failed(scratch))
       return failure();
-    SmallVector<Value> operands;
-    SmallVector<Attribute> args;
-    auto pass = [&](Value v) {
-      if (!v) {
-        args.push_back(opaque(ctx, "nullptr"));
-        return;
-      }
-      args.push_back(rewriter.getIndexAttr(operands.size()));
-      operands.push_back(v);
-    };
+    CallBuilder call{rewriter};
     for (Value v : {adaptor.getOutputGrad(), adaptor.getInput(), adaptor.getKernel(),
-                    adaptor.getRecurrentKernel(), adaptor.getBias(), outs[0], outs[1], outs[2]})
-      pass(v);
-    pass(adaptor.getBias() ? outs[3] : Value());
-    pass(*scratch);
+                    adaptor.getRecurrentKernel()})
+      call.value(v);
+    call.optional(adaptor.getBias());
+    for (Value out : ArrayRef<Value>(*outs).take_front(3))
+      call.value(out);
+    call.optional(adaptor.getBias() ? (*outs)[3] : Value());
+    call.value(*scratch);
     auto input = op.getInput().getType();
     int64_t units = op.getRecurrentKernel().getType().getDimSize(0);
     auto flag = [](bool b) { return b ? "true" : "false"; };
-    args.push_back(opaque(
+    call.literal(opaque(
         ctx, "kiln::rt::RnnShape{" + std::to_string(input.getDimSize(0)) + ", " +
                  std::to_string(input.getDimSize(1)) + ", " +
                  std::to_string(input.getDimSize(2)) + ", " + std::to_string(units) + ", " +
                  flag(op.getGoBackwards()) + ", " + flag(op.getReturnSequences()) +
                  ", false, false}"));
-    emitKernelCall(rewriter, op.getLoc(), "kiln::rt::rnn_grad_f32", operands, args,
-                   {opaque(ctx, "kiln::rt::Cell::" + stringifyRnnCellKind(op.getCell())),
-                    actTemplate(ctx, op.getActivation()),
-                    actTemplate(ctx, op.getRecurrentActivation())});
-    rewriter.replaceOp(op, outs);
+    call.emit(op.getLoc(), "kiln::rt::rnn_grad_f32",
+              {opaque(ctx, "kiln::rt::Cell::" + stringifyRnnCellKind(op.getCell())),
+               actTemplate(ctx, op.getActivation()), actTemplate(ctx, op.getRecurrentActivation())});
+    rewriter.replaceOp(op, *outs);
     return success();
   }
 };
@@ -474,12 +414,11 @@ struct RnnGradLowering : OpConversionPattern<RnnGradOp> {
 /// The weight of an update op: a pointer into the (mutable) weight blob.
 FailureOr<Attribute> weightPointer(Operation *op, FlatSymbolRefAttr weight,
                                    const std::string &weightsSymbol) {
-  auto global = SymbolTable::lookupNearestSymbolFrom<ml_program::GlobalOp>(op, weight);
-  auto offset = global ? global->getAttrOfType<IntegerAttr>(attr::kWeightOffset) : IntegerAttr();
-  if (!offset)
-    return op->emitError("weight ") << weight << " has no offset; run -kiln-plan-weights first";
-  return opaque(op->getContext(), "kiln::rt::at<float>(" + weightsSymbol + ", " +
-                                      std::to_string(offset.getInt()) + ")");
+  FailureOr<int64_t> offset = weightOffset(op, weight);
+  if (failed(offset))
+    return failure();
+  return opaque(op->getContext(),
+                "kiln::rt::at<float>(" + weightsSymbol + ", " + std::to_string(*offset) + ")");
 }
 
 struct MovingAverageUpdateLowering : OpConversionPattern<MovingAverageUpdateOp> {
