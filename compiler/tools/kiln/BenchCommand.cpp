@@ -2,6 +2,7 @@
 // run it, and report latency, throughput, GFLOP/s and % of the measured
 // peak; with --profile, each Keras layer's share, as a table and a chart.
 #include "Commands.h"
+#include "SharedFlags.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
@@ -155,11 +156,7 @@ int benchCommand(int argc, char **argv) {
   request.profile = profile;
   request.inputShapes.assign(inputShapes.begin(), inputShapes.end());
   request.limits.assign(limits.begin(), limits.end());
-  if (cxxFlags.getNumOccurrences()) {
-    llvm::SmallVector<llvm::StringRef> parts;
-    llvm::StringRef(cxxFlags).split(parts, ' ', -1, false);
-    request.toolchain.cxxFlags.assign(parts.begin(), parts.end());
-  }
+  applyCxxFlags(cxxFlags, request.toolchain);
   std::string name;
   if (int rc = compileModel(request, &name))
     return rc;

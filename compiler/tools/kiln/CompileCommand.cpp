@@ -1,4 +1,5 @@
 #include "Commands.h"
+#include "SharedFlags.h"
 
 #include "kiln/Import/KerasImporter.h"
 #include "kiln/Pipeline/PipelineStats.h"
@@ -339,17 +340,7 @@ int compileCommand(int argc, char **argv) {
   cl::opt<bool> train("train",
                       cl::desc("also generate train_step and the NAME_train executable"),
                       cl::cat(category));
-  cl::opt<std::string> loss("loss", cl::desc("loss for every output (default: compile_config)"),
-                            cl::value_desc("NAME"), cl::cat(category));
-  cl::opt<std::string> optimizer(
-      "optimizer", cl::desc("SGD, Adam, AdamW or RMSprop with Keras's defaults (default: "
-                            "compile_config)"),
-      cl::value_desc("NAME"), cl::cat(category));
-  cl::opt<double> learningRate("learning-rate", cl::desc("the optimizer's learning rate"),
-                               cl::cat(category));
-  cl::list<std::string> freeze("freeze", cl::desc("layers training leaves unchanged"),
-                               cl::CommaSeparated, cl::value_desc("LAYER,..."),
-                               cl::cat(category));
+  TrainingFlags trainingFlags(category);
   cl::list<std::string> limits("limit", cl::desc("raise an import limit (kiln --help lists them)"),
                                cl::value_desc("NAME=N"), cl::cat(category));
   // --stats, --profile and --threads are read by hand: LLVM registers its
@@ -391,19 +382,10 @@ int compileCommand(int argc, char **argv) {
   request.inputShapes.assign(inputShapes.begin(), inputShapes.end());
   request.limits.assign(limits.begin(), limits.end());
   request.training.enabled = train;
-  request.training.loss = loss;
-  request.training.optimizer = optimizer;
-  if (learningRate.getNumOccurrences())
-    request.training.learningRate = learningRate;
-  request.training.freeze.assign(freeze.begin(), freeze.end());
-  if (!train && (loss.getNumOccurrences() || optimizer.getNumOccurrences() ||
-                 learningRate.getNumOccurrences() || freeze.getNumOccurrences()))
+  trainingFlags.applyTo(request.training);
+  if (!train && trainingFlags.given())
     return reportError("--loss, --optimizer, --learning-rate and --freeze need --train");
-  if (cxxFlags.getNumOccurrences()) {
-    llvm::SmallVector<llvm::StringRef> parts;
-    llvm::StringRef(cxxFlags).split(parts, ' ', -1, false);
-    request.toolchain.cxxFlags.assign(parts.begin(), parts.end());
-  }
+  applyCxxFlags(cxxFlags, request.toolchain);
   return compileModel(request);
 }
 

@@ -1,5 +1,6 @@
 // kiln run: compile (cached by the model's hash), build and run in one step.
 #include "Commands.h"
+#include "SharedFlags.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
@@ -78,11 +79,7 @@ int runCommand(int argc, char **argv) {
   request.emit = Emit::Exe;
   request.inputShapes.assign(inputShapes.begin(), inputShapes.end());
   request.limits.assign(limits.begin(), limits.end());
-  if (cxxFlags.getNumOccurrences()) {
-    llvm::SmallVector<llvm::StringRef> parts;
-    llvm::StringRef(cxxFlags).split(parts, ' ', -1, false);
-    request.toolchain.cxxFlags.assign(parts.begin(), parts.end());
-  }
+  applyCxxFlags(cxxFlags, request.toolchain);
   auto bytes = llvm::MemoryBuffer::getFile(model.getValue());
   if (!bytes)
     return reportError(model + ": no such file");

@@ -2,6 +2,7 @@
 // at a time (each epoch checkpointed, so an interrupted run resumes), and
 // write the trained model as a .keras file Keras loads.
 #include "Commands.h"
+#include "SharedFlags.h"
 
 #include "kiln/Import/KerasWriter.h"
 #include "kiln/rt/npy.h"
@@ -89,15 +90,7 @@ int trainCommand(int argc, char **argv) {
                         cl::cat(category));
   cl::opt<uint64_t> seed("seed", cl::desc("seed of the shuffling"), cl::init(0),
                          cl::cat(category));
-  cl::opt<std::string> loss("loss", cl::desc("loss for every output (default: compile_config)"),
-                            cl::value_desc("NAME"), cl::cat(category));
-  cl::opt<std::string> optimizer("optimizer", cl::desc("SGD, Adam, AdamW or RMSprop"),
-                                 cl::value_desc("NAME"), cl::cat(category));
-  cl::opt<double> learningRate("learning-rate", cl::desc("the optimizer's learning rate"),
-                               cl::cat(category));
-  cl::list<std::string> freeze("freeze", cl::desc("layers training leaves unchanged"),
-                               cl::CommaSeparated, cl::value_desc("LAYER,..."),
-                               cl::cat(category));
+  TrainingFlags trainingFlags(category);
   cl::opt<std::string> cxxFlags("cxx-flags", cl::desc("flags for the C++ compiler"),
                                 cl::cat(category));
   cl::list<std::string> limits("limit", cl::desc("raise an import limit (kiln --help lists them)"),
@@ -126,16 +119,8 @@ int trainCommand(int argc, char **argv) {
   request.name = "model";
   request.limits.assign(limits.begin(), limits.end());
   request.training.enabled = true;
-  request.training.loss = loss;
-  request.training.optimizer = optimizer;
-  if (learningRate.getNumOccurrences())
-    request.training.learningRate = learningRate;
-  request.training.freeze.assign(freeze.begin(), freeze.end());
-  if (cxxFlags.getNumOccurrences()) {
-    llvm::SmallVector<llvm::StringRef> parts;
-    llvm::StringRef(cxxFlags).split(parts, ' ', -1, false);
-    request.toolchain.cxxFlags.assign(parts.begin(), parts.end());
-  }
+  trainingFlags.applyTo(request.training);
+  applyCxxFlags(cxxFlags, request.toolchain);
 
   // OUT.keras.kiln-train/ holds the build and the last finished epoch's
   // checkpoint; it goes away when the run completes.
@@ -145,10 +130,13 @@ int trainCommand(int argc, char **argv) {
   std::string work = out + ".kiln-train";
   std::string fingerprint = runFingerprint(
       absModel.str().str(), absData.str().str(),
-      {"batch " + std::to_string(batchSize), "loss " + loss, "optimizer " + optimizer,
-       "learning-rate " + (learningRate.getNumOccurrences() ? std::to_string(learningRate) : ""),
-       "freeze " + llvm::join(freeze, ","), "shuffle " + std::string(noShuffle ? "no" : "yes"),
-       "seed " + std::to_string(seed)});
+      {"batch " + std::to_string(batchSize), "loss " + request.training.loss,
+       "optimizer " + request.training.optimizer,
+       "learning-rate " + (request.training.learningRate
+                               ? std::to_string(*request.training.learningRate)
+                               : std::string()),
+       "freeze " + llvm::join(request.training.freeze, ","),
+       "shuffle " + std::string(noShuffle ? "no" : "yes"), "seed " + std::to_string(seed)});
   int64_t done = 0;
   std::string checkpoint = work + "/checkpoint";
   if (readText(work + "/run.txt") == fingerprint &&
