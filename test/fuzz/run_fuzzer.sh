@@ -33,7 +33,9 @@ export LSAN_OPTIONS=suppressions=$(cd "$(dirname "$0")" && pwd)/lsan.supp
 # libhdf5 asks malloc for absurd sizes when a file lies about them and
 # handles the null it gets back, as glibc's malloc returns one: let ASan do
 # the same instead of stopping, and let libFuzzer count only memory in use.
-export ASAN_OPTIONS=allocator_may_return_null=1:detect_leaks=1
+# allow_user_poisoning=0: see scripts/test-sanitizers.sh (LLVM's allocator
+# poisons slabs that the uninstrumented libMLIR also allocates from).
+export ASAN_OPTIONS=allocator_may_return_null=1:detect_leaks=1:allow_user_poisoning=0
 "$fuzzer" "$work/new" "$work/seeds" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=4096 \
   -malloc_limit_mb=1048576 \
   -max_len=1048576 -artifact_prefix="$work/" -print_final_stats=1 2> "$work/log.txt" || {
