@@ -37,6 +37,17 @@ FailureOr<Value> throughActivation(OpBuilder &b, Operation *op, ActivationKind k
                                        nullptr, nullptr, nullptr);
   return Value(grad);
 }
+/// Gives ODS operand group `group` of `op` (an optional operand: bias,
+/// residual, gamma, beta) the gradient `make()` builds, when the op has the
+/// operand and its gradient is needed. Indices come from the op's operand
+/// segments, so absent optional operands need no counting.
+template <typename Op>
+void setOptionalGrad(Op op, unsigned group, ArrayRef<bool> needed,
+                     MutableArrayRef<Value> operandGrads, llvm::function_ref<Value()> make) {
+  auto [index, length] = op.getODSOperandIndexAndLength(group);
+  if (length == 1 && needed[index])
+    operandGrads[index] = make();
+}
 } // namespace
 
 LogicalResult DenseOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads,
@@ -57,14 +68,9 @@ LogicalResult DenseOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads,
     operandGrads[0] = DenseGradInputOp::create(b, loc, getInput().getType(), *dz, getKernel());
   if (needed[1])
     operandGrads[1] = DenseGradKernelOp::create(b, loc, getKernel().getType(), getInput(), *dz);
-  unsigned next = 2;
-  if (getBias()) {
-    if (needed[next])
-      operandGrads[next] = SumToOp::create(b, loc, getBias().getType(), *dz);
-    ++next;
-  }
-  if (getResidual() && needed[next])
-    operandGrads[next] = *dz;
+  setOptionalGrad(*this, /*bias*/ 2, needed, operandGrads,
+                  [&] { return SumToOp::create(b, loc, getBias().getType(), *dz).getResult(); });
+  setOptionalGrad(*this, /*residual*/ 3, needed, operandGrads, [&] { return *dz; });
   return success();
 }
 
@@ -159,14 +165,9 @@ LogicalResult Conv2DOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads
     operandGrads[1] = Conv2DGradKernelOp::create(b, loc, getKernel().getType(), getInput(), *dz,
                                                  getStridesAttr(), getDilationsAttr(),
                                                  getPaddingAttr(), getGroupsAttr());
-  unsigned next = 2;
-  if (getBias()) {
-    if (needed[next])
-      operandGrads[next] = SumToOp::create(b, loc, getBias().getType(), *dz);
-    ++next;
-  }
-  if (getResidual() && needed[next])
-    operandGrads[next] = *dz;
+  setOptionalGrad(*this, /*bias*/ 2, needed, operandGrads,
+                  [&] { return SumToOp::create(b, loc, getBias().getType(), *dz).getResult(); });
+  setOptionalGrad(*this, /*residual*/ 3, needed, operandGrads, [&] { return *dz; });
   return success();
 }
 
@@ -215,14 +216,8 @@ LogicalResult BatchNormOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGr
       resultGrads[0], getInput(), getMean(), getVariance(), getGamma(), getEpsilonAttr(),
       /*batch_statistics=*/nullptr);
   operandGrads[0] = needed[0] ? grads.getInputGrad() : Value();
-  unsigned next = 3;
-  if (getGamma()) {
-    if (needed[next])
-      operandGrads[next] = grads.getGammaGrad();
-    ++next;
-  }
-  if (getBeta() && needed[next])
-    operandGrads[next] = grads.getBetaGrad();
+  setOptionalGrad(*this, /*gamma*/ 3, needed, operandGrads, [&] { return grads.getGammaGrad(); });
+  setOptionalGrad(*this, /*beta*/ 4, needed, operandGrads, [&] { return grads.getBetaGrad(); });
   return success();
 }
 
@@ -238,14 +233,8 @@ LogicalResult BatchNormTrainOp::buildGradients(OpBuilder &b, ArrayRef<Value> res
       resultGrads[0], getInput(), getMean(), getVariance(), getGamma(), getEpsilonAttr(),
       b.getUnitAttr());
   operandGrads[0] = needed[0] ? grads.getInputGrad() : Value();
-  unsigned next = 1;
-  if (getGamma()) {
-    if (needed[next])
-      operandGrads[next] = grads.getGammaGrad();
-    ++next;
-  }
-  if (getBeta() && needed[next])
-    operandGrads[next] = grads.getBetaGrad();
+  setOptionalGrad(*this, /*gamma*/ 1, needed, operandGrads, [&] { return grads.getGammaGrad(); });
+  setOptionalGrad(*this, /*beta*/ 2, needed, operandGrads, [&] { return grads.getBetaGrad(); });
   return success();
 }
 
@@ -391,14 +380,12 @@ LogicalResult LayerNormOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGr
                                        resultGrads[0], getInput(), getGamma(), getAxisAttr(),
                                        getEpsilonAttr(), getRmsAttr());
   operandGrads[0] = needed[0] ? grads.getInputGrad() : Value();
-  unsigned next = 1;
-  if (getGamma()) {
-    if (needed[next])
-      operandGrads[next] = unbroadcast(b, getLoc(), grads.getGammaGrad(), getGamma());
-    ++next;
-  }
-  if (getBeta() && needed[next])
-    operandGrads[next] = unbroadcast(b, getLoc(), grads.getBetaGrad(), getBeta());
+  setOptionalGrad(*this, /*gamma*/ 1, needed, operandGrads, [&] {
+    return unbroadcast(b, getLoc(), grads.getGammaGrad(), getGamma());
+  });
+  setOptionalGrad(*this, /*beta*/ 2, needed, operandGrads, [&] {
+    return unbroadcast(b, getLoc(), grads.getBetaGrad(), getBeta());
+  });
   return success();
 }
 
@@ -457,7 +444,6 @@ LogicalResult RnnOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads,
   operandGrads[0] = needed[0] ? grads.getInputGrad() : Value();
   operandGrads[1] = needed[1] ? grads.getKernelGrad() : Value();
   operandGrads[2] = needed[2] ? grads.getRecurrentKernelGrad() : Value();
-  if (getBias() && needed[3])
-    operandGrads[3] = grads.getBiasGrad();
+  setOptionalGrad(*this, /*bias*/ 3, needed, operandGrads, [&] { return grads.getBiasGrad(); });
   return success();
 }
