@@ -12,31 +12,7 @@
 #include <new>
 #include <vector>
 
-extern "C" {
-void *__libc_malloc(std::size_t);
-void *__libc_memalign(std::size_t, std::size_t);
-void __libc_free(void *);
-}
-
-namespace {
-std::atomic<bool> g_counting{false};
-std::atomic<long> g_allocations{0};
-void count() {
-  if (g_counting.load(std::memory_order_relaxed))
-    g_allocations.fetch_add(1, std::memory_order_relaxed);
-}
-} // namespace
-
-extern "C" {
-void *malloc(std::size_t n) { count(); return __libc_malloc(n); }
-void free(void *p) { __libc_free(p); }
-}
-void *operator new(std::size_t n) { count(); return __libc_malloc(n ? n : 1); }
-void *operator new[](std::size_t n) { count(); return __libc_malloc(n ? n : 1); }
-void operator delete(void *p) noexcept { __libc_free(p); }
-void operator delete[](void *p) noexcept { __libc_free(p); }
-void operator delete(void *p, std::size_t) noexcept { __libc_free(p); }
-void operator delete[](void *p, std::size_t) noexcept { __libc_free(p); }
+#include "count_allocations.h"
 
 namespace {
 /// A weight's floats: its shape's product.
