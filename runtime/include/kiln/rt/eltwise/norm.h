@@ -26,6 +26,18 @@ inline void batch_norm_f32(const float *x, const float *mean, const float *var,
   }
 }
 
+/// Mean and (biased) variance of n values, as layer normalization takes them.
+inline void row_moments(const float *x, std::size_t n, float &mean, float &var) {
+  mean = 0.0f;
+  for (std::size_t i = 0; i < n; ++i)
+    mean += x[i];
+  mean /= float(n);
+  var = 0.0f;
+  for (std::size_t i = 0; i < n; ++i)
+    var += (x[i] - mean) * (x[i] - mean);
+  var /= float(n);
+}
+
 /// Each of `rows` rows of `n` values: (x - mean) / sqrt(var + eps), then
 /// * gamma + beta (length n, either may be null). With `rms` (Keras's
 /// rms_scaling): x / sqrt(var + eps) * gamma, no centering, no beta.
@@ -34,14 +46,8 @@ inline void layer_norm_f32(const float *x, const float *gamma, const float *beta
   for (std::size_t r = 0; r < rows; ++r) {
     const float *xr = x + r * n;
     float *yr = y + r * n;
-    float mean = 0.0f;
-    for (std::size_t i = 0; i < n; ++i)
-      mean += xr[i];
-    mean /= float(n);
-    float var = 0.0f;
-    for (std::size_t i = 0; i < n; ++i)
-      var += (xr[i] - mean) * (xr[i] - mean);
-    var /= float(n);
+    float mean, var;
+    row_moments(xr, n, mean, var);
     const float inv = 1.0f / std::sqrt(var + eps);
     const float center = rms ? 0.0f : mean;
     for (std::size_t i = 0; i < n; ++i) {

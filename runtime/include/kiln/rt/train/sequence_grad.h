@@ -3,6 +3,7 @@
 #ifndef KILN_RT_TRAIN_SEQUENCE_GRAD_H
 #define KILN_RT_TRAIN_SEQUENCE_GRAD_H
 
+#include "kiln/rt/eltwise/norm.h"
 #include "kiln/rt/seq/embedding.h"
 
 #include <cmath>
@@ -23,14 +24,8 @@ inline void layer_norm_grad_f32(const float *dy, const float *x, const float *ga
   for (std::size_t r = 0; r < rows; ++r) {
     const float *xr = x + r * n, *dyr = dy + r * n;
     float *dxr = dx + r * n;
-    float mean = 0.0f;
-    for (std::size_t i = 0; i < n; ++i)
-      mean += xr[i];
-    mean /= float(n);
-    float var = 0.0f;
-    for (std::size_t i = 0; i < n; ++i)
-      var += (xr[i] - mean) * (xr[i] - mean);
-    var /= float(n);
+    float mean, var;
+    row_moments(xr, n, mean, var); // the forward's statistics, recomputed
     const float inv = 1.0f / std::sqrt(var + eps);
     // g = dL/dx̂ with x̂ = (x - center)·inv; the sums the chain rule needs.
     double sumG = 0.0, sumGXhat = 0.0, sumGX = 0.0;
