@@ -11,10 +11,12 @@ rm -rf "$work"
 mkdir -p "$work"
 cd "$work"
 
-# One epoch of 10 batches, no shuffling: Keras's trajectory (cases.py).
+# One epoch of 10 batches, no shuffling, the last 2 batches held out:
+# Keras's trajectory (cases.py), its metrics and its validation logs.
 "$kiln" train "$case_dir/model.keras" --data "$case_dir/data" -o one.keras --epochs 1 \
-  --batch-size 8 --no-shuffle | tee one.log
-grep -q "^10/10 .* - kind_loss: .* - flag_loss: .* - loss: " one.log
+  --batch-size 8 --no-shuffle --validation-split "$(cat "$case_dir/train_args.txt" | cut -d' ' -f2)" \
+  | tee one.log
+grep -q "^10/10 .* - kind_loss: .* - flag_loss: .* - loss: .* - kind_accuracy: .* - val_loss: .* - val_flag_mae: " one.log
 test ! -e one.keras.kiln-train
 "$python" - "$case_dir" one.keras <<'PY'
 import os, sys
@@ -71,6 +73,10 @@ expect_error "reads and writes .keras" "$case_dir/model.h5" --data "$case_dir/da
 expect_error "is not a folder" "$case_dir/model.keras" --data nowhere -o x.keras
 expect_error "fewer than one batch" "$case_dir/model.keras" --data "$case_dir/data" -o x.keras \
   --batch-size 1000
+expect_error "validation-split must be in \\[0, 1)" "$case_dir/model.keras" \
+  --data "$case_dir/data" -o x.keras --validation-split 1.5
+expect_error "validation-split holds out 1 samples, fewer than one batch of 8" "$case_dir/model.keras" \
+  --data "$case_dir/data" -o x.keras --batch-size 8 --validation-split 0.001
 expect_error "loss 'kld' .* is not one kiln trains with" "$case_dir/model.keras" \
   --data "$case_dir/data" -o x.keras --loss kld
 test ! -e x.keras

@@ -1,11 +1,15 @@
 """Training cases: Keras builds and compiles each model, saves it untrained,
 and records what `train_on_batch` does on fixed batches (no shuffling): the
-loss after every step and the weights after the last. kiln's NAME_train must
-retrace that trajectory (run_case.sh, compare.py).
+losses and metrics after every step and the weights after the last. Cases in
+VALIDATION also hold out samples at the end of the data, which Keras
+`evaluate`s after the last step; NAME_train --validation-split must report
+the same. kiln's NAME_train must retrace all of it (run_case.sh, compare.py).
 
 usage: cases.py --list | --out DIR [CASE...]
 """
 import argparse
+import json
+import math
 import os
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
@@ -16,6 +20,8 @@ from keras import layers  # noqa: E402
 
 BATCH = 8
 STEPS = 10
+# Batches held out for validation after the training batches.
+VALIDATION = {"two_outputs_loss_weights": 2, "cnn_batchnorm": 2, "lstm_sequence": 1}
 
 
 def mlp_sgd_momentum():
@@ -23,7 +29,8 @@ def mlp_sgd_momentum():
     h = layers.Dense(16, activation="relu", name="hidden")(x)
     y = layers.Dense(4, activation="softmax", name="probs")(h)
     m = keras.Model(x, y)
-    m.compile(optimizer=keras.optimizers.SGD(0.1, momentum=0.9), loss="categorical_crossentropy")
+    m.compile(optimizer=keras.optimizers.SGD(0.1, momentum=0.9), loss="categorical_crossentropy",
+              metrics=["accuracy"])
     return m
 
 
@@ -45,7 +52,9 @@ def two_outputs_loss_weights():
     m = keras.Model(x, [a, b])
     m.compile(optimizer=keras.optimizers.RMSprop(5e-3, momentum=0.5),
               loss=["sparse_categorical_crossentropy", "binary_crossentropy"],
-              loss_weights=[1.0, 0.4])
+              loss_weights=[1.0, 0.4],
+              metrics={"kind": "accuracy",
+                       "flag": ["acc", keras.metrics.BinaryAccuracy(threshold=0.3), "mae"]})
     return m
 
 
@@ -85,7 +94,7 @@ def cnn_batchnorm():
     y = layers.Dense(3, activation="softmax", name="probs")(h)
     m = keras.Model(x, y)
     m.compile(optimizer=keras.optimizers.SGD(0.05, momentum=0.9),
-              loss="categorical_crossentropy")
+              loss="categorical_crossentropy", metrics=["categorical_accuracy", "mse"])
     return m
 
 
@@ -129,7 +138,8 @@ def lstm_sequence():
     h = layers.SimpleRNN(5, go_backwards=True, name="rnn")(h)
     y = layers.Dense(3, activation="softmax", name="label")(h)
     m = keras.Model(ids, y)
-    m.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy")
+    m.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy",
+              metrics=["accuracy"])
     return m
 
 
@@ -161,7 +171,8 @@ def generate(name, out):
     os.makedirs(os.path.join(case, "keras", "weights"), exist_ok=True)
     model.save(os.path.join(case, "model.keras"))
     rng = np.random.default_rng(3)
-    n = BATCH * STEPS
+    held_out = BATCH * VALIDATION.get(name, 0)
+    n = BATCH * STEPS + held_out
     inputs = [rng.integers(0, 20, size=(n,) + tuple(t.shape[1:])).astype("int32")
               if "int" in str(t.dtype) else
               rng.standard_normal((n,) + tuple(t.shape[1:])).astype("float32")
@@ -173,7 +184,7 @@ def generate(name, out):
     # Keras from the saved file, as kiln sees it: compile_config restored.
     model = keras.saving.load_model(os.path.join(case, "model.keras"))
     initial = {var.path: np.array(var.numpy()) for var in model.weights}
-    history = []
+    history, metrics = [], []
     for s in range(STEPS):
         batch = slice(s * BATCH, (s + 1) * BATCH)
         xs = [v[batch] for v in inputs]
@@ -184,7 +195,26 @@ def generate(name, out):
         if len(per_output) == 1:
             per_output = [logs["loss"]]
         history.append(per_output + [logs["loss"]])
+        metrics.append({k: float(v) for k, v in logs.items() if not k.endswith("loss")})
     np.save(os.path.join(case, "keras", "losses.npy"), np.array(history, dtype="float32"))
+    with open(os.path.join(case, "keras", "metrics.json"), "w") as f:
+        json.dump(metrics, f)
+    train_args = ""
+    if held_out:
+        # Keras's fit(validation_split=F) trains on the first
+        # floor(n * (1 - F)) samples: F is chosen so that is the STEPS batches.
+        split = held_out / n
+        assert math.floor(n * (1.0 - split)) == BATCH * STEPS
+        train_args = f"--validation-split {split!r}"
+        val = slice(BATCH * STEPS, n)
+        xs = [v[val] for v in inputs]
+        ys = [t[val] for t in targets]
+        logs = model.evaluate(xs if len(xs) > 1 else xs[0], ys if len(ys) > 1 else ys[0],
+                              batch_size=BATCH, return_dict=True, verbose=0)
+        with open(os.path.join(case, "keras", "val_logs.json"), "w") as f:
+            json.dump({k: float(v) for k, v in logs.items()}, f)
+    with open(os.path.join(case, "train_args.txt"), "w") as f:
+        f.write(train_args + "\n")
     for var in model.weights:
         np.save(os.path.join(case, "keras", "weights", var.path.replace("/", ".") + ".npy"),
                 np.asarray(var.numpy(), dtype="float32"))

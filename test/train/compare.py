@@ -1,11 +1,13 @@
-"""Compares kiln's training run with Keras's: every step's losses and the
-final weights within 1e-3 relative (to the larger of the weight's largest
+"""Compares kiln's training run with Keras's: every step's losses and
+metrics, the validation logs after the last step, and the final weights
+within 1e-3 relative (to the larger of the weight's largest
 magnitude and 1e-3: a bias that stays near zero, like a convolution's
 before a BatchNormalization, is compared absolutely); weights Keras did
 not change, bit for bit.
 
 usage: compare.py CASE_DIR KILN_OUT_DIR
 """
+import json
 import os
 import sys
 
@@ -21,22 +23,55 @@ LAYER_PARTS = {".query.": ".query_dense.", ".key.": ".key_dense.",
                ".lstm_cell.": ".cell.", ".gru_cell.": ".cell.", ".simple_rnn_cell.": ".cell."}
 
 
+def close(a, b):
+    return abs(a - b) <= TOLERANCE * abs(b)
+
+
+def compare_logs(case, out, failures):
+    """Per step: the losses (by position: each output's, then the total)
+    and the metrics (by Keras's log name); then the validation logs."""
+    keras_losses = np.load(os.path.join(case, "keras", "losses.npy"))
+    with open(os.path.join(case, "keras", "metrics.json")) as f:
+        keras_metrics = json.load(f)
+    kiln_logs = np.load(os.path.join(out, "logs.npy"))
+    with open(os.path.join(out, "log_names.txt")) as f:
+        names = f.read().split()
+    num_losses = keras_losses.shape[1]
+    if kiln_logs.shape[0] != keras_losses.shape[0] or kiln_logs.shape[1] != len(names):
+        failures.append(f"logs: kiln {kiln_logs.shape} for {len(names)} names, "
+                        f"keras {keras_losses.shape[0]} steps")
+        return
+    for step, (ours, theirs) in enumerate(zip(kiln_logs, keras_losses)):
+        for k, (a, b) in enumerate(zip(ours[:num_losses], theirs)):
+            if not np.isnan(b) and not close(a, b):
+                failures.append(f"step {step + 1} loss {k}: kiln {a:.7g}, keras {b:.7g}")
+        for name, b in keras_metrics[step].items():
+            if name not in names:
+                failures.append(f"step {step + 1}: kiln does not log the metric {name}")
+            elif not close(ours[names.index(name)], b):
+                failures.append(f"step {step + 1} {name}: kiln {ours[names.index(name)]:.7g}, "
+                                f"keras {b:.7g}")
+    print(f"losses: {len(keras_losses)} steps, last total kiln {kiln_logs[-1][num_losses - 1]:.6g} "
+          f"keras {keras_losses[-1][-1]:.6g}; metrics {sorted(keras_metrics[-1])}")
+    val_path = os.path.join(case, "keras", "val_logs.json")
+    if not os.path.exists(val_path):
+        return
+    with open(val_path) as f:
+        keras_val = json.load(f)
+    kiln_val = np.load(os.path.join(out, "val_logs.npy"))[-1]
+    for name, b in keras_val.items():
+        if name not in names:
+            failures.append(f"validation: kiln does not log {name}")
+        elif not close(kiln_val[names.index(name)], b):
+            failures.append(f"validation {name}: kiln {kiln_val[names.index(name)]:.7g}, "
+                            f"keras {b:.7g}")
+    print("validation:", ", ".join(f"{n} {v:.6g}" for n, v in sorted(keras_val.items())))
+
+
 def main():
     case, out = sys.argv[1], sys.argv[2]
     failures = []
-    keras_losses = np.load(os.path.join(case, "keras", "losses.npy"))
-    kiln_losses = np.load(os.path.join(out, "losses.npy"))
-    if kiln_losses.shape != keras_losses.shape:
-        print(f"losses: kiln {kiln_losses.shape}, keras {keras_losses.shape}")
-        return 1
-    for step, (ours, theirs) in enumerate(zip(kiln_losses, keras_losses)):
-        for k, (a, b) in enumerate(zip(ours, theirs)):
-            if np.isnan(b):
-                continue
-            if not abs(a - b) <= TOLERANCE * abs(b):
-                failures.append(f"step {step + 1} loss {k}: kiln {a:.7g}, keras {b:.7g}")
-    print(f"losses: {len(keras_losses)} steps, last total kiln {kiln_losses[-1][-1]:.6g} "
-          f"keras {keras_losses[-1][-1]:.6g}")
+    compare_logs(case, out, failures)
     with open(os.path.join(case, "keras", "frozen.txt")) as f:
         frozen = set(f.read().split())
     keras_dir = os.path.join(case, "keras", "weights")

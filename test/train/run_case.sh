@@ -12,5 +12,6 @@ cd "$work"
 head -c 8192 /dev/urandom > model.weights.bin
 read -r -a args < "$case/args.txt"
 "$kiln" compile "$case/model.keras" --train "${args[@]}" --name model -o "$work/build" --emit=exe
-"$work/build/model_train" --data "$case/data" --out "$work/out"
+read -r -a train_args < "$case/train_args.txt" || true
+"$work/build/model_train" --data "$case/data" --out "$work/out" "${train_args[@]}"
 "$python" "$(dirname "$0")/compare.py" "$case" "$work/out"

@@ -112,18 +112,29 @@ void profile_reset();
 {targets}inline constexpr std::size_t kTargetSizes[] = {{{targetSizes}}};
 /// Keras loss_weights: the total loss is sum_k kLossWeights[k] * loss_k.
 inline constexpr float kLossWeights[] = {{{lossWeights}}};
-/// Floats train_step writes to `losses`: each output's loss, then the total.
+/// What train_step and evaluate write to `logs`, Keras's logs in kiln's
+/// order: each output's loss, the total loss, then the metrics of the
+/// model's compile_config; kLogNames names them as Keras does.
 inline constexpr std::size_t kNumLosses = kNumOutputs + 1;
+inline constexpr std::size_t kNumMetrics = {numMetrics};
+inline constexpr std::size_t kNumLogs = kNumLosses + kNumMetrics;
+extern const char *const kLogNames[kNumLogs];
 /// FLOPs of one train_step, and the optimizer's persistent state.
 inline constexpr std::int64_t kTrainFlopsPerStep = {flops};
 inline constexpr std::size_t kTrainStateBytes = {state};
 
 /// One optimizer step on exactly kBatch samples: inputs as for predict,
-/// targets[k] holds kBatch * kTargetSizes[k] floats. Updates the weights
-/// that predict() reads. Calls must not overlap (the weights and the
-/// optimizer state are shared); `arena` as for predict.
-void train_step(const void *const *inputs, const float *const *targets, float *losses,
+/// targets[k] holds kBatch * kTargetSizes[k] floats; writes kNumLogs floats
+/// (the metrics as Keras's train_on_batch reports them: on this batch, in
+/// training mode). Updates the weights that predict() reads. Calls must not
+/// overlap (the weights and the optimizer state are shared); `arena` as
+/// for predict.
+void train_step(const void *const *inputs, const float *const *targets, float *logs,
                 void *arena{arenaDefault});
+/// The losses and metrics of kBatch samples in inference mode (moving
+/// statistics, no dropout), as Keras's test_on_batch; changes nothing.
+void evaluate(const void *const *inputs, const float *const *targets, float *logs,
+              void *arena{arenaDefault});
 /// Steps taken so far (Keras's optimizer.iterations), settable to resume.
 std::int64_t iterations();
 void set_iterations(std::int64_t steps);
@@ -135,6 +146,7 @@ void reset_optimizer();
                            fmt::arg("targets", targets),
                            fmt::arg("targetSizes", sizeList(t.targets, false)),
                            fmt::arg("lossWeights", weights), fmt::arg("flops", t.flops),
+                           fmt::arg("numMetrics", t.metricNames.size()),
                            fmt::arg("state", t.stateBytes),
                            fmt::arg("arenaDefault", model.staticArena ? " = nullptr" : ""));
   }
@@ -353,28 +365,45 @@ std::int64_t kiln_train_iterations = 0;
 }} // namespace
 )",
                              model.name);
-    std::string args, total;
+    std::string args, total, logNames;
     for (size_t i = 0; i < model.inputs.size(); ++i)
       args += fmt::format("const_cast<{0} *>(static_cast<const {0} *>(inputs[{1}])), ",
                           model.inputs[i].elementType, i);
     for (size_t k = 0; k < t.targets.size(); ++k)
       args += fmt::format("const_cast<float *>(targets[{}]), ", k);
     for (size_t k = 0; k < model.outputs.size(); ++k) {
-      args += fmt::format("losses + {}, ", k);
-      total += fmt::format("{}kLossWeights[{}] * losses[{}]", k ? " + " : "", k, k);
+      args += fmt::format("logs + {}, ", k);
+      total += fmt::format("{}kLossWeights[{}] * logs[{}]", k ? " + " : "", k, k);
+      logNames += fmt::format("    \"{}\",\n", escaped(model.outputs[k].name + "_loss"));
+    }
+    logNames += "    \"loss\",\n";
+    for (size_t j = 0; j < t.metricNames.size(); ++j) {
+      args += fmt::format("logs + kNumLosses + {}, ", j);
+      logNames += fmt::format("    \"{}\",\n", escaped(t.metricNames[j]));
     }
     trainStep = fmt::format(R"(
+const char *const kLogNames[kNumLogs] = {{
+{logNames}}};
+
 float *mutable_weight_data(std::size_t w) {{
   return reinterpret_cast<float *>({symbol} + kWeightOffsets[w]);
 }}
 
-void train_step(const void *const *inputs, const float *const *targets, float *losses,
+void train_step(const void *const *inputs, const float *const *targets, float *logs,
                 void *arena) {{
 {arenaPick}
   kiln::rt::ThreadScope threads(kThreads);
   kiln_train_step({args}a);
-  losses[kNumOutputs] = {total};
+  logs[kNumOutputs] = {total};
   ++kiln_train_iterations;
+}}
+
+void evaluate(const void *const *inputs, const float *const *targets, float *logs,
+              void *arena) {{
+{arenaPick}
+  kiln::rt::ThreadScope threads(kThreads);
+  kiln_evaluate({args}a);
+  logs[kNumOutputs] = {total};
 }}
 
 std::int64_t iterations() {{ return kiln_train_iterations; }}
@@ -387,7 +416,8 @@ void reset_optimizer() {{
 }}
 )",
                             fmt::arg("symbol", weightsSymbol(model)), fmt::arg("args", args),
-                            fmt::arg("total", total), fmt::arg("arenaPick", arenaPick));
+                            fmt::arg("total", total), fmt::arg("arenaPick", arenaPick),
+                            fmt::arg("logNames", logNames));
   }
   return fmt::format(R"(// Generated by kiln from {file}. Do not edit.
 #include "{name}.h"
@@ -491,7 +521,7 @@ std::string trainMainSource(const ModelInterface &model) {
                            "{0}::kTarget{1}Size, kiln::rt::DType::f32}},\n",
                            model.name, k);
   return fmt::format(R"(// Generated by kiln. Do not edit.
-// usage: {name}_train --data DIR --out DIR [--epochs E] [--steps S]
+// usage: {name}_train --data DIR --out DIR [--epochs E] [--validation-split F] ...
 #include "{name}.h"
 
 #include "kiln/rt/train/harness.h"
@@ -503,7 +533,8 @@ namespace {{
 
 int main(int argc, char **argv) {{
   const kiln::rt::ModelInfo model = {info};
-  const kiln::rt::TrainInfo train{{&model, kTargets, &{name}::train_step, {name}::kNumWeights,
+  const kiln::rt::TrainInfo train{{&model, kTargets, &{name}::train_step, &{name}::evaluate,
+                                  {name}::kNumLogs, {name}::kLogNames, {name}::kNumWeights,
                                   {name}::kWeightNames, {name}::kWeightRanks,
                                   {name}::kWeightShapes, &{name}::mutable_weight_data,
                                   &{name}::optimizer_state, {name}::kTrainStateBytes,

@@ -70,8 +70,19 @@ LogicalResult readTraining(ModuleOp module, ModelInterface &model, std::string &
     auto weight = cast<DictionaryAttr>(losses[k]).getAs<FloatAttr>("weight");
     t.lossWeights.push_back(weight ? float(weight.getValueAsDouble()) : 1.0f);
   }
+  for (unsigned r = model.outputs.size(); r < type.getNumResults(); ++r) {
+    auto name = step.getResultAttrOfType<StringAttr>(r, attr::kName);
+    t.metricNames.push_back(name ? name.str() : "metric_" + std::to_string(r));
+  }
+  auto evaluate = module.lookupSymbol<func::FuncOp>(attr::kEvaluateFunc);
+  auto evaluatePlan =
+      evaluate ? evaluate->getAttrOfType<IntegerAttr>(attr::kArenaBytes) : IntegerAttr();
+  if (!evaluatePlan || evaluate.getNumResults() != type.getNumResults()) {
+    error = "the training module has no planned @evaluate matching @train_step";
+    return failure();
+  }
   step.walk([&](kiln::FlopCountOpInterface op) { t.flops += op.getFlops(); });
-  model.arenaBytes = std::max(model.arenaBytes, t.planBytes);
+  model.arenaBytes = std::max({model.arenaBytes, t.planBytes, evaluatePlan.getInt()});
   model.training = std::move(t);
   return success();
 }
@@ -178,6 +189,8 @@ LogicalResult lowerToEmitC(ModuleOp module, const std::string &symbol) {
     func.setName("kiln_forward");
   if (step)
     step.setName("kiln_train_step");
+  if (auto evaluate = module.lookupSymbol<func::FuncOp>(attr::kEvaluateFunc))
+    evaluate.setName("kiln_evaluate");
   PassManager pm(module.getContext());
   ConvertKilnToEmitCOptions options;
   options.weightsSymbol = symbol;

@@ -95,8 +95,11 @@ int trainCommand(int argc, char **argv) {
                                 cl::cat(category));
   cl::list<std::string> limits("limit", cl::desc("raise an import limit (kiln --help lists them)"),
                                cl::value_desc("NAME=N"), cl::cat(category));
-  cl::opt<double> validationSplit("validation-split", cl::desc("not implemented yet"),
-                                  cl::cat(category), cl::Hidden);
+  cl::opt<double> validationSplit(
+      "validation-split",
+      cl::desc("hold out the last fraction F of the samples and evaluate them after every epoch "
+               "(as Keras's fit)"),
+      cl::value_desc("F"), cl::init(0.0), cl::cat(category));
   cl::ParseCommandLineOptions(argc, argv, "kiln train: fit a Keras model with generated code\n");
 
   if (!llvm::StringRef(model.getValue()).ends_with(".keras"))
@@ -107,8 +110,9 @@ int trainCommand(int argc, char **argv) {
     return reportError("--epochs must be at least 1");
   if (shuffle && noShuffle)
     return reportError("--shuffle and --no-shuffle contradict each other");
-  if (validationSplit.getNumOccurrences())
-    return reportError("--validation-split is not implemented yet");
+  if (!(validationSplit >= 0.0 && validationSplit < 1.0))
+    return reportError("--validation-split must be in [0, 1), got " +
+                       std::to_string(validationSplit));
   if (!llvm::sys::fs::is_directory(data))
     return reportError("--data: '" + data + "' is not a folder");
 
@@ -136,7 +140,8 @@ int trainCommand(int argc, char **argv) {
                                ? std::to_string(*request.training.learningRate)
                                : std::string()),
        "freeze " + llvm::join(request.training.freeze, ","),
-       "shuffle " + std::string(noShuffle ? "no" : "yes"), "seed " + std::to_string(seed)});
+       "shuffle " + std::string(noShuffle ? "no" : "yes"), "seed " + std::to_string(seed),
+       "validation-split " + std::to_string(validationSplit)});
   int64_t done = 0;
   std::string checkpoint = work + "/checkpoint";
   if (readText(work + "/run.txt") == fingerprint &&
@@ -172,6 +177,12 @@ int trainCommand(int argc, char **argv) {
                                   "--total-epochs", std::to_string(epochs)};
     if (!noShuffle)
       args.insert(args.end(), {"--shuffle-seed", std::to_string(seed)});
+    if (validationSplit > 0.0) {
+      // Printed to round-trip exactly: the split must be Keras's.
+      char split[32];
+      std::snprintf(split, sizeof split, "%.17g", double(validationSplit));
+      args.insert(args.end(), {"--validation-split", split});
+    }
     if (epoch > 1)
       args.insert(args.end(), {"--load", checkpoint});
     llvm::SmallVector<llvm::StringRef> argRefs(args.begin(), args.end());

@@ -23,7 +23,7 @@ module attributes {kiln.training = {
     return %p : tensor<2x3xf32>
   }
   // CHECK-LABEL: func.func @train_step
-  // CHECK-SAME: (%[[X:.*]]: tensor<2x4xf32> {kiln.name = "x"}, %[[T:.*]]: tensor<2x3xf32> {kiln.name = "p"}) -> (tensor<1xf32> {kiln.name = "p"})
+  // CHECK-SAME: (%[[X:.*]]: tensor<2x4xf32> {kiln.name = "x"}, %[[T:.*]]: tensor<2x3xf32> {kiln.name = "p"}) -> (tensor<1xf32> {kiln.name = "p_loss"})
   // CHECK: %[[H:.*]] = kiln.dense %[[X]], %{{.*}} {activation = #kiln.activation<relu>}
   // CHECK: %[[P:.*]] = kiln.softmax
   // CHECK: %[[L:.*]] = kiln.loss %[[P]], %[[T]] {kind = #kiln.loss<categorical_crossentropy>}
@@ -195,4 +195,101 @@ module attributes {kiln.training = {
   // CHECK: %[[G:.*]] = kiln.dropout_grad %{{.*}} {rate = 5.000000e-01 : f32, seed = {{[0-9]+}} : i64}
   // CHECK: kiln.dense_grad_kernel %[[D]], %[[G]]
   // CHECK-NOT: kiln.dropout_grad
+}
+
+// -----
+
+// Metrics: "accuracy" resolves by the output and its loss, as Keras's
+// get_metric does (sparse for class-id targets, binary for one unit). Both
+// functions return the losses, then the metrics, named as Keras logs them.
+// @evaluate is the inference-mode forward pass (moving statistics) with
+// losses and metrics but no gradient and no update.
+module attributes {kiln.training = {
+    losses = [{kind = #kiln.loss<sparse_categorical_crossentropy>, weight = 1.0 : f32},
+              {kind = #kiln.loss<binary_crossentropy>, weight = 0.5 : f32}],
+    metrics = [[{name = "kind_accuracy", metric = "accuracy"}],
+               [{name = "flag_accuracy", metric = "accuracy"},
+                {name = "flag_binary_accuracy", metric = "binary_accuracy", threshold = 0.7 : f32},
+                {name = "flag_mae", metric = "mean_absolute_error"}]],
+    optimizer = {kind = #kiln.optimizer<sgd>, learning_rate = 0.1 : f32}}} {
+  ml_program.global private @k.kernel(dense<0.5> : tensor<4x3xf32>) : tensor<4x3xf32>
+  ml_program.global private @f.kernel(dense<0.5> : tensor<4x1xf32>) : tensor<4x1xf32>
+  ml_program.global private @bn.gamma(dense<1.0> : tensor<4xf32>) : tensor<4xf32>
+  ml_program.global private @bn.beta(dense<0.0> : tensor<4xf32>) : tensor<4xf32>
+  ml_program.global private @bn.moving_mean(dense<0.0> : tensor<4xf32>) : tensor<4xf32> {kiln.frozen}
+  ml_program.global private @bn.moving_variance(dense<1.0> : tensor<4xf32>) : tensor<4xf32> {kiln.frozen}
+  func.func @forward(%x: tensor<2x4xf32> {kiln.name = "x"}) -> (tensor<2x3xf32> {kiln.name = "kind"}, tensor<2x1xf32> {kiln.name = "flag"}) {
+    %g = ml_program.global_load_const @bn.gamma : tensor<4xf32>
+    %b = ml_program.global_load_const @bn.beta : tensor<4xf32>
+    %m = ml_program.global_load_const @bn.moving_mean : tensor<4xf32>
+    %v = ml_program.global_load_const @bn.moving_variance : tensor<4xf32>
+    %n = kiln.batch_norm %x, %m, %v gamma %g beta %b {axis = 1 : i64, epsilon = 1.0e-3 : f32, momentum = 0.9 : f32} : (tensor<2x4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<2x4xf32>
+    %kk = ml_program.global_load_const @k.kernel : tensor<4x3xf32>
+    %z = kiln.dense %n, %kk : (tensor<2x4xf32>, tensor<4x3xf32>) -> tensor<2x3xf32>
+    %kind = kiln.softmax %z : tensor<2x3xf32>
+    %fk = ml_program.global_load_const @f.kernel : tensor<4x1xf32>
+    %flag = kiln.dense %n, %fk {activation = #kiln.activation<sigmoid>} : (tensor<2x4xf32>, tensor<4x1xf32>) -> tensor<2x1xf32>
+    return %kind, %flag : tensor<2x3xf32>, tensor<2x1xf32>
+  }
+  // CHECK-LABEL: func.func @evaluate
+  // CHECK-SAME: (%[[X:.*]]: tensor<2x4xf32> {kiln.name = "x"}, %[[TK:.*]]: tensor<2xf32> {kiln.name = "kind"}, %[[TF:.*]]: tensor<2x1xf32> {kiln.name = "flag"})
+  // CHECK-SAME: -> (tensor<1xf32> {kiln.name = "kind_loss"}, tensor<1xf32> {kiln.name = "flag_loss"}, tensor<1xf32> {kiln.name = "kind_accuracy"}, tensor<1xf32> {kiln.name = "flag_accuracy"}, tensor<1xf32> {kiln.name = "flag_binary_accuracy"}, tensor<1xf32> {kiln.name = "flag_mae"})
+  // CHECK: kiln.batch_norm %[[X]]
+  // CHECK: %[[K:.*]] = kiln.softmax
+  // CHECK: %[[F:.*]] = kiln.dense
+  // CHECK: %[[LK:.*]] = kiln.loss %[[K]], %[[TK]] {kind = #kiln.loss<sparse_categorical_crossentropy>}
+  // CHECK: %[[MK:.*]] = kiln.metric %[[K]], %[[TK]] {kind = #kiln.metric<sparse_categorical_accuracy>}
+  // CHECK: %[[LF:.*]] = kiln.loss %[[F]], %[[TF]] {kind = #kiln.loss<binary_crossentropy>}
+  // CHECK: %[[MF:.*]] = kiln.metric %[[F]], %[[TF]] {kind = #kiln.metric<binary_accuracy>}
+  // CHECK: %[[MB:.*]] = kiln.metric %[[F]], %[[TF]] {kind = #kiln.metric<binary_accuracy>, threshold = 0.699999988 : f32}
+  // CHECK: %[[ME:.*]] = kiln.metric %[[F]], %[[TF]] {kind = #kiln.metric<mean_absolute_error>}
+  // CHECK-NOT: _grad
+  // CHECK-NOT: kiln.optimizer_update
+  // CHECK: return %[[LK]], %[[LF]], %[[MK]], %[[MF]], %[[MB]], %[[ME]]
+  // CHECK-LABEL: func.func @train_step
+  // CHECK-SAME: -> (tensor<1xf32> {kiln.name = "kind_loss"}, tensor<1xf32> {kiln.name = "flag_loss"}, tensor<1xf32> {kiln.name = "kind_accuracy"}, tensor<1xf32> {kiln.name = "flag_accuracy"}, tensor<1xf32> {kiln.name = "flag_binary_accuracy"}, tensor<1xf32> {kiln.name = "flag_mae"})
+  // CHECK: kiln.batch_norm_train
+  // CHECK: %[[TM:.*]] = kiln.metric {{.*}}sparse_categorical_accuracy
+  // CHECK: kiln.loss_grad
+  // CHECK: kiln.optimizer_update
+  // CHECK: return %{{.*}}, %{{.*}}, %[[TM]], %{{.*}}, %{{.*}}, %{{.*}} :
+}
+
+// -----
+
+// expected-error @+1 {{kiln.training: metric 'acc' (categorical_accuracy) needs targets shaped like the output, but the output's loss takes class ids}}
+module attributes {kiln.training = {
+    losses = [{kind = #kiln.loss<sparse_categorical_crossentropy>, weight = 1.0 : f32}],
+    metrics = [[{name = "acc", metric = "categorical_accuracy"}]],
+    optimizer = {kind = #kiln.optimizer<sgd>, learning_rate = 0.1 : f32}}} {
+  ml_program.global private @k.kernel(dense<0.5> : tensor<4x3xf32>) : tensor<4x3xf32>
+  func.func @forward(%x: tensor<2x4xf32>) -> tensor<2x3xf32> {
+    %k = ml_program.global_load_const @k.kernel : tensor<4x3xf32>
+    %y = kiln.dense %x, %k : (tensor<2x4xf32>, tensor<4x3xf32>) -> tensor<2x3xf32>
+    return %y : tensor<2x3xf32>
+  }
+}
+
+// -----
+
+// expected-error @+1 {{kiln.training: unknown metric setting 'top_k'}}
+module attributes {kiln.training = {
+    losses = [{kind = #kiln.loss<mean_squared_error>, weight = 1.0 : f32}],
+    metrics = [[{name = "mse", metric = "mean_squared_error", top_k = 5}]],
+    optimizer = {kind = #kiln.optimizer<sgd>, learning_rate = 0.1 : f32}}} {
+  func.func @forward(%x: tensor<2x4xf32>) -> tensor<2x4xf32> {
+    return %x : tensor<2x4xf32>
+  }
+}
+
+// -----
+
+// expected-error @+1 {{kiln.training: metric 'f1' (sparse_categorical_accuracy) needs class-id targets}}
+module attributes {kiln.training = {
+    losses = [{kind = #kiln.loss<mean_squared_error>, weight = 1.0 : f32}],
+    metrics = [[{name = "f1", metric = "sparse_categorical_accuracy"}]],
+    optimizer = {kind = #kiln.optimizer<sgd>, learning_rate = 0.1 : f32}}} {
+  func.func @forward(%x: tensor<2x4xf32>) -> tensor<2x4xf32> {
+    return %x : tensor<2x4xf32>
+  }
 }

@@ -9,6 +9,10 @@ func.func @training_ops(%x: tensor<2x4xf32>, %p: tensor<2x3xf32>, %t: tensor<2x3
   %l = kiln.loss %p, %t {kind = #kiln.loss<categorical_crossentropy>, from_logits, label_smoothing = 0.1 : f32} : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<1xf32>
   // CHECK: kiln.loss %{{.*}}, %{{.*}} {kind = #kiln.loss<sparse_categorical_crossentropy>}
   %s = kiln.loss %p, %ids {kind = #kiln.loss<sparse_categorical_crossentropy>} : (tensor<2x3xf32>, tensor<2xf32>) -> tensor<1xf32>
+  // CHECK: kiln.metric %{{.*}}, %{{.*}} {kind = #kiln.metric<sparse_categorical_accuracy>}
+  %acc = kiln.metric %p, %ids {kind = #kiln.metric<sparse_categorical_accuracy>} : (tensor<2x3xf32>, tensor<2xf32>) -> tensor<1xf32>
+  // CHECK: kiln.metric %{{.*}}, %{{.*}} {kind = #kiln.metric<binary_accuracy>, threshold = 2.500000e-01 : f32}
+  %bin = kiln.metric %p, %t {kind = #kiln.metric<binary_accuracy>, threshold = 0.25 : f32} : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<1xf32>
   // CHECK: kiln.loss_grad %{{.*}}, %{{.*}} {delta = 5.000000e-01 : f32, kind = #kiln.loss<huber>, scale = 4.000000e-01 : f32}
   %g = kiln.loss_grad %p, %t {kind = #kiln.loss<huber>, delta = 0.5 : f32, scale = 0.4 : f32} : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>
   // CHECK: kiln.softmax_grad %{{.*}}, %{{.*}} {log} : tensor<2x3xf32>
@@ -82,4 +86,20 @@ func.func @gradient_type(%g: tensor<4xf32>) {
   // expected-error @+1 {{gradient type 'tensor<4xf32>' differs from the weight's 'tensor<3xf32>'}}
   kiln.optimizer_update %g {weight = @w, kind = #kiln.optimizer<sgd>, learning_rate = 0.1 : f32} : tensor<4xf32>
   return
+}
+
+// -----
+
+func.func @metric_target_shape(%p: tensor<2x3xf32>, %t: tensor<2xf32>) -> tensor<1xf32> {
+  // expected-error @+1 {{target must have shape (2, 3) for this metric, got 'tensor<2xf32>'}}
+  %m = kiln.metric %p, %t {kind = #kiln.metric<categorical_accuracy>} : (tensor<2x3xf32>, tensor<2xf32>) -> tensor<1xf32>
+  return %m : tensor<1xf32>
+}
+
+// -----
+
+func.func @metric_result(%p: tensor<2x3xf32>, %t: tensor<2x3xf32>) -> tensor<2xf32> {
+  // expected-error @+1 {{result must be tensor<1xf32>}}
+  %m = kiln.metric %p, %t {kind = #kiln.metric<mean_squared_error>} : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2xf32>
+  return %m : tensor<2xf32>
 }

@@ -21,12 +21,12 @@ int main(int argc, char **argv) {
   }
   const std::size_t steps = std::size_t(x.shape[0]) / trained::kBatch;
   std::vector<float> history;
-  float losses[trained::kNumLosses];
+  float logs[trained::kNumLogs]; // the losses, then the metrics
   for (std::size_t s = 0; s < steps; ++s) {
     const void *inputs[] = {x.data.data() + s * trained::kBatch * trained::kInputSizes[0]};
     const float *targets[] = {y.data.data() + s * trained::kBatch * trained::kTargetSizes[0]};
-    trained::train_step(inputs, targets, losses);
-    history.push_back(losses[trained::kNumOutputs]);
+    trained::train_step(inputs, targets, logs);
+    history.push_back(logs[trained::kNumOutputs]);
   }
   if (!kiln::rt::writeNpy(argv[3], {std::int64_t(steps)}, history.data(), error)) {
     std::fprintf(stderr, "fit: %s\n", error.c_str());

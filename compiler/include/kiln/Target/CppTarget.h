@@ -44,6 +44,9 @@ struct TrainingInterface {
   /// One per output, named like it: what its loss compares the output with.
   std::vector<TensorInterface> targets;
   std::vector<float> lossWeights; // Keras loss_weights, one per output
+  /// Keras's log names of the metrics train_step and evaluate report after
+  /// the losses ("accuracy", or "OUTPUT_accuracy" with several outputs).
+  std::vector<std::string> metricNames;
   int64_t stateBytes = 0;         // optimizer slots (kiln.state_bytes)
   int64_t planBytes = 0;          // train_step's arena plan
   int64_t livenessLowerBound = 0; // and the least any plan could use

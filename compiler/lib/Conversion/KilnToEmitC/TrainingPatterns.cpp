@@ -50,6 +50,22 @@ struct LossLowering : KernelCallPattern<LossOp> {
   }
 };
 
+struct MetricLowering : KernelCallPattern<MetricOp> {
+  using KernelCallPattern::KernelCallPattern;
+  LogicalResult emitCall(MetricOp op, OpAdaptor adaptor, Value out,
+                         ConversionPatternRewriter &rewriter) const override {
+    auto [rows, n] = lossRows(op.getPrediction().getType());
+    MLIRContext *ctx = op.getContext();
+    emitKernelCall(rewriter, op.getLoc(), "kiln::rt::metric_f32",
+                   {adaptor.getPrediction(), adaptor.getTarget(), out},
+                   {rewriter.getIndexAttr(0), rewriter.getIndexAttr(1), rewriter.getIndexAttr(2),
+                    rewriter.getI64IntegerAttr(rows), rewriter.getI64IntegerAttr(n),
+                    op.getThresholdAttr()},
+                   {opaque(ctx, "kiln::rt::Metric::" + stringifyMetricKind(op.getKind()))});
+    return success();
+  }
+};
+
 struct LossGradLowering : KernelCallPattern<LossGradOp> {
   using KernelCallPattern::KernelCallPattern;
   LogicalResult emitCall(LossGradOp op, OpAdaptor adaptor, Value out,
@@ -484,7 +500,7 @@ struct OptimizerUpdateLowering : OpConversionPattern<OptimizerUpdateOp> {
 void kiln::populateTrainingPatterns(RewritePatternSet &patterns,
                                     const std::string &weightsSymbol) {
   MLIRContext *ctx = patterns.getContext();
-  patterns.add<LossLowering, LossGradLowering, DenseGradInputLowering, DenseGradKernelLowering,
+  patterns.add<LossLowering, LossGradLowering, MetricLowering, DenseGradInputLowering, DenseGradKernelLowering,
                SumToLowering, ActivationGradLowering, SoftmaxGradLowering,
                Conv2DGradInputLowering, Conv2DGradKernelLowering, Pool2DGradLowering,
                BroadcastToLowering, BatchNormTrainLowering, BatchNormGradLowering,

@@ -1,4 +1,4 @@
-// The model's compile_config (loss, loss_weights, optimizer) and kiln
+// The model's compile_config (loss, loss_weights, metrics, optimizer) and kiln
 // compile's training flags → the module attribute kiln.training that
 // -kiln-build-train-step reads.
 #include "CompileConfig.h"
@@ -8,6 +8,10 @@
 #include "kiln/Dialect/Kiln/IR/KilnOps.h"
 
 #include "mlir/IR/Builders.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <functional>
 
 namespace kiln::keras {
 namespace {
@@ -110,6 +114,105 @@ const Value *perOutput(const Value *setting, size_t k, const std::string &output
   if (const Object *dict = setting->getAsObject(); dict && !dict->get("class_name"))
     return dict->get(output);
   return setting;
+}
+
+/// Keras's metric names and aliases → the function kiln computes; "accuracy"
+/// stays, since which accuracy it is depends on the output and its loss
+/// (-kiln-build-train-step decides, as Keras's get_metric does).
+std::optional<llvm::StringRef> metricByName(llvm::StringRef name) {
+  return llvm::StringSwitch<std::optional<llvm::StringRef>>(name)
+      .Cases({"accuracy", "acc"}, "accuracy")
+      .Cases({"binary_accuracy", "BinaryAccuracy"}, "binary_accuracy")
+      .Cases({"categorical_accuracy", "CategoricalAccuracy"}, "categorical_accuracy")
+      .Cases({"sparse_categorical_accuracy", "SparseCategoricalAccuracy"},
+             "sparse_categorical_accuracy")
+      .Cases({"mae", "MAE", "mean_absolute_error", "MeanAbsoluteError"}, "mean_absolute_error")
+      .Cases({"mse", "MSE", "mean_squared_error", "MeanSquaredError"}, "mean_squared_error")
+      .Default(std::nullopt);
+}
+
+/// One metric of an output, named as Keras logs it: the string it was
+/// given, or the metric object's name; "OUTPUT_" in front when the model
+/// has several outputs. Metrics kiln does not compute are left out with a
+/// warning, so that they do not stop training.
+void addMetric(mlir::Builder &b, const Value &metric, const std::string &prefix,
+               llvm::SmallVectorImpl<mlir::Attribute> &out) {
+  std::string id, name;
+  const Object *config = nullptr;
+  if (auto s = metric.getAsString()) {
+    id = name = s->str();
+  } else if (const Object *envelope = metric.getAsObject()) {
+    id = envelope->getString("class_name").value_or("").str();
+    config = envelope->getObject("config");
+    if (id == "function") {
+      if (const Value *fn = envelope->get("config"); fn && fn->getAsString())
+        id = fn->getAsString()->str();
+      config = nullptr;
+      name = id;
+    } else {
+      name = config ? config->getString("name").value_or(id).str() : id;
+    }
+  } else {
+    throw ImportError(kWhere, "a metric is neither a name nor a Keras object");
+  }
+  std::optional<llvm::StringRef> function = metricByName(id);
+  if (!function) {
+    llvm::errs() << "kiln: warning: " << kWhere << ": metric '" << id
+                 << "' is not one kiln computes (accuracy, binary_accuracy, "
+                    "categorical_accuracy, sparse_categorical_accuracy, mae, mse); it is left out\n";
+    return;
+  }
+  llvm::SmallVector<mlir::NamedAttribute> attrs{
+      b.getNamedAttr("name", b.getStringAttr(prefix + name)),
+      b.getNamedAttr("metric", b.getStringAttr(*function))};
+  if (config && *function == "binary_accuracy")
+    attrs.push_back(
+        b.getNamedAttr("threshold", b.getF32FloatAttr(number(*config, "threshold", 0.5))));
+  out.push_back(b.getDictionaryAttr(attrs));
+}
+
+/// compile_config's metrics, one list per output. A single output takes
+/// every metric; several take a list with one entry per output or a dict by
+/// output name, each entry one metric or a list of them.
+mlir::ArrayAttr metricsAttr(mlir::Builder &b, const Value *metrics,
+                            const std::vector<std::string> &outputNames) {
+  const size_t numOutputs = outputNames.size();
+  llvm::SmallVector<llvm::SmallVector<mlir::Attribute>> perOutput(numOutputs);
+  std::function<void(const Value &, size_t)> addAll = [&](const Value &entry, size_t k) {
+    if (const llvm::json::Array *list = entry.getAsArray()) {
+      for (const Value &m : *list)
+        addAll(m, k);
+    } else if (entry.kind() != Value::Null) {
+      addMetric(b, entry, numOutputs > 1 ? outputNames[k] + "_" : "", perOutput[k]);
+    }
+  };
+  if (metrics && metrics->kind() != Value::Null) {
+    const llvm::json::Array *list = metrics->getAsArray();
+    const Object *dict = metrics->getAsObject();
+    if (numOutputs == 1) {
+      addAll(dict && !dict->get("class_name") && dict->size() == 1 ? dict->begin()->second
+                                                                     : *metrics,
+             0);
+    } else if (list && list->size() == numOutputs) {
+      for (size_t k = 0; k < numOutputs; ++k)
+        addAll((*list)[k], k);
+    } else if (dict && !dict->get("class_name")) {
+      for (const auto &[key, entry] : *dict) {
+        auto it = llvm::find(outputNames, key.str());
+        if (it == outputNames.end())
+          throw ImportError(kWhere, "metrics name '" + key.str() + "', which is not an output");
+        addAll(entry, size_t(it - outputNames.begin()));
+      }
+    } else {
+      throw ImportError(kWhere, "metrics of a model with " + std::to_string(numOutputs) +
+                                    " outputs must be a list with one entry per output or a "
+                                    "dict by output name");
+    }
+  }
+  llvm::SmallVector<mlir::Attribute> lists;
+  for (auto &metricsOfOutput : perOutput)
+    lists.push_back(b.getArrayAttr(metricsOfOutput));
+  return b.getArrayAttr(lists);
 }
 
 mlir::DictionaryAttr optimizerAttr(mlir::Builder &b, const Object &envelope,
@@ -217,6 +320,7 @@ mlir::DictionaryAttr trainingAttr(mlir::MLIRContext *ctx, const Value *root,
                               "saving, or give --optimizer and --learning-rate)");
   return b.getDictionaryAttr(
       {b.getNamedAttr("losses", b.getArrayAttr(losses)),
+       b.getNamedAttr("metrics", metricsAttr(b, compile->get("metrics"), outputNames)),
        b.getNamedAttr("optimizer", optimizerAttr(b, *optimizer, options))});
 }
 

@@ -50,6 +50,21 @@ LogicalResult LossOp::verify() {
   return success();
 }
 
+LogicalResult MetricOp::verify() {
+  RankedTensorType prediction = tensorType(getPrediction());
+  if (prediction.getRank() < 1)
+    return emitOpError("prediction must have at least one axis");
+  SmallVector<int64_t> expected(prediction.getShape());
+  if (getKind() == MetricKind::sparse_categorical_accuracy)
+    expected.pop_back();
+  if (tensorType(getTarget()).getShape() != ArrayRef<int64_t>(expected))
+    return emitOpError("target must have shape (")
+           << expected << ") for this metric, got " << getTarget().getType();
+  if (getType().getShape() != ArrayRef<int64_t>{1})
+    return emitOpError("result must be tensor<1xf32>");
+  return success();
+}
+
 LogicalResult LossGradOp::verify() {
   if (failed(verifyLossOperands(*this)))
     return failure();

@@ -20,7 +20,9 @@ namespace kiln {
 using namespace mlir;
 
 namespace {
+const llvm::StringSet<> kTrainingKeys = {"losses", "metrics", "optimizer"};
 const llvm::StringSet<> kLossKeys = {"kind", "from_logits", "label_smoothing", "delta", "weight"};
+const llvm::StringSet<> kMetricKeys = {"name", "metric", "threshold"};
 const llvm::StringSet<> kOptimizerKeys = {
     "kind",    "learning_rate", "momentum", "nesterov",  "beta_1",   "beta_2",      "epsilon",
     "rho",     "amsgrad",       "centered", "clipnorm",  "clipvalue", "weight_decay"};
@@ -32,6 +34,123 @@ LogicalResult checkKeys(Operation *where, DictionaryAttr dict, const llvm::Strin
       return where->emitError("kiln.training: unknown ") << what << " setting '"
                                                          << entry.getName().strref() << "'";
   return success();
+}
+
+/// Which Keras metric a kiln.training metric is, given the output it
+/// watches and that output's loss (whose targets it reads): "accuracy"
+/// resolves as Keras's get_metric does.
+FailureOr<kiln::MetricKind> resolveMetric(Operation *where, DictionaryAttr metric,
+                                          RankedTensorType output, kiln::LossKind loss) {
+  auto name = metric.getAs<StringAttr>("name");
+  auto function = metric.getAs<StringAttr>("metric");
+  if (!name || !function)
+    return where->emitError("kiln.training: every metric needs a `name` and a `metric`");
+  bool sparseTargets = loss == kiln::LossKind::sparse_categorical_crossentropy;
+  std::optional<kiln::MetricKind> kind = kiln::symbolizeMetricKind(function.strref());
+  if (function.strref() == "accuracy")
+    kind = output.getShape().back() == 1 ? kiln::MetricKind::binary_accuracy
+           : sparseTargets               ? kiln::MetricKind::sparse_categorical_accuracy
+                                         : kiln::MetricKind::categorical_accuracy;
+  if (!kind)
+    return where->emitError("kiln.training: unknown metric '") << function.strref() << "'";
+  if ((*kind == kiln::MetricKind::sparse_categorical_accuracy) != sparseTargets)
+    return where->emitError("kiln.training: metric '")
+           << name.strref() << "' (" << kiln::stringifyMetricKind(*kind) << ") needs "
+           << (sparseTargets ? "targets shaped like the output, but the output's loss takes "
+                               "class ids"
+                             : "class-id targets, which only sparse_categorical_crossentropy "
+                               "takes");
+  return *kind;
+}
+
+/// What a function compares its outputs with: one target argument per
+/// output, each output's loss and its metrics.
+struct Objectives {
+  SmallVector<Value> targets, losses, metrics;
+  SmallVector<StringAttr> lossNames, metricNames;
+};
+
+/// Appends a target argument per output of `func` and computes each
+/// output's loss (settings as in kiln.training, but the weight) and metrics
+/// before its terminator.
+FailureOr<Objectives> addObjectives(func::FuncOp func, ArrayAttr losses, ArrayAttr metrics) {
+  Block &body = func.getBody().front();
+  Operation *ret = body.getTerminator();
+  OpBuilder b(ret);
+  Objectives objectives;
+  auto scalarType = RankedTensorType::get({1}, b.getF32Type());
+  for (auto [k, output] : llvm::enumerate(ret->getOperands())) {
+    auto settings = cast<DictionaryAttr>(losses[k]);
+    auto kind = settings.getAs<kiln::LossKindAttr>("kind").getValue();
+    auto outputType = cast<RankedTensorType>(output.getType());
+    SmallVector<int64_t> targetShape(outputType.getShape());
+    if (kind == kiln::LossKind::sparse_categorical_crossentropy)
+      targetShape.pop_back();
+    Value target =
+        body.addArgument(RankedTensorType::get(targetShape, b.getF32Type()), output.getLoc());
+    objectives.targets.push_back(target);
+    SmallVector<NamedAttribute> attrs;
+    for (NamedAttribute entry : settings)
+      if (entry.getName() != "weight")
+        attrs.push_back(entry);
+    OperationState lossState(output.getLoc(), kiln::LossOp::getOperationName(),
+                             ValueRange{output, target}, TypeRange{scalarType}, attrs);
+    objectives.losses.push_back(b.create(lossState)->getResult(0));
+    auto outputName = func.getResultAttrOfType<StringAttr>(k, kiln::attr::kName);
+    objectives.lossNames.push_back(
+        b.getStringAttr((outputName ? outputName.str() : "output_" + std::to_string(k)) +
+                        "_loss"));
+    if (!metrics)
+      continue;
+    for (auto metric : cast<ArrayAttr>(metrics[k]).getAsRange<DictionaryAttr>()) {
+      FailureOr<kiln::MetricKind> metricKind =
+          resolveMetric(func->getParentOp(), metric, outputType, kind);
+      if (failed(metricKind))
+        return failure();
+      auto threshold = metric.getAs<FloatAttr>("threshold");
+      objectives.metrics.push_back(kiln::MetricOp::create(
+          b, output.getLoc(), scalarType, output, target,
+          kiln::MetricKindAttr::get(b.getContext(), *metricKind),
+          threshold ? b.getF32FloatAttr(threshold.getValueAsDouble())
+                    : b.getF32FloatAttr(0.5f)));
+      objectives.metricNames.push_back(metric.getAs<StringAttr>("name"));
+    }
+  }
+  return objectives;
+}
+
+/// Makes `func` return the losses, then the metrics, all named; its target
+/// arguments are named like the outputs they belong to.
+void returnObjectives(func::FuncOp func, const Objectives &objectives) {
+  Block &body = func.getBody().front();
+  Operation *ret = body.getTerminator();
+  OpBuilder b(ret);
+  SmallVector<StringAttr> outputNames;
+  for (unsigned k = 0; k < ret->getNumOperands(); ++k)
+    outputNames.push_back(func.getResultAttrOfType<StringAttr>(k, kiln::attr::kName));
+  SmallVector<Value> results(objectives.losses);
+  results.append(objectives.metrics);
+  func::ReturnOp::create(b, ret->getLoc(), results);
+  ret->erase();
+  SmallVector<Type> argTypes(body.getArgumentTypes());
+  func.setFunctionType(FunctionType::get(func.getContext(), argTypes, TypeRange(results)));
+  unsigned numInputs = argTypes.size() - objectives.targets.size();
+  SmallVector<DictionaryAttr> argAttrs;
+  for (unsigned i = 0; i < argTypes.size(); ++i) {
+    DictionaryAttr attrs;
+    if (i < numInputs)
+      attrs = func.getArgAttrDict(i);
+    else if (StringAttr name = outputNames[i - numInputs])
+      attrs = b.getDictionaryAttr(b.getNamedAttr(kiln::attr::kName, name));
+    argAttrs.push_back(attrs ? attrs : b.getDictionaryAttr({}));
+  }
+  func.setAllArgAttrs(argAttrs);
+  SmallVector<StringAttr> names(objectives.lossNames);
+  names.append(objectives.metricNames);
+  SmallVector<DictionaryAttr> resultAttrs;
+  for (StringAttr name : names)
+    resultAttrs.push_back(b.getDictionaryAttr(b.getNamedAttr(kiln::attr::kName, name)));
+  func.setAllResultAttrs(resultAttrs);
 }
 
 /// Gradients keyed by the value (or weight) they belong to; a second
@@ -72,8 +191,22 @@ struct BuildTrainStepPass : kiln::impl::BuildTrainStepBase<BuildTrainStepPass> {
     if (!losses || !optimizer || !optimizer.get("kind") || !optimizer.get("learning_rate"))
       return module.emitError("kiln.training needs `losses` and an `optimizer` with a kind and "
                               "a learning_rate");
-    if (failed(checkKeys(module, optimizer, kOptimizerKeys, "optimizer")))
+    if (failed(checkKeys(module, training, kTrainingKeys, "training")) ||
+        failed(checkKeys(module, optimizer, kOptimizerKeys, "optimizer")))
       return failure();
+    auto metrics = training.getAs<ArrayAttr>("metrics");
+    if (metrics && metrics.size() != forward.getNumResults())
+      return module.emitError("kiln.training has ")
+             << metrics.size() << " metric lists for " << forward.getNumResults() << " outputs";
+    for (Attribute list : metrics ? metrics.getValue() : ArrayRef<Attribute>()) {
+      auto array = dyn_cast<ArrayAttr>(list);
+      if (!array || !llvm::all_of(array, [](Attribute a) { return isa<DictionaryAttr>(a); }))
+        return module.emitError("kiln.training: `metrics` holds one list of dictionaries per "
+                                "output");
+      for (auto metric : array.getAsRange<DictionaryAttr>())
+        if (failed(checkKeys(module, metric, kMetricKeys, "metric")))
+          return failure();
+    }
     if (losses.size() != forward.getNumResults())
       return module.emitError("kiln.training has ")
              << losses.size() << " losses for " << forward.getNumResults() << " outputs";
@@ -86,6 +219,15 @@ struct BuildTrainStepPass : kiln::impl::BuildTrainStepBase<BuildTrainStepPass> {
     }
 
     llvm::SetVector<StringAttr> trainable = makeTrainableMutable(module);
+    // @evaluate: the inference-mode forward pass with losses and metrics.
+    auto evaluate = cast<func::FuncOp>(forward->clone());
+    evaluate.setName(kiln::attr::kEvaluateFunc);
+    SymbolTable(module).insert(evaluate);
+    FailureOr<Objectives> evaluated = addObjectives(evaluate, losses, metrics);
+    if (failed(evaluated))
+      return failure();
+    returnObjectives(evaluate, *evaluated);
+
     auto step = cast<func::FuncOp>(forward->clone());
     step.setName(kiln::attr::kTrainStepFunc);
     SymbolTable(module).insert(step);
@@ -97,7 +239,7 @@ struct BuildTrainStepPass : kiln::impl::BuildTrainStepBase<BuildTrainStepPass> {
       if (failed(op.replaceWithTrainingForm(rewriter)))
         return failure();
     loadMutableGlobalsAsMutable(module);
-    return differentiate(step, losses, optimizer, trainable);
+    return differentiate(step, losses, metrics, optimizer, trainable);
   }
 
   /// Float weights not marked frozen become mutable.
@@ -152,9 +294,9 @@ struct BuildTrainStepPass : kiln::impl::BuildTrainStepBase<BuildTrainStepPass> {
     }
   }
 
-  LogicalResult differentiate(func::FuncOp step, ArrayAttr losses, DictionaryAttr optimizer,
+  LogicalResult differentiate(func::FuncOp step, ArrayAttr losses, ArrayAttr metrics,
+                              DictionaryAttr optimizer,
                               const llvm::SetVector<StringAttr> &trainable) {
-    MLIRContext *ctx = step.getContext();
     Block &body = step.getBody().front();
     unfuseActivations(body);
     auto ret = cast<func::ReturnOp>(body.getTerminator());
@@ -175,35 +317,27 @@ struct BuildTrainStepPass : kiln::impl::BuildTrainStepBase<BuildTrainStepPass> {
         dependsOnWeights.insert(op.result_begin(), op.result_end());
     }
 
-    // One target argument per output; the losses and their gradients.
+    // The losses and metrics, then the losses' gradients.
+    FailureOr<Objectives> objectives = addObjectives(step, losses, metrics);
+    if (failed(objectives))
+      return failure();
     OpBuilder b(ret);
     GradientMap grads;
-    SmallVector<Value> lossValues;
-    auto lossType = RankedTensorType::get({1}, b.getF32Type());
     for (auto [k, output] : llvm::enumerate(outputs)) {
       auto settings = cast<DictionaryAttr>(losses[k]);
-      auto kind = settings.getAs<kiln::LossKindAttr>("kind").getValue();
-      auto outputType = cast<RankedTensorType>(output.getType());
-      SmallVector<int64_t> targetShape(outputType.getShape());
-      if (kind == kiln::LossKind::sparse_categorical_crossentropy)
-        targetShape.pop_back();
-      Value target = body.addArgument(RankedTensorType::get(targetShape, b.getF32Type()),
-                                      output.getLoc());
-      SmallVector<NamedAttribute> attrs;
-      for (NamedAttribute entry : settings)
-        if (entry.getName() != "weight")
-          attrs.push_back(entry);
-      OperationState lossState(output.getLoc(), kiln::LossOp::getOperationName(),
-                               ValueRange{output, target}, TypeRange{lossType}, attrs);
-      lossValues.push_back(b.create(lossState)->getResult(0));
       float weight = 1.0f;
       if (auto w = settings.getAs<FloatAttr>("weight"))
         weight = w.getValueAsDouble();
       if (weight == 0.0f || !dependsOnWeights.contains(output))
         continue;
+      SmallVector<NamedAttribute> attrs;
+      for (NamedAttribute entry : settings)
+        if (entry.getName() != "weight")
+          attrs.push_back(entry);
       attrs.push_back(b.getNamedAttr("scale", b.getF32FloatAttr(weight)));
       OperationState gradState(output.getLoc(), kiln::LossGradOp::getOperationName(),
-                               ValueRange{output, target}, TypeRange{output.getType()}, attrs);
+                               ValueRange{output, objectives->targets[k]},
+                               TypeRange{output.getType()}, attrs);
       grads.addToValue(b, output.getLoc(), output, b.create(gradState)->getResult(0));
     }
 
@@ -258,21 +392,7 @@ struct BuildTrainStepPass : kiln::impl::BuildTrainStepBase<BuildTrainStepPass> {
     }
     module->setAttr(kiln::attr::kStateBytes, b.getI64IntegerAttr(stateBytes));
 
-    func::ReturnOp::create(b, ret.getLoc(), lossValues);
-    ret.erase();
-    SmallVector<Type> argTypes(body.getArgumentTypes());
-    step.setFunctionType(FunctionType::get(ctx, argTypes, TypeRange(lossValues)));
-    // Targets and losses are named like the outputs they belong to.
-    SmallVector<DictionaryAttr> argAttrs;
-    for (unsigned i = 0; i < argTypes.size(); ++i) {
-      unsigned numInputs = argTypes.size() - outputs.size();
-      DictionaryAttr attrs = i < numInputs ? step.getArgAttrDict(i) : nullptr;
-      if (i >= numInputs)
-        if (auto name = step.getResultAttrOfType<StringAttr>(i - numInputs, kiln::attr::kName))
-          attrs = b.getDictionaryAttr(b.getNamedAttr(kiln::attr::kName, name));
-      argAttrs.push_back(attrs ? attrs : b.getDictionaryAttr({}));
-    }
-    step.setAllArgAttrs(argAttrs);
+    returnObjectives(step, *objectives);
     return success();
   }
 };

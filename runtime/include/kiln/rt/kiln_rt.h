@@ -26,6 +26,7 @@
 #include "kiln/rt/train/dense_grad.h"
 #include "kiln/rt/train/dropout.h"
 #include "kiln/rt/train/loss.h"
+#include "kiln/rt/train/metric.h"
 #include "kiln/rt/train/norm_grad.h"
 #include "kiln/rt/train/optimizer.h"
 #include "kiln/rt/train/rnn_grad.h"

@@ -1,6 +1,6 @@
 // main() of a model's training executable NAME_train (kiln compile --train):
 // fits the model on .npy files named by its inputs and outputs and writes
-// the losses and the trained weights.
+// its logs (losses, metrics) and the trained weights.
 #ifndef KILN_RT_TRAIN_HARNESS_H
 #define KILN_RT_TRAIN_HARNESS_H
 
@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <random>
@@ -23,8 +24,12 @@ namespace rt {
 struct TrainInfo {
   const ModelInfo *model;
   const TensorInfo *targets; // one per output: what its loss compares with
-  void (*train_step)(const void *const *inputs, const float *const *targets, float *losses,
+  void (*train_step)(const void *const *inputs, const float *const *targets, float *logs,
                      void *arena);
+  void (*evaluate)(const void *const *inputs, const float *const *targets, float *logs,
+                   void *arena);
+  std::size_t num_logs;         // each output's loss, the total, the metrics
+  const char *const *log_names; // Keras's names of those
   std::size_t num_weights;
   const char *const *weight_names;
   const std::size_t *weight_ranks;
@@ -88,11 +93,19 @@ inline bool readOptimizer(const std::string &dir, const TrainInfo &info, std::st
   return true;
 }
 
+/// " - NAME: VALUE" for each log (`prefix` before the name); a model with
+/// one output logs its loss once, as "loss".
+inline void printLogs(const ModelInfo &m, const TrainInfo &info, const char *prefix,
+                      const std::vector<double> &sums, double count) {
+  for (std::size_t k = m.num_outputs > 1 ? 0 : 1; k < info.num_logs; ++k)
+    std::printf(" - %s%s: %.4f", prefix, info.log_names[k], sums[k] / count);
+}
+
 /// Keras's progress line: "7/10 ━━━━━━━━━━━━━━──────── 0s 3ms/step - loss: 0.4
-/// ...", the losses averaged over the epoch so far (per output too when
-/// there are several). On a terminal it is redrawn after every step.
-inline void printProgress(const ModelInfo &m, std::size_t done, std::size_t total,
-                          std::chrono::steady_clock::time_point start,
+/// ...", the losses and metrics averaged over the epoch so far. On a
+/// terminal it is redrawn after every step.
+inline void printProgress(const ModelInfo &m, const TrainInfo &info, std::size_t done,
+                          std::size_t total, std::chrono::steady_clock::time_point start,
                           const std::vector<double> &sums, bool redraw) {
   const int width = 20;
   int filled = int(width * done / total);
@@ -103,10 +116,7 @@ inline void printProgress(const ModelInfo &m, std::size_t done, std::size_t tota
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("%s%zu/%zu %s %.0fs %.0fms/step", redraw ? "\r" : "", done, total, bar.c_str(),
               seconds, 1000.0 * seconds / double(done));
-  if (m.num_outputs > 1)
-    for (std::size_t k = 0; k < m.num_outputs; ++k)
-      std::printf(" - %s_loss: %.4f", m.outputs[k].name, sums[k] / double(done));
-  std::printf(" - loss: %.4f", sums[m.num_outputs] / double(done));
+  printLogs(m, info, "", sums, double(done));
   std::fflush(stdout);
 }
 
@@ -133,12 +143,16 @@ inline bool readSamples(const std::string &dir, const TensorInfo &t, NpyArray &a
 } // namespace detail
 
 /// usage: NAME_train --data DIR --out DIR [--epochs E] [--steps S] [--load DIR]
-///                   [--shuffle-seed S] [--first-epoch N --total-epochs T]
-///                   [--bench-steps N]
+///                   [--validation-split F] [--shuffle-seed S]
+///                   [--first-epoch N --total-epochs T] [--bench-steps N]
 /// Batches follow the files' order (no shuffling); a last partial batch is
-/// skipped, since the batch size is fixed at compile time. --load starts
-/// from the weights and optimizer state an earlier run wrote to its --out;
-/// --first-epoch and --total-epochs only number the progress lines.
+/// skipped, since the batch size is fixed at compile time. As Keras's fit,
+/// --validation-split holds out the last fraction F of the samples (before
+/// any shuffling) and evaluates them after every epoch. --load starts from
+/// the weights and optimizer state an earlier run wrote to its --out;
+/// --first-epoch and --total-epochs only number the progress lines. Writes
+/// DIR/logs.npy (a row of logs per step), DIR/val_logs.npy (a row per
+/// epoch), DIR/log_names.txt, DIR/weights/ and DIR/optimizer.bin.
 inline int trainMain(int argc, char **argv, const TrainInfo &info) {
   const ModelInfo &m = *info.model;
   std::string dataDir, outDir, loadDir;
@@ -146,6 +160,7 @@ inline int trainMain(int argc, char **argv, const TrainInfo &info) {
   bool shuffle = false;
   unsigned long long seed = 0;
   long benchSteps = 0; // --bench-steps N: time train_step instead of training
+  double validationSplit = 0.0;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     auto value = [&](const char *flag) -> const char * {
@@ -157,7 +172,9 @@ inline int trainMain(int argc, char **argv, const TrainInfo &info) {
       return nullptr;
     };
     if (arg == "--help" || arg == "-h") {
-      std::printf("usage: %s --data DIR --out DIR [--epochs E] [--steps S]\n", argv[0]);
+      std::printf("usage: %s --data DIR --out DIR [--epochs E] [--steps S] "
+                  "[--validation-split F]\n",
+                  argv[0]);
       return 0;
     } else if (const char *v = value("--data")) {
       dataDir = v;
@@ -169,6 +186,12 @@ inline int trainMain(int argc, char **argv, const TrainInfo &info) {
       maxSteps = std::strtol(v, nullptr, 10);
     } else if (const char *v = value("--bench-steps")) {
       benchSteps = std::strtol(v, nullptr, 10);
+    } else if (const char *v = value("--validation-split")) {
+      char *end = nullptr;
+      validationSplit = std::strtod(v, &end);
+      if (*end || !(validationSplit >= 0.0 && validationSplit < 1.0))
+        return detail::fail(m, std::string("--validation-split must be in [0, 1), got '") + v +
+                                   "'");
     } else if (const char *v = value("--shuffle-seed")) {
       shuffle = true;
       seed = std::strtoull(v, nullptr, 10);
@@ -243,27 +266,40 @@ inline int trainMain(int argc, char **argv, const TrainInfo &info) {
     if (!ok)
       return detail::fail(m, std::string("input '") + t.name + "': " + error);
   }
-  const std::size_t batches = samples / m.batch;
+  // Keras's split: the first floor(N * (1 - F)) samples train.
+  const std::size_t trainSamples =
+      validationSplit > 0.0 ? std::size_t(std::floor(double(samples) * (1.0 - validationSplit)))
+                            : samples;
+  const std::size_t valSamples = samples - trainSamples;
+  const std::size_t batches = trainSamples / m.batch, valBatches = valSamples / m.batch;
   if (batches == 0)
-    return detail::fail(m, "the data has " + std::to_string(samples) +
+    return detail::fail(m, "the data has " + std::to_string(trainSamples) +
+                               " training samples, fewer than one batch of " +
+                               std::to_string(m.batch));
+  if (validationSplit > 0.0 && valBatches == 0)
+    return detail::fail(m, "--validation-split holds out " + std::to_string(valSamples) +
                                " samples, fewer than one batch of " + std::to_string(m.batch));
-  if (samples % m.batch)
-    std::fprintf(stderr, "%s: note: the last %zu samples (a partial batch) are skipped\n",
-                 m.model_name, samples % m.batch);
+  if (trainSamples % m.batch)
+    std::fprintf(stderr, "%s: note: the last %zu training samples (a partial batch) are skipped\n",
+                 m.model_name, trainSamples % m.batch);
+  if (valSamples % m.batch)
+    std::fprintf(stderr,
+                 "%s: note: the last %zu validation samples (a partial batch) are skipped\n",
+                 m.model_name, valSamples % m.batch);
 
   std::vector<unsigned char> arena(m.static_arena ? 0 : m.arena_bytes + 64);
   void *aligned = arena.empty() ? nullptr
                                 : arena.data() + (64 - reinterpret_cast<std::uintptr_t>(
                                                            arena.data()) % 64) % 64;
-  const std::size_t numLosses = m.num_outputs + 1;
-  std::vector<float> history;
-  std::vector<float> losses(numLosses);
+  const std::size_t numLogs = info.num_logs;
+  std::vector<float> history, valHistory;
+  std::vector<float> logs(numLogs);
   std::vector<const void *> inPtrs(m.num_inputs);
   std::vector<const float *> targetPtrs(m.num_outputs);
   // With --shuffle-seed, each epoch visits the samples in its own seeded
   // order (like Keras's shuffle=True), gathered into batch buffers.
-  std::vector<std::size_t> order(samples);
-  for (std::size_t i = 0; i < samples; ++i)
+  std::vector<std::size_t> order(trainSamples);
+  for (std::size_t i = 0; i < trainSamples; ++i)
     order[i] = i;
   std::vector<std::vector<unsigned char>> inBatch(m.num_inputs);
   std::vector<std::vector<float>> targetBatch(m.num_outputs);
@@ -278,12 +314,12 @@ inline int trainMain(int argc, char **argv, const TrainInfo &info) {
       inPtrs[k] = inBase[k];
     for (std::size_t k = 0; k < m.num_outputs; ++k)
       targetPtrs[k] = targets[k].data.data();
-    info.train_step(inPtrs.data(), targetPtrs.data(), losses.data(), aligned);
+    info.train_step(inPtrs.data(), targetPtrs.data(), logs.data(), aligned);
     std::vector<double> perStep;
     for (int rep = 0; rep < 5; ++rep) {
       auto t0 = std::chrono::steady_clock::now();
       for (long s = 0; s < benchSteps; ++s)
-        info.train_step(inPtrs.data(), targetPtrs.data(), losses.data(), aligned);
+        info.train_step(inPtrs.data(), targetPtrs.data(), logs.data(), aligned);
       perStep.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() /
                         double(benchSteps));
     }
@@ -300,7 +336,7 @@ inline int trainMain(int argc, char **argv, const TrainInfo &info) {
       std::mt19937_64 rng(seed + std::uint64_t(firstEpoch + e));
       std::shuffle(order.begin(), order.end(), rng);
     }
-    std::vector<double> sums(numLosses, 0.0);
+    std::vector<double> sums(numLogs, 0.0);
     const auto start = std::chrono::steady_clock::now();
     std::size_t b = 0;
     for (; b < batches && step != maxSteps; ++b, ++step) {
@@ -324,12 +360,30 @@ inline int trainMain(int argc, char **argv, const TrainInfo &info) {
                       size * sizeof(float));
         targetPtrs[k] = targetBatch[k].data();
       }
-      info.train_step(inPtrs.data(), targetPtrs.data(), losses.data(), aligned);
-      history.insert(history.end(), losses.begin(), losses.end());
-      for (std::size_t k = 0; k < numLosses; ++k)
-        sums[k] += losses[k];
+      info.train_step(inPtrs.data(), targetPtrs.data(), logs.data(), aligned);
+      history.insert(history.end(), logs.begin(), logs.end());
+      for (std::size_t k = 0; k < numLogs; ++k)
+        sums[k] += logs[k];
       if (interactive || b + 1 == batches || step + 1 == maxSteps)
-        detail::printProgress(m, b + 1, batches, start, sums, interactive);
+        detail::printProgress(m, info, b + 1, batches, start, sums, interactive);
+    }
+    if (valBatches > 0) {
+      // The held-out samples in file order, in inference mode; every batch
+      // has kBatch samples, so the mean of the batches' logs is Keras's.
+      std::vector<double> valSums(numLogs, 0.0);
+      for (std::size_t vb = 0; vb < valBatches; ++vb) {
+        const std::size_t first = trainSamples + vb * m.batch;
+        for (std::size_t k = 0; k < m.num_inputs; ++k)
+          inPtrs[k] = inBase[k] + first * inBytes[k];
+        for (std::size_t k = 0; k < m.num_outputs; ++k)
+          targetPtrs[k] = targets[k].data.data() + first * info.targets[k].size;
+        info.evaluate(inPtrs.data(), targetPtrs.data(), logs.data(), aligned);
+        for (std::size_t k = 0; k < numLogs; ++k)
+          valSums[k] += logs[k];
+      }
+      for (std::size_t k = 0; k < numLogs; ++k)
+        valHistory.push_back(float(valSums[k] / double(valBatches)));
+      detail::printLogs(m, info, "val_", valSums, double(valBatches));
     }
     std::printf("\n");
   }
@@ -344,9 +398,24 @@ inline int trainMain(int argc, char **argv, const TrainInfo &info) {
     return writeNpy(path + ".tmp", shape, data, error) &&
            detail::commit(path + ".tmp", path, error);
   };
-  if (!write(outDir + "/losses.npy", {std::int64_t(step), std::int64_t(numLosses)},
-             history.data()))
+  if (!write(outDir + "/logs.npy", {std::int64_t(step), std::int64_t(numLogs)}, history.data()))
     return detail::fail(m, error);
+  if (valBatches > 0 &&
+      !write(outDir + "/val_logs.npy",
+             {std::int64_t(valHistory.size() / numLogs), std::int64_t(numLogs)},
+             valHistory.data()))
+    return detail::fail(m, error);
+  {
+    std::string names;
+    for (std::size_t k = 0; k < numLogs; ++k)
+      names += std::string(info.log_names[k]) + "\n";
+    FILE *f = std::fopen((outDir + "/log_names.txt.tmp").c_str(), "wb");
+    bool ok = f && std::fwrite(names.data(), 1, names.size(), f) == names.size();
+    if (f && std::fclose(f) != 0)
+      ok = false;
+    if (!ok || !detail::commit(outDir + "/log_names.txt.tmp", outDir + "/log_names.txt", error))
+      return detail::fail(m, error.empty() ? "cannot write '" + outDir + "/log_names.txt'" : error);
+  }
   for (std::size_t w = 0; w < info.num_weights; ++w) {
     std::vector<std::int64_t> shape(info.weight_shapes[w],
                                     info.weight_shapes[w] + info.weight_ranks[w]);

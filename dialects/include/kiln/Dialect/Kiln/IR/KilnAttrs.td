@@ -158,6 +158,22 @@ def Kiln_LossAttr : EnumAttr<Kiln_Dialect, Kiln_LossKind, "loss"> {
   let assemblyFormat = "`<` $value `>`";
 }
 
+def Kiln_MetricKind : I32EnumAttr<"MetricKind", "Keras metric", [
+  I32EnumAttrCase<"binary_accuracy", 0>,
+  I32EnumAttrCase<"categorical_accuracy", 1>,
+  I32EnumAttrCase<"sparse_categorical_accuracy", 2>,
+  I32EnumAttrCase<"mean_absolute_error", 3>,
+  I32EnumAttrCase<"mean_squared_error", 4>
+]> {
+  let cppNamespace = "::kiln";
+  let genSpecializedAttr = 0;
+}
+
+def Kiln_MetricAttr : EnumAttr<Kiln_Dialect, Kiln_MetricKind, "metric"> {
+  let summary = "which Keras metric";
+  let assemblyFormat = "`<` $value `>`";
+}
+
 def Kiln_OptimizerKind : I32EnumAttr<"OptimizerKind", "Keras optimizer", [
   I32EnumAttrCase<"sgd", 0>,
   I32EnumAttrCase<"adam", 1>,

@@ -30,6 +30,28 @@ def Kiln_LossOp : Kiln_Op<"loss", [Pure, Kiln_FlopCountOpInterface]> {
   let hasVerifier = 1;
 }
 
+def Kiln_MetricOp : Kiln_Op<"metric", [Pure]> {
+  let summary = "a Keras metric's value on one batch";
+  let description = [{
+    The mean over every position but the last axis of the metric's
+    per-position value, which is what Keras's MeanMetricWrapper reports for
+    one batch. Accuracies compare the argmax (categorical), the class id
+    (sparse: the target has the prediction's shape without its last axis)
+    or `prediction > threshold` (binary, averaged over the last axis); the
+    errors average over the last axis.
+
+    ```mlir
+    %a = kiln.metric %p, %t {kind = #kiln.metric<sparse_categorical_accuracy>}
+        : (tensor<32x10xf32>, tensor<32xf32>) -> tensor<1xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$prediction, Kiln_F32Tensor:$target,
+                   Kiln_MetricAttr:$kind, DefaultValuedAttr<F32Attr, "0.5f">:$threshold);
+  let results = (outs RankedTensorOf<[F32], [HasStaticShapePred]>:$result);
+  let assemblyFormat = "$prediction `,` $target attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
 def Kiln_LossGradOp : Kiln_Op<"loss_grad", [Pure, Kiln_FlopCountOpInterface]> {
   let summary = "gradient of `scale` × kiln.loss with respect to the prediction";
   let description = [{

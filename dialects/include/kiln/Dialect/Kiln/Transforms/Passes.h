@@ -45,6 +45,7 @@ inline constexpr const char kStateBytes[] = "kiln.state_bytes";
 /// Names of the functions of a training module.
 inline constexpr const char kForwardFunc[] = "forward";
 inline constexpr const char kTrainStepFunc[] = "train_step";
+inline constexpr const char kEvaluateFunc[] = "evaluate";
 } // namespace attr
 
 /// Columns per weight panel; kiln::rt::kPanel in the runtime.

@@ -253,9 +253,15 @@ def BuildTrainStep : Pass<"kiln-build-train-step", "::mlir::ModuleOp"> {
     dictionary per model output with the `kiln.loss` attributes and a loss
     `weight`, and `optimizer`, the `kiln.optimizer_update` attributes.
 
-    Clones `@forward` into `@train_step`, which takes the model inputs then
-    one target per output and returns each output's unweighted loss
-    (`tensor<1xf32>`). Every float weight global not marked `kiln.frozen`
+    `metrics` (optional) holds one list per output of `{name, metric,
+    threshold}`: Keras's log name, and a Keras metric function name
+    (`accuracy` resolves as Keras's get_metric does, from the output's
+    last axis and its loss's targets).
+
+    Clones `@forward` into `@evaluate` (inference mode) and `@train_step`.
+    Both take the model inputs then one target per output and return each
+    output's unweighted loss (`tensor<1xf32>`), then each `kiln.metric`,
+    their results named as Keras logs them. Every float weight global not marked `kiln.frozen`
     becomes mutable and is read with `ml_program.global_load` in both
     functions. Gradients start at `kiln.loss_grad` (scaled by the loss
     weight) and flow back through each op's `GradientOpInterface`, in
