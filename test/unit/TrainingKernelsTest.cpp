@@ -12,7 +12,7 @@
 #include <vector>
 
 namespace {
-using Forward = std::function<float(const std::vector<float> &)>;
+using Forward = std::function<double(const std::vector<float> &)>;
 
 std::vector<float> randomVector(std::size_t n, unsigned seed, float lo = -1.0f, float hi = 1.0f) {
   std::mt19937 rng(seed);
@@ -49,11 +49,11 @@ void expectClose(const std::vector<float> &analytic, const std::vector<float> &n
 
 /// A fixed random projection turns a tensor-valued kernel into a scalar
 /// loss, L = Σ w·y, so dL/dy = w.
-float project(const std::vector<float> &y, const std::vector<float> &w) {
+double project(const std::vector<float> &y, const std::vector<float> &w) {
   double s = 0.0;
   for (std::size_t i = 0; i < y.size(); ++i)
     s += double(y[i]) * w[i];
-  return float(s);
+  return s;
 }
 
 template <kiln::rt::Act A>
@@ -190,24 +190,38 @@ TEST(TrainingKernels, LossGradients) {
 }
 
 TEST(TrainingKernels, ConvolutionGradients) {
-  // Strided, dilated, padded and grouped: every index path of the kernels.
-  kiln::rt::ConvGeometry g{2, 7, 6, 4, 3, 2, 6, 4, 3, 2, 2, 1, 2, 1, 1, 2};
-  const std::size_t inSize = g.n * g.h * g.w * g.c, outSize = g.n * g.oh * g.ow * g.f;
-  const std::size_t kSize = g.kh * g.kw * g.cg() * g.f;
-  std::vector<float> x = randomVector(inSize, 12), k = randomVector(kSize, 13),
-                     w = randomVector(outSize, 14);
-  auto forward = [&](const std::vector<float> &xv, const std::vector<float> &kv) {
-    std::vector<float> y(outSize);
-    kiln::rt::conv2d_f32<kiln::rt::Act::linear>(xv.data(), kv.data(), nullptr, y.data(), g.n,
-                                                g.h, g.w, g.c, g.kh, g.kw, g.f, g.oh, g.ow, g.sh,
-                                                g.sw, g.dh, g.dw, g.pt, g.pl, g.groups);
-    return project(y, w);
+  const kiln::rt::ConvGeometry geometries[] = {
+      // Strided, dilated, padded and grouped: the tap-by-tap kernels.
+      {2, 7, 6, 4, 3, 2, 6, 4, 3, 2, 2, 1, 2, 1, 1, 2},
+      // One group, stride 1, dilated and padded: dx as a packed convolution;
+      // dk blocked over 8 + 3 channels, two panels and a 5-channel tail.
+      {1, 5, 4, 11, 3, 3, 37, 5, 4, 1, 1, 1, 2, 1, 2, 1},
+      // One group, strided, asymmetric padding: dx tap by tap, dk blocked.
+      {2, 7, 6, 3, 3, 2, 16, 4, 3, 2, 2, 1, 1, 1, 0, 1},
   };
-  std::vector<float> dx(inSize), dk(kSize);
-  kiln::rt::conv2d_grad_input_f32(w.data(), k.data(), dx.data(), g);
-  kiln::rt::conv2d_grad_kernel_f32(x.data(), w.data(), dk.data(), g);
-  expectClose(dx, numericGradient([&](const std::vector<float> &v) { return forward(v, k); }, x));
-  expectClose(dk, numericGradient([&](const std::vector<float> &v) { return forward(x, v); }, k));
+  for (const kiln::rt::ConvGeometry &g : geometries) {
+    const std::size_t inSize = g.n * g.h * g.w * g.c, outSize = g.n * g.oh * g.ow * g.f;
+    const std::size_t kSize = g.kh * g.kw * g.cg() * g.f;
+    std::vector<float> x = randomVector(inSize, 12), k = randomVector(kSize, 13),
+                       w = randomVector(outSize, 14);
+    auto forward = [&](const std::vector<float> &xv, const std::vector<float> &kv) {
+      std::vector<float> y(outSize);
+      kiln::rt::conv2d_f32<kiln::rt::Act::linear>(xv.data(), kv.data(), nullptr, y.data(), g.n,
+                                                  g.h, g.w, g.c, g.kh, g.kw, g.f, g.oh, g.ow,
+                                                  g.sh, g.sw, g.dh, g.dw, g.pt, g.pl, g.groups);
+      return project(y, w);
+    };
+    std::vector<float> dx(inSize), dk(kSize);
+    std::vector<float> scratch(kiln::rt::conv2d_grad_input_scratch_floats(g));
+    EXPECT_EQ(scratch.empty(), g.groups != 1 || g.sh != 1) << "the convolution path";
+    kiln::rt::conv2d_grad_input_f32(w.data(), k.data(), dx.data(), g,
+                                    scratch.empty() ? nullptr : scratch.data(), scratch.size());
+    kiln::rt::conv2d_grad_kernel_f32(x.data(), w.data(), dk.data(), g);
+    expectClose(dx,
+                numericGradient([&](const std::vector<float> &v) { return forward(v, k); }, x));
+    expectClose(dk,
+                numericGradient([&](const std::vector<float> &v) { return forward(x, v); }, k));
+  }
 }
 
 TEST(TrainingKernels, PoolingGradients) {
@@ -230,8 +244,7 @@ TEST(TrainingKernels, PoolingGradients) {
   check(std::integral_constant<kiln::rt::Pool, kiln::rt::Pool::avg>());
 }
 
-TEST(TrainingKernels, BatchNormGradients) {
-  const std::size_t rows = 6, c = 4;
+void checkBatchNorm(std::size_t rows, std::size_t c) {
   std::vector<float> x = randomVector(rows * c, 17, -2.0f, 2.0f), gamma = randomVector(c, 18),
                      beta = randomVector(c, 19), w = randomVector(rows * c, 20);
   const float eps = 1e-3f;
@@ -265,6 +278,12 @@ TEST(TrainingKernels, BatchNormGradients) {
                                 gamma.data(), dx.data(), dg.data(), db.data(), rows, c, eps,
                                 false);
   expectClose(dx, numericGradient(frozen, x));
+}
+
+TEST(TrainingKernels, BatchNormGradients) {
+  // Small, and past one chunk of 64 channels and one block of 64 rows.
+  checkBatchNorm(6, 4);
+  checkBatchNorm(70, 67);
 }
 
 TEST(TrainingKernels, BroadcastIsTheSumAdjoint) {

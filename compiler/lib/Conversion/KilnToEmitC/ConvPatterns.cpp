@@ -15,17 +15,21 @@ struct Conv2DLowering : KernelCallPattern<Conv2DOp> {
     auto in = op.getInput().getType().getShape();
     auto k = op.getKernel().getType().getShape();
     auto o = op.getType().getShape();
+    // A kernel in panels (prepacked, or packed just now) has its own
+    // kernel, for groups of one only.
+    FailureOr<Value> panels =
+        panelKernel(op, adaptor.getKernel(), op.getKernel().getType(), rewriter);
+    if (failed(panels))
+      return failure();
+    bool packed = bool(*panels);
     CallBuilder call{rewriter};
     call.value(adaptor.getInput());
-    call.value(adaptor.getKernel());
+    call.value(packed ? *panels : adaptor.getKernel());
     call.optional(adaptor.getBias());
     call.value(out);
     call.ints({in[0], in[1], in[2], in[3], k[0], k[1], k[3], o[1], o[2], op.getStrides()[0],
                op.getStrides()[1], op.getDilations()[0], op.getDilations()[1],
                op.getPadding()[0], op.getPadding()[2]});
-    // A kernel stored as panels (-kiln-prepack-weights) has its own kernel,
-    // for groups of one only.
-    bool packed = op->hasAttr(attr::kPackedKernel);
     // One group per input channel: the channel-vectorized depthwise kernel.
     const int64_t groups = int64_t(op.getGroups());
     bool depthwise = !packed && groups > 1 && groups == in[3];
@@ -54,9 +58,16 @@ struct Conv2DTransposeLowering : KernelCallPattern<Conv2DTransposeOp> {
     auto in = op.getInput().getType().getShape();
     auto k = op.getKernel().getType().getShape();
     auto o = op.getType().getShape();
+    // A kernel in panels (prepacked, or packed just now) has its own
+    // kernel, for groups of one only.
+    FailureOr<Value> panels =
+        panelKernel(op, adaptor.getKernel(), op.getKernel().getType(), rewriter);
+    if (failed(panels))
+      return failure();
+    bool packed = bool(*panels);
     CallBuilder call{rewriter};
     call.value(adaptor.getInput());
-    call.value(adaptor.getKernel());
+    call.value(packed ? *panels : adaptor.getKernel());
     call.optional(adaptor.getBias());
     call.value(out);
     call.ints({in[0], in[1], in[2], in[3], k[0], k[1], k[2], o[1], o[2], op.getStrides()[0],

@@ -6,6 +6,7 @@
 #include "PopulatePatterns.h"
 
 #include "kiln/Dialect/Kiln/IR/KilnOps.h"
+#include "kiln/Dialect/Kiln/Transforms/Passes.h"
 
 namespace kiln {
 
@@ -71,6 +72,29 @@ struct CallBuilder {
     emitKernelCall(rewriter, loc, callee, operands, args, templateArgs);
   }
 };
+
+/// Where a Dense or Conv op's packed kernel variant reads its (K x N)
+/// kernel: the operand itself when -kiln-prepack-weights stored it as
+/// panels; the op's scratch, after packing it there, when it is packed at
+/// run time (-kiln-pack-at-run-time); null when the op takes the plain kernel.
+inline mlir::FailureOr<mlir::Value> panelKernel(mlir::Operation *op, mlir::Value kernel,
+                                                mlir::RankedTensorType type,
+                                                mlir::ConversionPatternRewriter &rewriter) {
+  if (op->hasAttr(attr::kPackedKernel))
+    return kernel;
+  if (!op->hasAttr(attr::kPackAtRunTime))
+    return mlir::Value();
+  mlir::FailureOr<mlir::Value> scratch = getScratchBuffer(op, rewriter);
+  if (mlir::failed(scratch))
+    return mlir::failure();
+  int64_t n = type.getShape().back(), k = type.getNumElements() / n;
+  CallBuilder call{rewriter};
+  call.value(kernel);
+  call.ints({k, n});
+  call.value(*scratch);
+  call.emit(op->getLoc(), "kiln::rt::pack_panels");
+  return *scratch;
+}
 
 /// The planned buffers of all of `op`'s results, in order.
 inline mlir::FailureOr<llvm::SmallVector<mlir::Value>>

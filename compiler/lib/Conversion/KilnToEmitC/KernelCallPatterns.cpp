@@ -19,7 +19,10 @@ struct DenseLowering : KernelCallPattern<kiln::DenseOp> {
     auto kernelType = op.getKernel().getType();
     int64_t in = kernelType.getDimSize(0), units = kernelType.getDimSize(1);
     int64_t rows = inputType.getNumElements() / in;
-    SmallVector<Value> operands{adaptor.getInput(), adaptor.getKernel()};
+    FailureOr<Value> panels = panelKernel(op, adaptor.getKernel(), kernelType, rewriter);
+    if (failed(panels))
+      return failure();
+    SmallVector<Value> operands{adaptor.getInput(), *panels ? *panels : adaptor.getKernel()};
     SmallVector<Attribute> args{rewriter.getIndexAttr(0), rewriter.getIndexAttr(1)};
     if (adaptor.getBias()) {
       operands.push_back(adaptor.getBias());
@@ -35,9 +38,8 @@ struct DenseLowering : KernelCallPattern<kiln::DenseOp> {
       args.push_back(rewriter.getIndexAttr(operands.size()));
       operands.push_back(adaptor.getResidual());
     }
-    // A kernel stored as panels (-kiln-prepack-weights) has its own kernel.
-    StringRef callee = op->hasAttr(kiln::attr::kPackedKernel) ? "kiln::rt::dense_packed_f32"
-                                                              : "kiln::rt::dense_f32";
+    // A kernel in panels (prepacked, or packed just now) has its own kernel.
+    StringRef callee = *panels ? "kiln::rt::dense_packed_f32" : "kiln::rt::dense_f32";
     kiln::emitKernelCall(rewriter, op.getLoc(), callee, operands,
                          args, {actTemplate(op.getContext(), op.getActivation())});
     return success();

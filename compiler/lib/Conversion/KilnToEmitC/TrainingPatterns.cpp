@@ -204,11 +204,21 @@ struct Conv2DGradInputLowering : KernelCallPattern<Conv2DGradInputOp> {
   using KernelCallPattern::KernelCallPattern;
   LogicalResult emitCall(Conv2DGradInputOp op, OpAdaptor adaptor, Value out,
                          ConversionPatternRewriter &rewriter) const override {
-    emitKernelCall(rewriter, op.getLoc(), "kiln::rt::conv2d_grad_input_f32",
-                   {adaptor.getResultGrad(), adaptor.getKernel(), out},
-                   {rewriter.getIndexAttr(0), rewriter.getIndexAttr(1), rewriter.getIndexAttr(2),
-                    convGeometry(op, op.getType(), op.getResultGrad().getType(),
-                                 op.getKernel().getType())});
+    SmallVector<Value> operands{adaptor.getResultGrad(), adaptor.getKernel(), out};
+    SmallVector<Attribute> args{rewriter.getIndexAttr(0), rewriter.getIndexAttr(1),
+                                rewriter.getIndexAttr(2),
+                                convGeometry(op, op.getType(), op.getResultGrad().getType(),
+                                             op.getKernel().getType())};
+    if (int64_t bytes = op.getScratchBytes()) {
+      FailureOr<Value> scratch = getScratchBuffer(op, rewriter);
+      if (failed(scratch))
+        return failure();
+      args.append({rewriter.getIndexAttr(operands.size()), rewriter.getI64IntegerAttr(bytes / 4)});
+      operands.push_back(*scratch);
+    } else {
+      args.append({opaque(op.getContext(), "nullptr"), rewriter.getI64IntegerAttr(0)});
+    }
+    emitKernelCall(rewriter, op.getLoc(), "kiln::rt::conv2d_grad_input_f32", operands, args);
     return success();
   }
 };

@@ -89,6 +89,21 @@ LogicalResult DenseOp::verify() {
 
 void DenseOp::setResidual(Value residual) { assignOptional(getResidualMutable(), residual); }
 
+namespace {
+/// Scratch of an op that packs its kernel on every call (the attribute
+/// kiln.pack_at_run_time, -kiln-pack-at-run-time): the (K x N) kernel in
+/// panels of 16 columns, zero padded (kiln::rt::packed_floats).
+int64_t runTimePanelBytes(Operation *op, RankedTensorType kernel) {
+  if (!op->hasAttr("kiln.pack_at_run_time"))
+    return 0;
+  constexpr int64_t kPanel = 16; // kiln::rt::kPanel
+  int64_t n = kernel.getShape().back(), k = kernel.getNumElements() / n;
+  return 4 * k * ((n + kPanel - 1) / kPanel * kPanel);
+}
+} // namespace
+
+int64_t DenseOp::getScratchBytes() { return runTimePanelBytes(*this, getKernel().getType()); }
+
 int64_t DenseOp::getFlops() {
   auto kernel = getKernel().getType();
   return 2 * elementCount(getInput()) * kernel.getDimSize(1);
@@ -168,6 +183,8 @@ LogicalResult Conv2DOp::verify() {
 }
 
 void Conv2DOp::setResidual(Value residual) { assignOptional(getResidualMutable(), residual); }
+
+int64_t Conv2DOp::getScratchBytes() { return runTimePanelBytes(*this, getKernel().getType()); }
 
 int64_t Conv2DOp::getFlops() {
   // Each output element sums KH * KW * (C / groups) products.

@@ -225,6 +225,20 @@ int64_t Conv2DGradInputOp::getFlops() {
   return convFlops(tensorType(getResultGrad()), tensorType(getKernel()));
 }
 
+int64_t Conv2DGradInputOp::getScratchBytes() {
+  // The flipped kernel in panels, when dx is a stride-1 convolution of dy
+  // (kiln::rt::conv2d_grad_input_scratch_floats; the kernel checks the
+  // room it is given).
+  ArrayRef<int64_t> k = tensorType(getKernel()).getShape();
+  ArrayRef<int64_t> strides = getStrides(), dilations = getDilations(), padding = getPadding();
+  if (getGroups() != 1 || strides[0] != 1 || strides[1] != 1 ||
+      padding[0] > (k[0] - 1) * dilations[0] || padding[2] > (k[1] - 1) * dilations[1])
+    return 0;
+  constexpr int64_t kPanel = 16; // kiln::rt::kPanel, the packed kernels' panel width
+  int64_t columns = (k[2] + kPanel - 1) / kPanel * kPanel;
+  return 4 * k[0] * k[1] * k[3] * columns;
+}
+
 int64_t Conv2DGradKernelOp::getFlops() {
   return convFlops(tensorType(getResultGrad()), getType());
 }

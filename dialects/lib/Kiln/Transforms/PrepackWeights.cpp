@@ -47,11 +47,8 @@ struct PrepackWeightsPass : kiln::impl::PrepackWeightsBase<PrepackWeightsPass> {
           readers.push_back(user);
         }
       }
-      // Narrow layers would store mostly padding: a 3-unit Dense would
-      // take 16 columns. Pack only where panels cost at most 1.5x.
-      auto type = cast<RankedTensorType>(global.getType());
       if (!packable || readers.empty() ||
-          2 * kiln::storedWeightBytes(type, true) > 3 * kiln::storedWeightBytes(type, false))
+          !kiln::worthPacking(cast<RankedTensorType>(global.getType())))
         continue;
       global->setAttr(kiln::attr::kPanelWidth, b.getI64IntegerAttr(kiln::kPanelWidth));
       for (Operation *reader : readers)

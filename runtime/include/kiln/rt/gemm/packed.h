@@ -110,11 +110,25 @@ struct Im2colGather {
       return false;
     blk.taps = taps;
     blk.width = c;
-    for (std::size_t r = 0; r < rows; ++r)
-      for (std::size_t tap = 0; tap < taps; ++tap) {
-        const float *at = receptive(row0 + r, tap);
-        blk.row[tap][r] = at ? at : kZeros;
+    const std::size_t kh = taps / kw;
+    for (std::size_t r = 0; r < rows; ++r) {
+      // As receptive(), with the pixel's coordinates found once per row.
+      const std::size_t pixel = row0 + r;
+      const std::size_t b = pixel / (oh * ow), oy = pixel / ow % oh, ox = pixel % ow;
+      const float *image = x + b * h * wd * c;
+      const std::ptrdiff_t y0 = std::ptrdiff_t(oy * sh) - std::ptrdiff_t(pt);
+      const std::ptrdiff_t x0 = std::ptrdiff_t(ox * sw) - std::ptrdiff_t(pl);
+      for (std::size_t ky = 0; ky < kh; ++ky) {
+        const std::ptrdiff_t iy = y0 + std::ptrdiff_t(ky * dh);
+        for (std::size_t kx = 0; kx < kw; ++kx) {
+          const std::ptrdiff_t ix = x0 + std::ptrdiff_t(kx * dw);
+          const bool inside =
+              iy >= 0 && iy < std::ptrdiff_t(h) && ix >= 0 && ix < std::ptrdiff_t(wd);
+          blk.row[ky * kw + kx][r] =
+              inside ? image + (std::size_t(iy) * wd + std::size_t(ix)) * c : kZeros;
+        }
       }
+    }
     return true;
   }
   std::size_t taps;

@@ -3,6 +3,7 @@
 #ifndef KILN_RT_TRAIN_CONV_GRAD_H
 #define KILN_RT_TRAIN_CONV_GRAD_H
 
+#include "kiln/rt/gemm/packed.h"
 #include "kiln/rt/pool/pool2d.h"
 #include "kiln/rt/train/dense_grad.h"
 
@@ -28,11 +29,11 @@ struct ConvGeometry {
   }
 };
 
-/// dx[n, ih, iw, g·Cg + c] = Σ over the taps reaching it of dy[n, oh, ow, g·Fg + :] ·
-/// k[kh, kw, c, g·Fg + :]: one dot product over a group's output channels
-/// (contiguous in both) per input channel and tap.
-inline void conv2d_grad_input_f32(const float *dy, const float *k, float *dx,
-                                  const ConvGeometry &g) {
+namespace detail {
+/// dx of any convolution: for each output position and tap, one dot
+/// product over a group's output channels per input channel.
+inline void conv2d_grad_input_taps(const float *dy, const float *k, float *dx,
+                                   const ConvGeometry &g) {
   for (std::size_t i = 0; i < g.n * g.h * g.w * g.c; ++i)
     dx[i] = 0.0f;
   for (std::size_t n = 0; n < g.n; ++n)
@@ -58,12 +59,176 @@ inline void conv2d_grad_input_f32(const float *dy, const float *k, float *dx,
       }
 }
 
-/// dk[kh, kw, c, g·Fg + :] += x[n, ih, iw, g·Cg + c] · dy[n, oh, ow, g·Fg + :],
-/// an axpy over output channels per tap, position and input channel.
+/// Whether dx is a stride-1 convolution of dy (see conv2d_grad_input_f32).
+inline bool gradInputIsConvolution(const ConvGeometry &g) {
+  return g.groups == 1 && g.sh == 1 && g.sw == 1 && g.pt <= (g.kh - 1) * g.dh &&
+         g.pl <= (g.kw - 1) * g.dw;
+}
+} // namespace detail
+
+/// Floats of scratch conv2d_grad_input_f32 needs: the flipped kernel in
+/// panels when dx is computed as a convolution, else none.
+inline std::size_t conv2d_grad_input_scratch_floats(const ConvGeometry &g) {
+  return detail::gradInputIsConvolution(g) ? packed_floats(g.kh * g.kw * g.f, g.c) : 0;
+}
+
+/// dx[n, ih, iw, g·Cg + c] = Σ over the taps reaching it of dy[n, oh, ow, g·Fg + :] ·
+/// k[kh, kw, c, g·Fg + :]. With one group and stride 1 that is itself a
+/// convolution: of dy, by the kernel flipped in space with C and F swapped,
+/// padded by (kh - 1)·dh - pt on top (likewise on the left); it runs on
+/// the packed implicit-GEMM kernel with that kernel packed into `scratch`
+/// when it has room (conv2d_grad_input_scratch_floats). Other
+/// convolutions take the taps one by one.
+inline void conv2d_grad_input_f32(const float *dy, const float *k, float *dx,
+                                  const ConvGeometry &g, float *scratch,
+                                  std::size_t scratchFloats) {
+  const std::size_t needed = conv2d_grad_input_scratch_floats(g);
+  if (needed == 0 || !scratch || scratchFloats < needed) {
+    detail::conv2d_grad_input_taps(dy, k, dx, g);
+    return;
+  }
+  // Row (kh', kw', f) of the flipped kernel, column c: k[KH-1-kh', KW-1-kw', c, f].
+  const std::size_t rows = g.kh * g.kw * g.f, panels = (g.c + kPanel - 1) / kPanel;
+  for (std::size_t p = 0; p < panels; ++p)
+    for (std::size_t r = 0; r < rows; ++r) {
+      const std::size_t tap = r / g.f, f = r % g.f;
+      const std::size_t kh = g.kh - 1 - tap / g.kw, kw = g.kw - 1 - tap % g.kw;
+      const float *src = k + (kh * g.kw + kw) * g.c * g.f + f;
+      float *dst = scratch + (p * rows + r) * kPanel;
+      for (std::size_t j = 0; j < kPanel; ++j) {
+        const std::size_t c = p * kPanel + j;
+        dst[j] = c < g.c ? src[c * g.f] : 0.0f;
+      }
+    }
+  conv2d_packed_f32<Act::linear>(dy, scratch, nullptr, dx, g.n, g.oh, g.ow, g.f, g.kh, g.kw,
+                                 g.c, g.h, g.w, 1, 1, g.dh, g.dw, (g.kh - 1) * g.dh - g.pt,
+                                 (g.kw - 1) * g.dw - g.pl);
+}
+
+namespace detail {
+/// dk[c0 + i, f0 + 16v + :] += Σ_p x[p·xStep + i] · dy[p·f + 16v + :] over
+/// `count` positions p, for CB input channels and V panels of 16 output
+/// channels held in registers; U independent sums hide the FMA latency
+/// when CB·V is small.
+template <int CB, int V>
+inline void grad_kernel_block(const float *x, std::size_t xStep, const float *dy, std::size_t f,
+                              std::size_t count, float *dk) {
+  constexpr int U = CB * V < 8 ? 2 : 1;
+  isa::Row16 acc[U][CB][V];
+  for (int c = 0; c < CB; ++c)
+    for (int v = 0; v < V; ++v) {
+      acc[0][c][v] = isa::load(dk + c * f + v * kPanel);
+      if (U > 1)
+        acc[U - 1][c][v] = isa::zero();
+    }
+  std::size_t p = 0;
+  for (; p + U <= count; p += U)
+    for (int u = 0; u < U; ++u) {
+      const float *xp = x + (p + u) * xStep;
+      isa::Row16 d[V];
+      for (int v = 0; v < V; ++v)
+        d[v] = isa::load(dy + (p + u) * f + v * kPanel);
+      for (int c = 0; c < CB; ++c)
+        for (int v = 0; v < V; ++v)
+          isa::fma(acc[u][c][v], xp[c], d[v]);
+    }
+  for (; p < count; ++p)
+    for (int v = 0; v < V; ++v) {
+      const isa::Row16 d = isa::load(dy + p * f + v * kPanel);
+      for (int c = 0; c < CB; ++c)
+        isa::fma(acc[0][c][v], x[p * xStep + c], d);
+    }
+  for (int c = 0; c < CB; ++c)
+    for (int v = 0; v < V; ++v) {
+      if (U > 1)
+        isa::add(acc[0][c][v], acc[U - 1][c][v]);
+      isa::store(dk + c * f + v * kPanel, acc[0][c][v]);
+    }
+}
+
+/// grad_kernel_block over input channels [c0, c1) and V panels, CB at a time.
+template <int V>
+inline void grad_kernel_channels(const float *x, std::size_t xStep, const float *dy,
+                                 std::size_t f, std::size_t count, float *dk, std::size_t c0,
+                                 std::size_t c1) {
+  std::size_t c = c0;
+  for (; c + 8 <= c1; c += 8)
+    grad_kernel_block<8, V>(x + c, xStep, dy, f, count, dk + c * f);
+  switch (c1 - c) {
+  case 7: grad_kernel_block<7, V>(x + c, xStep, dy, f, count, dk + c * f); break;
+  case 6: grad_kernel_block<6, V>(x + c, xStep, dy, f, count, dk + c * f); break;
+  case 5: grad_kernel_block<5, V>(x + c, xStep, dy, f, count, dk + c * f); break;
+  case 4: grad_kernel_block<4, V>(x + c, xStep, dy, f, count, dk + c * f); break;
+  case 3: grad_kernel_block<3, V>(x + c, xStep, dy, f, count, dk + c * f); break;
+  case 2: grad_kernel_block<2, V>(x + c, xStep, dy, f, count, dk + c * f); break;
+  case 1: grad_kernel_block<1, V>(x + c, xStep, dy, f, count, dk + c * f); break;
+  default: break;
+  }
+}
+
+/// dk of a one-group convolution: for each output row and tap, the
+/// output positions whose tap lies inside the input form one run with a
+/// fixed input stride, and dk[tap] (C x F) accumulates x-run^T · dy-run,
+/// register-blocked over channels.
+inline void conv2d_grad_kernel_rows(const float *x, const float *dy, float *dk,
+                                    const ConvGeometry &g) {
+  const std::size_t f = g.f, fullPanels = f / kPanel;
+  for (std::size_t n = 0; n < g.n; ++n)
+    for (std::size_t oh = 0; oh < g.oh; ++oh) {
+      const float *dyRow = dy + (n * g.oh + oh) * g.ow * f;
+      for (std::size_t kh = 0; kh < g.kh; ++kh) {
+        std::size_t ih;
+        if (!ConvGeometry::tap(oh, kh, g.sh, g.dh, g.pt, g.h, ih))
+          continue;
+        for (std::size_t kw = 0; kw < g.kw; ++kw) {
+          // Output columns ow with 0 <= ow·sw + kw·dw - pl < w.
+          const long shift = long(kw * g.dw) - long(g.pl);
+          std::size_t o0 = 0;
+          if (shift < 0)
+            o0 = std::size_t((-shift + long(g.sw) - 1) / long(g.sw));
+          const long last = long(g.w) - 1 - shift;
+          if (last < 0)
+            continue;
+          std::size_t o1 = std::size_t(last) / g.sw + 1;
+          o1 = o1 < g.ow ? o1 : g.ow;
+          if (o0 >= o1)
+            continue;
+          const std::size_t count = o1 - o0;
+          const float *xRun =
+              x + ((n * g.h + ih) * g.w + std::size_t(long(o0 * g.sw) + shift)) * g.c;
+          const std::size_t xStep = g.sw * g.c;
+          const float *dyRun = dyRow + o0 * f;
+          float *dkTap = dk + (kh * g.kw + kw) * g.c * f;
+          std::size_t panel = 0;
+          for (; panel + 2 <= fullPanels; panel += 2)
+            grad_kernel_channels<2>(xRun, xStep, dyRun + panel * kPanel, f, count,
+                                    dkTap + panel * kPanel, 0, g.c);
+          if (panel < fullPanels)
+            grad_kernel_channels<1>(xRun, xStep, dyRun + panel * kPanel, f, count,
+                                    dkTap + panel * kPanel, 0, g.c);
+          // Output channels past the last full panel.
+          for (std::size_t c = 0; c < g.c; ++c)
+            for (std::size_t p = 0; p < count; ++p) {
+              const float xv = xRun[p * xStep + c];
+              for (std::size_t j = fullPanels * kPanel; j < f; ++j)
+                dkTap[c * f + j] += xv * dyRun[p * f + j];
+            }
+        }
+      }
+    }
+}
+} // namespace detail
+
+/// dk[kh, kw, c, g·Fg + :] = Σ over the batch and output positions of
+/// x[n, ih, iw, g·Cg + c] · dy[n, oh, ow, g·Fg + :].
 inline void conv2d_grad_kernel_f32(const float *x, const float *dy, float *dk,
                                    const ConvGeometry &g) {
   for (std::size_t i = 0; i < g.kh * g.kw * g.cg() * g.f; ++i)
     dk[i] = 0.0f;
+  if (g.groups == 1) {
+    detail::conv2d_grad_kernel_rows(x, dy, dk, g);
+    return;
+  }
   for (std::size_t n = 0; n < g.n; ++n)
     for (std::size_t oh = 0; oh < g.oh; ++oh)
       for (std::size_t ow = 0; ow < g.ow; ++ow) {

@@ -22,7 +22,8 @@ def Kiln_DenseOp : Kiln_Op<"dense", [Pure,
     DeclareOpInterfaceMethods<InferTypeOpInterface>,
     DeclareOpInterfaceMethods<Kiln_ResidualFusionOpInterface>,
     DeclareOpInterfaceMethods<Kiln_ActivationFusionOpInterface>,
-    DeclareOpInterfaceMethods<Kiln_ChannelLinearOpInterface, ["setKernelAndBias"]>]> {
+    DeclareOpInterfaceMethods<Kiln_ChannelLinearOpInterface, ["setKernelAndBias"]>,
+    DeclareOpInterfaceMethods<Kiln_ScratchOpInterface>]> {
   let summary = "Keras Dense: act(x · kernel + bias + residual) over the last axis";
   let description = [{
     Multiplies the last axis of `input` by `kernel` (shape `in × units`, as
@@ -67,7 +68,8 @@ def Kiln_Conv2DOp : Kiln_Op<"conv2d", [Pure,
     DeclareOpInterfaceMethods<InferTypeOpInterface>,
     DeclareOpInterfaceMethods<Kiln_ResidualFusionOpInterface>,
     DeclareOpInterfaceMethods<Kiln_ActivationFusionOpInterface>,
-    DeclareOpInterfaceMethods<Kiln_ChannelLinearOpInterface, ["setKernelAndBias"]>]> {
+    DeclareOpInterfaceMethods<Kiln_ChannelLinearOpInterface, ["setKernelAndBias"]>,
+    DeclareOpInterfaceMethods<Kiln_ScratchOpInterface>]> {
   let summary = "2-D convolution, grouped and dilated, with bias, residual and activation";
   let description = [{
     `input` is NHWC, `kernel` is (KH, KW, C / groups, F). `padding` is

@@ -206,11 +206,14 @@ def Kiln_OptimizerUpdateOp : Kiln_Op<"optimizer_update", [MemoryEffects<[MemWrit
 }
 
 def Kiln_Conv2DGradInputOp : Kiln_Op<"conv2d_grad_input", [Pure,
-    DeclareOpInterfaceMethods<Kiln_FlopCountOpInterface, ["getFlops"]>]> {
+    DeclareOpInterfaceMethods<Kiln_FlopCountOpInterface, ["getFlops"]>,
+    DeclareOpInterfaceMethods<Kiln_ScratchOpInterface>]> {
   let summary = "input gradient of kiln.conv2d (a transposed convolution)";
   let description = [{
     Same `strides`, `dilations`, `padding` and `groups` as the convolution;
-    the result type is the convolution's input type.
+    the result type is the convolution's input type. With one group and
+    stride 1 it is a convolution of the result gradient by the flipped
+    kernel, whose packed panels take scratch memory.
 
     ```mlir
     %dx = kiln.conv2d_grad_input %dy, %k {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>,

@@ -26,6 +26,8 @@ inline constexpr const char kWrittenInputs[] = "kiln.written_inputs";
 inline constexpr const char kPanelWidth[] = "kiln.panel_width";
 /// On a Dense or Conv2D: its kernel is stored as panels.
 inline constexpr const char kPackedKernel[] = "kiln.packed_kernel";
+/// On a Dense or Conv op: pack the kernel into scratch panels on every call.
+inline constexpr const char kPackAtRunTime[] = "kiln.pack_at_run_time";
 inline constexpr const char kArenaBytes[] = "kiln.arena_bytes";
 inline constexpr const char kLivenessLowerBound[] = "kiln.liveness_lower_bound_bytes";
 inline constexpr const char kWeightOffset[] = "kiln.weight_offset";
@@ -60,6 +62,12 @@ inline int64_t storedWeightBytes(mlir::RankedTensorType type, bool panels) {
   int64_t n = type.getShape().back(), k = type.getNumElements() / n;
   return k * ((n + kPanelWidth - 1) / kPanelWidth) * kPanelWidth *
          type.getElementTypeBitWidth() / 8;
+}
+
+/// Whether panels cost at most 1.5 times the plain kernel: narrow layers
+/// (a 3-unit Dense would take 16 columns) keep the plain layout.
+inline bool worthPacking(mlir::RankedTensorType kernel) {
+  return 2 * storedWeightBytes(kernel, true) <= 3 * storedWeightBytes(kernel, false);
 }
 
 /// Buffers in the arena and the weight blob start on this boundary, so

@@ -178,6 +178,20 @@ def PrepackWeights : Pass<"kiln-prepack-weights", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::ml_program::MLProgramDialect"];
 }
 
+def PackAtRunTime : Pass<"kiln-pack-at-run-time", "::mlir::ModuleOp"> {
+  let summary = "Pack the kernels of trained Dense and Conv layers into panels at run time";
+  let description = [{
+    For training builds, whose weights change and cannot be prepacked:
+    marks every `kiln.dense` and ungrouped `kiln.conv2d` whose kernel is
+    not stored as panels with `kiln.pack_at_run_time`, unless panels would
+    be more than 1.5 times the kernel (as -kiln-prepack-weights decides).
+    Such an op takes scratch memory for its kernel in panels
+    (`ScratchOpInterface`), packs it there on every call and runs the
+    register-blocked packed kernel: a pass over the weights buys the
+    GEMM microkernel for the whole batch.
+  }];
+}
+
 def PlanWeights : Pass<"kiln-plan-weights", "::mlir::ModuleOp"> {
   let summary = "Lay out all constant weights in one 64-byte aligned blob";
   let description = [{
