@@ -34,8 +34,10 @@ double softplusRef(double x) { return std::log1p(std::exp(x)); }
 } // namespace
 
 TEST(Dense, MatchesReferenceOnOddSizes) {
+  // Also past the register tiles: 4-row blocks and single rows, 64- and
+  // 16-column tiles and the columns after them.
   for (auto [rows, in, units] : {std::tuple<int, int, int>{1, 1, 1}, {3, 7, 5}, {2, 33, 17},
-                                  {4, 130, 9}}) {
+                                  {4, 130, 9}, {6, 20, 100}, {9, 5, 64}}) {
     auto x = randomVector(rows * in, 1), w = randomVector(in * units, 2),
          b = randomVector(units, 3);
     for (bool withBias : {false, true}) {

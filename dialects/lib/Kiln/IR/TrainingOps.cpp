@@ -276,10 +276,11 @@ int64_t RnnGradOp::getFlops() {
 
 int64_t RnnGradOp::getScratchBytes() {
   // Per step the gate pre-activations and the states; per sample the
-  // gradients carried between steps (kiln::rt::rnn_grad_scratch_floats).
+  // gradients carried between steps; the recurrent kernel transposed; a
+  // row of zeros (kiln::rt::rnn_grad_scratch_floats).
   RankedTensorType x = tensorType(getInput());
   int64_t n = x.getDimSize(0), t = x.getDimSize(1);
   int64_t u = getRecurrentKernel().getType().getDimSize(0);
   int64_t gu = getRecurrentKernel().getType().getDimSize(1);
-  return 4 * (n * t * (gu + 2 * u) + n * (gu + 3 * u));
+  return 4 * (n * t * (gu + 2 * u) + n * (gu + 3 * u) + gu * u + u);
 }

@@ -22,6 +22,22 @@ struct RnnShape {
 };
 
 namespace detail {
+/// One LSTM step of one sample: c = f·c + i·g, h = o·act(c), gates from
+/// xw + hw. __restrict (nothing aliases) lets this many-array loop vectorize.
+template <Act A, Act R>
+inline void lstmStep(const float *__restrict xw, const float *__restrict hw,
+                     float *__restrict h, float *__restrict c, std::size_t u) {
+  for (std::size_t j = 0; j < u; ++j) {
+    const float i = activate<R>(xw[j] + hw[j]);
+    const float f = activate<R>(xw[u + j] + hw[u + j]);
+    const float g = activate<A>(xw[2 * u + j] + hw[2 * u + j]);
+    const float o = activate<R>(xw[3 * u + j] + hw[3 * u + j]);
+    const float cj = f * c[j] + i * g;
+    c[j] = cj;
+    h[j] = o * activate<A>(cj);
+  }
+}
+
 template <Cell C> constexpr std::size_t gates() {
   return C == Cell::simple ? 1 : (C == Cell::lstm ? 4 : 3);
 }
@@ -36,14 +52,7 @@ inline void cellStep(const float *xw, const float *hw, const float *rk, float *h
     for (std::size_t j = 0; j < u; ++j)
       h[j] = activate<A>(xw[j] + hw[j]);
   } else if constexpr (C == Cell::lstm) {
-    for (std::size_t j = 0; j < u; ++j) {
-      float i = activate<R>(xw[j] + hw[j]);
-      float f = activate<R>(xw[u + j] + hw[u + j]);
-      float g = activate<A>(xw[2 * u + j] + hw[2 * u + j]);
-      float o = activate<R>(xw[3 * u + j] + hw[3 * u + j]);
-      c[j] = f * c[j] + i * g;
-      h[j] = o * activate<A>(c[j]);
-    }
+    lstmStep<A, R>(xw, hw, h, c, u);
   } else {
     // tmp: z (u), then r * h (u) when the reset gate applies before the
     // product with the recurrent kernel.
@@ -109,16 +118,21 @@ inline void rnn_f32(const float *x, const float *kernel, const float *recurrent,
   const std::size_t hwCols = C == Cell::gru && !s.reset_after ? 2 * u : gu;
   for (std::size_t step = 0; step < t; ++step) {
     const std::size_t ti = s.go_backwards ? t - 1 - step : step;
-    for (std::size_t b = 0; b < n; ++b) {
-      float *hwb = hw + b * gu;
-      for (std::size_t j = 0; j < hwCols; ++j)
-        hwb[j] = recurrentBias ? recurrentBias[j] : 0.0f;
-      const float *hb = h + b * u;
-      for (std::size_t k = 0; k < u; ++k) {
-        const float hk = hb[k];
-        const float *row = recurrent + k * gu;
+    if (hwCols == gu) {
+      // h·U for the whole batch: each row of U is read once per step.
+      dense_f32<Act::linear>(h, recurrent, recurrentBias, hw, n, u, gu);
+    } else {
+      for (std::size_t b = 0; b < n; ++b) {
+        float *hwb = hw + b * gu;
         for (std::size_t j = 0; j < hwCols; ++j)
-          hwb[j] += hk * row[j];
+          hwb[j] = recurrentBias ? recurrentBias[j] : 0.0f;
+        const float *hb = h + b * u;
+        for (std::size_t k = 0; k < u; ++k) {
+          const float hk = hb[k];
+          const float *row = recurrent + k * gu;
+          for (std::size_t j = 0; j < hwCols; ++j)
+            hwb[j] += hk * row[j];
+        }
       }
     }
     for (std::size_t b = 0; b < n; ++b) {

@@ -82,13 +82,27 @@ template <Act A> inline float derivative_from_result(float y) {
   }
 }
 
+/// Whether act'(x) follows from the activation's result alone.
+template <Act A> constexpr bool derivable_from_result() {
+  return A == Act::linear || A == Act::relu || A == Act::sigmoid || A == Act::tanh ||
+         A == Act::exponential;
+}
+
+/// act'(x) given both x and y = act(x): from y where that suffices (no
+/// second evaluation), else from x.
+template <Act A> inline float derivative_at(float x, float y) {
+  if constexpr (derivable_from_result<A>())
+    return derivative_from_result<A>(y);
+  else
+    return derivative<A>(x);
+}
+
 /// dx = dy · act'(v), v the activation's input x, or its result y when
 /// `from_result`.
 template <Act A>
 inline void activation_grad_f32(const float *dy, const float *v, float *dx, std::size_t n,
                                 bool from_result) {
-  if constexpr (A == Act::linear || A == Act::relu || A == Act::sigmoid || A == Act::tanh ||
-                A == Act::exponential) {
+  if constexpr (derivable_from_result<A>()) {
     if (from_result) {
       for (std::size_t i = 0; i < n; ++i)
         dx[i] = dy[i] * derivative_from_result<A>(v[i]);

@@ -258,11 +258,13 @@ inline void conv2d_grad_kernel_f32(const float *x, const float *dy, float *dk,
 
 /// Pooling backward: max sends dy to the first largest input of its window
 /// (padding never wins), average spreads dy over the window's real inputs.
+/// Channels go in chunks, so the window scans run along contiguous channels.
 template <Pool P>
 inline void pool2d_grad_f32(const float *dy, const float *x, float *dx, std::size_t n,
                             std::size_t h, std::size_t w, std::size_t c, std::size_t kh,
                             std::size_t kw, std::size_t oh, std::size_t ow, std::size_t sh,
                             std::size_t sw, std::size_t pt, std::size_t pl) {
+  constexpr std::size_t kChunk = 64;
   for (std::size_t i = 0; i < n * h * w * c; ++i)
     dx[i] = 0.0f;
   for (std::size_t b = 0; b < n; ++b)
@@ -275,25 +277,41 @@ inline void pool2d_grad_f32(const float *dy, const float *x, float *dx, std::siz
         w0 = w0 < 0 ? 0 : w0;
         h1 = h1 > long(h) ? long(h) : h1;
         w1 = w1 > long(w) ? long(w) : w1;
-        for (std::size_t ch = 0; ch < c; ++ch) {
+        if (h0 >= h1 || w0 >= w1)
+          continue;
+        const std::size_t image = b * h * w;
+        for (std::size_t c0 = 0; c0 < c; c0 += kChunk) {
+          const std::size_t width = c - c0 < kChunk ? c - c0 : kChunk;
           if constexpr (P == Pool::max) {
-            long best = -1;
-            float top = 0.0f;
+            // The window's first position seeds the running maximum; a
+            // later one wins only when strictly larger.
+            float top[kChunk];
+            std::size_t best[kChunk];
+            const std::size_t first = image + std::size_t(h0) * w + std::size_t(w0);
+            for (std::size_t j = 0; j < width; ++j) {
+              top[j] = x[first * c + c0 + j];
+              best[j] = first;
+            }
             for (long i = h0; i < h1; ++i)
-              for (long j = w0; j < w1; ++j) {
-                float v = x[((b * h + std::size_t(i)) * w + std::size_t(j)) * c + ch];
-                if (best < 0 || v > top) {
-                  top = v;
-                  best = i * long(w) + j;
+              for (long jw = w0; jw < w1; ++jw) {
+                const std::size_t pos = image + std::size_t(i) * w + std::size_t(jw);
+                const float *xp = x + pos * c + c0;
+                for (std::size_t j = 0; j < width; ++j) {
+                  const bool larger = xp[j] > top[j];
+                  top[j] = larger ? xp[j] : top[j];
+                  best[j] = larger ? pos : best[j];
                 }
               }
-            if (best >= 0)
-              dx[(b * h * w + std::size_t(best)) * c + ch] += dyp[ch];
+            for (std::size_t j = 0; j < width; ++j)
+              dx[best[j] * c + c0 + j] += dyp[c0 + j];
           } else {
-            float share = dyp[ch] / float((h1 - h0) * (w1 - w0));
+            const float scale = 1.0f / float((h1 - h0) * (w1 - w0));
             for (long i = h0; i < h1; ++i)
-              for (long j = w0; j < w1; ++j)
-                dx[((b * h + std::size_t(i)) * w + std::size_t(j)) * c + ch] += share;
+              for (long jw = w0; jw < w1; ++jw) {
+                float *dxp = dx + (image + std::size_t(i) * w + std::size_t(jw)) * c + c0;
+                for (std::size_t j = 0; j < width; ++j)
+                  dxp[j] += dyp[c0 + j] * scale;
+              }
           }
         }
       }

@@ -37,15 +37,13 @@ inline void dense_grad_input_f32(const float *dy, const float *w, float *dx, std
   }
 }
 
-/// dW = xᵀ · dy summed over rows: dW[i, :] = Σ_r x[r, i] · dy[r, :], an axpy
-/// per batch row into one kernel row (contiguous, vectorized) that stays in
-/// cache until it is done.
-inline void dense_grad_kernel_f32(const float *x, const float *dy, float *dw, std::size_t rows,
-                                  std::size_t in, std::size_t units) {
+/// dW += xᵀ · dy summed over rows: dW[i, :] += Σ_r x[r, i] · dy[r, :], an
+/// axpy per batch row into one kernel row (contiguous, vectorized) that
+/// stays in cache until it is done.
+inline void dense_grad_kernel_add_f32(const float *x, const float *dy, float *dw,
+                                      std::size_t rows, std::size_t in, std::size_t units) {
   for (std::size_t i = 0; i < in; ++i) {
     float *dwi = dw + i * units;
-    for (std::size_t u = 0; u < units; ++u)
-      dwi[u] = 0.0f;
     for (std::size_t r = 0; r < rows; ++r) {
       const float xi = x[r * in + i];
       const float *dyr = dy + r * units;
@@ -53,6 +51,14 @@ inline void dense_grad_kernel_f32(const float *x, const float *dy, float *dw, st
         dwi[u] += xi * dyr[u];
     }
   }
+}
+
+/// dW = xᵀ · dy summed over rows.
+inline void dense_grad_kernel_f32(const float *x, const float *dy, float *dw, std::size_t rows,
+                                  std::size_t in, std::size_t units) {
+  for (std::size_t i = 0; i < in * units; ++i)
+    dw[i] = 0.0f;
+  dense_grad_kernel_add_f32(x, dy, dw, rows, in, units);
 }
 
 } // namespace rt

@@ -14,16 +14,61 @@
 namespace kiln {
 namespace rt {
 
-/// Floats of scratch rnn_grad_f32 needs: per step the gate pre-activations
-/// and the states (h, c), per sample the gradients carried between steps.
+namespace detail {
+// The LSTM cell's loops over one sample's units. The pointers never alias,
+// and saying so (__restrict) is what lets the compiler vectorize loops
+// that read this many arrays.
+
+/// c = f·c_prev + i·g and h = o·act(c) from the pre-activations z (i, f, g, o).
+template <Act A, Act R>
+inline void lstmCellForward(const float *__restrict z, const float *__restrict cPrev,
+                            float *__restrict c, float *__restrict h, std::size_t u) {
+  for (std::size_t j = 0; j < u; ++j) {
+    const float i = activate<R>(z[j]), fg = activate<R>(z[u + j]);
+    const float g = activate<A>(z[2 * u + j]), o = activate<R>(z[3 * u + j]);
+    const float cj = fg * cPrev[j] + i * g;
+    c[j] = cj;
+    h[j] = o * activate<A>(cj);
+  }
+}
+
+/// The gate gradients dz (4u) of a step given dh, and the carried dc
+/// (read, then replaced by the one for the step before).
+template <Act A, Act R>
+inline void lstmCellBackward(const float *__restrict z, const float *__restrict c,
+                             const float *__restrict cPrev, const float *__restrict dh,
+                             float *__restrict dcCarry, float *__restrict dz, std::size_t u) {
+  for (std::size_t j = 0; j < u; ++j) {
+    const float zi = z[j], zf = z[u + j], zg = z[2 * u + j], zo = z[3 * u + j];
+    const float i = activate<R>(zi), fg = activate<R>(zf);
+    const float g = activate<A>(zg), o = activate<R>(zo);
+    const float tc = activate<A>(c[j]);
+    const float dc = dcCarry[j] + dh[j] * o * derivative_at<A>(c[j], tc);
+    dz[j] = dc * g * derivative_at<R>(zi, i);
+    dz[u + j] = dc * cPrev[j] * derivative_at<R>(zf, fg);
+    dz[2 * u + j] = dc * i * derivative_at<A>(zg, g);
+    dz[3 * u + j] = dh[j] * tc * derivative_at<R>(zo, o);
+    dcCarry[j] = dc * fg;
+  }
+}
+} // namespace detail
+
+/// Floats of scratch rnn_grad_f32 needs: per step the pre-activations and
+/// the states (h, c); per sample one step's gate products and the
+/// gradients carried between steps; the recurrent kernel transposed; a
+/// row of zeros, the state before the first step.
 template <Cell C> constexpr std::size_t rnn_grad_scratch_floats(const RnnShape &s) {
   const std::size_t gu = detail::gates<C>() * s.units;
-  return s.batch * s.steps * (gu + 2 * s.units) + s.batch * (gu + 3 * s.units);
+  return s.batch * s.steps * (gu + 2 * s.units) + s.batch * (gu + 3 * s.units) +
+         gu * s.units + s.units;
 }
 
 /// dy is the output's gradient: (N, T, U) in processing order with
 /// return_sequences, else (N, U). Writes dx (N, T, F), dkernel (F, G·U),
-/// drecurrent (U, G·U) and dbias (G·U; may be null).
+/// drecurrent (U, G·U) and dbias (G·U; may be null). Every step's products
+/// with the kernels run over the whole batch as matrix products; the input
+/// kernel's gradients wait until every step's gate gradients are known and
+/// then run over all N·T rows at once.
 template <Cell C, Act A, Act R>
 inline void rnn_grad_f32(const float *dy, const float *x, const float *kernel,
                          const float *recurrent, const float *bias, float *dx, float *dkernel,
@@ -31,107 +76,95 @@ inline void rnn_grad_f32(const float *dy, const float *x, const float *kernel,
   static_assert(C != Cell::gru, "GRU layers do not train yet");
   const std::size_t n = s.batch, t = s.steps, u = s.units, f = s.features;
   const std::size_t gu = detail::gates<C>() * u;
-  float *z = scratch;              // (N, T, G·U) pre-activations, by processing step
-  float *hs = z + n * t * gu;      // (N, T, U) h after each step
-  float *cs = hs + n * t * u;      // (N, T, U) c after each step (LSTM)
-  float *dz = cs + n * t * u;      // (N, G·U)
-  float *dhNext = dz + n * gu;     // (N, U)
-  float *dcNext = dhNext + n * u;  // (N, U)
-  float *rowTmp = dcNext + n * u;  // (N, U)
-  auto at = [&](std::size_t b, std::size_t p) { return b * t + p; };
-  auto timeOf = [&](std::size_t p) { return s.go_backwards ? t - 1 - p : p; };
+  float *z = scratch;             // (N·T, G·U) in x's row order: pre-activations, then their gradients
+  float *hs = z + n * t * gu;     // (T, N, U) h after each processing step
+  float *cs = hs + n * t * u;     // (T, N, U) c after each step (LSTM)
+  float *dz = cs + n * t * u;     // (N, G·U) one step's h·U, then its gate gradients
+  float *dhNext = dz + n * gu;    // (N, U)
+  float *dcNext = dhNext + n * u; // (N, U)
+  float *dh = dcNext + n * u;     // (N, U)
+  float *ut = dh + n * u;         // (G·U, U) the recurrent kernel transposed
+  float *zeros = ut + gu * u;     // (U) c before the first step
+  std::memset(zeros, 0, u * sizeof(float));
+  auto zRow = [&](std::size_t b, std::size_t p) {
+    return z + (b * t + (s.go_backwards ? t - 1 - p : p)) * gu;
+  };
+  auto stepRows = [&](float *base, std::size_t p) { return base + p * n * u; };
 
-  // Forward again: z = x·W + b + h_prev·U, then the cell.
-  for (std::size_t b = 0; b < n; ++b)
-    for (std::size_t p = 0; p < t; ++p)
-      dense_f32<Act::linear>(x + (b * t + timeOf(p)) * f, kernel, bias, z + at(b, p) * gu, 1, f,
-                             gu);
-  for (std::size_t p = 0; p < t; ++p)
-    for (std::size_t b = 0; b < n; ++b) {
-      float *zp = z + at(b, p) * gu;
-      const float *hPrev = p ? hs + at(b, p - 1) * u : nullptr;
-      const float *cPrev = p ? cs + at(b, p - 1) * u : nullptr;
-      if (hPrev)
-        for (std::size_t k = 0; k < u; ++k) {
-          const float hk = hPrev[k];
-          const float *row = recurrent + k * gu;
-          for (std::size_t j = 0; j < gu; ++j)
-            zp[j] += hk * row[j];
-        }
-      float *h = hs + at(b, p) * u, *c = cs + at(b, p) * u;
-      for (std::size_t j = 0; j < u; ++j) {
-        if constexpr (C == Cell::simple) {
-          h[j] = activate<A>(zp[j]);
-          c[j] = 0.0f;
-        } else {
-          float i = activate<R>(zp[j]), fg = activate<R>(zp[u + j]);
-          float g = activate<A>(zp[2 * u + j]), o = activate<R>(zp[3 * u + j]);
-          c[j] = fg * (cPrev ? cPrev[j] : 0.0f) + i * g;
-          h[j] = o * activate<A>(c[j]);
-        }
+  // Forward again: z = x·W + b for every step at once, then step by step
+  // z += h_prev·U and the cell.
+  dense_f32<Act::linear>(x, kernel, bias, z, n * t, f, gu);
+  for (std::size_t p = 0; p < t; ++p) {
+    if (p) {
+      dense_f32<Act::linear>(stepRows(hs, p - 1), recurrent, nullptr, dz, n, u, gu);
+      for (std::size_t b = 0; b < n; ++b) {
+        float *zp = zRow(b, p);
+        const float *add = dz + b * gu;
+        for (std::size_t j = 0; j < gu; ++j)
+          zp[j] += add[j];
       }
     }
+    for (std::size_t b = 0; b < n; ++b) {
+      const float *zp = zRow(b, p);
+      // A row that is always there keeps the loop free of branches, so it
+      // vectorizes.
+      const float *cPrev = p ? stepRows(cs, p - 1) + b * u : zeros;
+      float *h = stepRows(hs, p) + b * u, *c = stepRows(cs, p) + b * u;
+      if constexpr (C == Cell::simple) {
+        for (std::size_t j = 0; j < u; ++j) {
+          h[j] = activate<A>(zp[j]);
+          c[j] = 0.0f;
+        }
+      } else {
+        detail::lstmCellForward<A, R>(zp, cPrev, c, h, u);
+      }
+    }
+  }
 
   // Backwards through the steps.
-  std::memset(dkernel, 0, f * gu * sizeof(float));
+  for (std::size_t k = 0; k < u; ++k)
+    for (std::size_t j = 0; j < gu; ++j)
+      ut[j * u + k] = recurrent[k * gu + j];
   std::memset(drecurrent, 0, u * gu * sizeof(float));
-  if (dbias)
-    std::memset(dbias, 0, gu * sizeof(float));
   std::memset(dhNext, 0, n * u * sizeof(float));
   std::memset(dcNext, 0, n * u * sizeof(float));
   for (std::size_t p = t; p-- > 0;) {
     for (std::size_t b = 0; b < n; ++b) {
-      const float *zp = z + at(b, p) * gu;
-      float *dzb = dz + b * gu, *dh = rowTmp + b * u;
+      float *zp = zRow(b, p);
+      float *dzb = dz + b * gu, *dhb = dh + b * u;
       for (std::size_t j = 0; j < u; ++j) {
         float g = dhNext[b * u + j];
         if (s.return_sequences)
-          g += dy[at(b, p) * u + j];
+          g += dy[(b * t + p) * u + j];
         else if (p == t - 1)
           g += dy[b * u + j];
-        dh[j] = g;
+        dhb[j] = g;
       }
       if constexpr (C == Cell::simple) {
+        const float *h = stepRows(hs, p) + b * u;
         for (std::size_t j = 0; j < u; ++j)
-          dzb[j] = dh[j] * derivative<A>(zp[j]);
+          dzb[j] = dhb[j] * derivative_at<A>(zp[j], h[j]);
       } else {
-        const float *c = cs + at(b, p) * u;
-        const float *cPrev = p ? cs + at(b, p - 1) * u : nullptr;
-        for (std::size_t j = 0; j < u; ++j) {
-          float i = activate<R>(zp[j]), fg = activate<R>(zp[u + j]);
-          float g = activate<A>(zp[2 * u + j]), o = activate<R>(zp[3 * u + j]);
-          float dc = dcNext[b * u + j] + dh[j] * o * derivative<A>(c[j]);
-          dzb[j] = dc * g * derivative<R>(zp[j]);
-          dzb[u + j] = dc * (cPrev ? cPrev[j] : 0.0f) * derivative<R>(zp[u + j]);
-          dzb[2 * u + j] = dc * i * derivative<A>(zp[2 * u + j]);
-          dzb[3 * u + j] = dh[j] * activate<A>(c[j]) * derivative<R>(zp[3 * u + j]);
-          dcNext[b * u + j] = dc * fg;
-        }
+        const float *c = stepRows(cs, p) + b * u;
+        const float *cPrev = p ? stepRows(cs, p - 1) + b * u : zeros;
+        detail::lstmCellBackward<A, R>(zp, c, cPrev, dhb, dcNext + b * u, dzb, u);
       }
+      // The step's pre-activations are spent: their gradients take the row.
+      std::memcpy(zp, dzb, gu * sizeof(float));
     }
-    for (std::size_t b = 0; b < n; ++b) {
-      const float *dzb = dz + b * gu;
-      const float *xb = x + (b * t + timeOf(p)) * f;
-      if (dbias)
-        for (std::size_t j = 0; j < gu; ++j)
-          dbias[j] += dzb[j];
-      // dW += x_tᵀ dz, dx_t = dz Wᵀ; dU += h_prevᵀ dz, dh_prev = dz Uᵀ.
-      for (std::size_t k = 0; k < f; ++k) {
-        float *row = dkernel + k * gu;
-        for (std::size_t j = 0; j < gu; ++j)
-          row[j] += xb[k] * dzb[j];
-        dx[(b * t + timeOf(p)) * f + k] = dot_f32(dzb, kernel + k * gu, gu);
-      }
-      const float *hPrev = p ? hs + at(b, p - 1) * u : nullptr;
-      for (std::size_t k = 0; k < u; ++k) {
-        if (hPrev) {
-          float *row = drecurrent + k * gu;
-          for (std::size_t j = 0; j < gu; ++j)
-            row[j] += hPrev[k] * dzb[j];
-        }
-        dhNext[b * u + k] = dot_f32(dzb, recurrent + k * gu, gu);
-      }
-    }
+    // dU += h_prevᵀ·dz; dh_prev = dz·Uᵀ.
+    if (p)
+      dense_grad_kernel_add_f32(stepRows(hs, p - 1), dz, drecurrent, n, u, gu);
+    dense_f32<Act::linear>(dz, ut, nullptr, dhNext, n, gu, u);
+  }
+  // Every step's gate gradients at once: dW = xᵀ·dz, dx = dz·Wᵀ, db = Σ dz.
+  dense_grad_kernel_f32(x, z, dkernel, n * t, f, gu);
+  dense_grad_input_f32(z, kernel, dx, n * t, f, gu);
+  if (dbias) {
+    std::memset(dbias, 0, gu * sizeof(float));
+    for (std::size_t r = 0; r < n * t; ++r)
+      for (std::size_t j = 0; j < gu; ++j)
+        dbias[j] += z[r * gu + j];
   }
 }
 
