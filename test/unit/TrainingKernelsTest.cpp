@@ -114,8 +114,7 @@ TEST(TrainingKernels, SoftmaxGradient) {
   }
 }
 
-TEST(TrainingKernels, DenseGradients) {
-  const std::size_t rows = 3, in = 7, units = 20;
+void checkDense(std::size_t rows, std::size_t in, std::size_t units) {
   std::vector<float> x = randomVector(rows * in, 5), k = randomVector(in * units, 6),
                      w = randomVector(rows * units, 7);
   auto forward = [&](const std::vector<float> &xv, const std::vector<float> &kv) {
@@ -129,6 +128,13 @@ TEST(TrainingKernels, DenseGradients) {
   kiln::rt::dense_grad_kernel_f32(x.data(), w.data(), dk.data(), rows, in, units);
   expectClose(dx, numericGradient([&](const std::vector<float> &v) { return forward(v, k); }, x));
   expectClose(dk, numericGradient([&](const std::vector<float> &v) { return forward(x, v); }, k));
+}
+
+TEST(TrainingKernels, DenseGradients) {
+  checkDense(3, 7, 20);
+  // The kernel gradient's register tiles: 8 + 3 kernel rows, panels of 32
+  // and 16 columns, and 4 columns after them; an odd number of rows.
+  checkDense(5, 11, 52);
 }
 
 TEST(TrainingKernels, SumToIsTheBroadcastAdjoint) {

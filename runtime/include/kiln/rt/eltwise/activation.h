@@ -24,17 +24,17 @@ enum class Act {
 };
 
 namespace detail {
-inline float softplus(float x) {
+KILN_RT_ALWAYS_INLINE float softplus(float x) {
   // log(1 + e^x) without overflow for large x or underflow for small x.
   return x > 0.0f ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x));
 }
-inline float sigmoid(float x) { return fast::sigmoid(x); }
-inline float clamp(float x, float lo, float hi) {
+KILN_RT_ALWAYS_INLINE float sigmoid(float x) { return fast::sigmoid(x); }
+KILN_RT_ALWAYS_INLINE float clamp(float x, float lo, float hi) {
   return x < lo ? lo : (x > hi ? hi : x);
 }
 } // namespace detail
 
-template <Act A> inline float activate(float x) {
+template <Act A> KILN_RT_ALWAYS_INLINE float activate(float x) {
   using namespace detail;
   if constexpr (A == Act::linear) return x;
   else if constexpr (A == Act::relu) return x > 0.0f ? x : 0.0f;

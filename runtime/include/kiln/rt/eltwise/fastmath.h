@@ -7,6 +7,8 @@
 #ifndef KILN_RT_ELTWISE_FASTMATH_H
 #define KILN_RT_ELTWISE_FASTMATH_H
 
+#include "kiln/rt/inline.h"
+
 #include <cstdint>
 #include <cstring>
 
@@ -14,12 +16,12 @@ namespace kiln {
 namespace rt {
 namespace fast {
 
-inline float bitsToFloat(std::int32_t i) {
+KILN_RT_ALWAYS_INLINE float bitsToFloat(std::int32_t i) {
   float f;
   std::memcpy(&f, &i, sizeof f);
   return f;
 }
-inline std::int32_t floatToBits(float f) {
+KILN_RT_ALWAYS_INLINE std::int32_t floatToBits(float f) {
   std::int32_t i;
   std::memcpy(&i, &f, sizeof i);
   return i;
@@ -29,7 +31,7 @@ inline std::int32_t floatToBits(float f) {
 /// 2^n put into the exponent bits. Flushes to 0 below -87.33 (where e^x is
 /// subnormal) and saturates at e^88.37 (the largest power that keeps n at
 /// 127); Act::exponential keeps std::exp for Keras's inf.
-inline float exp(float x) {
+KILN_RT_ALWAYS_INLINE float exp(float x) {
   const float lo = -87.33f, hi = 88.37f;
   const float xc = x < lo ? lo : (x > hi ? hi : x);
   // Round x / ln2 to an integer with the 1.5 * 2^23 trick.
@@ -50,11 +52,11 @@ inline float exp(float x) {
 }
 
 /// 1 / (1 + e^-x).
-inline float sigmoid(float x) { return 1.0f / (1.0f + fast::exp(-x)); }
+KILN_RT_ALWAYS_INLINE float sigmoid(float x) { return 1.0f / (1.0f + fast::exp(-x)); }
 
 /// tanh: an odd Taylor polynomial near 0 (where 1 - 2 / (e^2x + 1) would
 /// cancel), that formula elsewhere; |x| >= 9 is +-1 in float.
-inline float tanh(float x) {
+KILN_RT_ALWAYS_INLINE float tanh(float x) {
   const float a = x < 0.0f ? -x : x;
   const float ac = a > 9.0f ? 9.0f : a;
   const float far = 1.0f - 2.0f / (fast::exp(2.0f * ac) + 1.0f);
@@ -70,7 +72,7 @@ inline float tanh(float x) {
 
 /// erf by Abramowitz & Stegun 7.1.26 (absolute error below 1.5e-7):
 /// 1 - (a1 t + ... + a5 t^5) e^-x^2 with t = 1 / (1 + 0.3275911 |x|).
-inline float erf(float x) {
+KILN_RT_ALWAYS_INLINE float erf(float x) {
   const float a = x < 0.0f ? -x : x;
   const float t = 1.0f / (1.0f + 0.3275911f * a);
   float p = 1.061405429f;

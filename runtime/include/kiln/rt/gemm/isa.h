@@ -21,11 +21,7 @@
 #define KILN_RT_ISA_SCALAR 1
 #endif
 
-#if defined(__GNUC__)
-#define KILN_RT_ALWAYS_INLINE inline __attribute__((always_inline))
-#else
-#define KILN_RT_ALWAYS_INLINE inline
-#endif
+#include "kiln/rt/inline.h"
 
 namespace kiln {
 namespace rt {
@@ -46,6 +42,10 @@ KILN_RT_ALWAYS_INLINE void fma(Row16 &acc, float a, Row16 b) {
   acc.v = _mm512_fmadd_ps(_mm512_set1_ps(a), b.v, acc.v);
 }
 KILN_RT_ALWAYS_INLINE void add(Row16 &acc, Row16 b) { acc.v = _mm512_add_ps(acc.v, b.v); }
+/// acc += a * b, lane by lane.
+KILN_RT_ALWAYS_INLINE void fmav(Row16 &acc, Row16 a, Row16 b) {
+  acc.v = _mm512_fmadd_ps(a.v, b.v, acc.v);
+}
 // The masked forms with a full mask: GCC 12's unmasked _mm512_max_ps/min_ps
 // start from _mm512_undefined_ps(), which -Wall reports as maybe-uninitialized
 // in any code that inlines them; the instruction is the same.
@@ -79,6 +79,10 @@ KILN_RT_ALWAYS_INLINE void fma(Row16 &acc, float a, Row16 b) {
 KILN_RT_ALWAYS_INLINE void add(Row16 &acc, Row16 b) {
   acc.lo = _mm256_add_ps(acc.lo, b.lo);
   acc.hi = _mm256_add_ps(acc.hi, b.hi);
+}
+KILN_RT_ALWAYS_INLINE void fmav(Row16 &acc, Row16 a, Row16 b) {
+  acc.lo = _mm256_fmadd_ps(a.lo, b.lo, acc.lo);
+  acc.hi = _mm256_fmadd_ps(a.hi, b.hi, acc.hi);
 }
 KILN_RT_ALWAYS_INLINE void relu(Row16 &acc) {
   acc.lo = _mm256_max_ps(acc.lo, _mm256_setzero_ps());
@@ -116,6 +120,10 @@ KILN_RT_ALWAYS_INLINE void add(Row16 &acc, Row16 b) {
   for (int i = 0; i < 4; ++i)
     acc.q[i] = vaddq_f32(acc.q[i], b.q[i]);
 }
+KILN_RT_ALWAYS_INLINE void fmav(Row16 &acc, Row16 a, Row16 b) {
+  for (int i = 0; i < 4; ++i)
+    acc.q[i] = vfmaq_f32(acc.q[i], a.q[i], b.q[i]);
+}
 KILN_RT_ALWAYS_INLINE void relu(Row16 &acc) {
   for (int i = 0; i < 4; ++i)
     acc.q[i] = vmaxq_f32(acc.q[i], vdupq_n_f32(0.0f));
@@ -149,6 +157,10 @@ inline void fma(Row16 &acc, float a, Row16 b) {
 inline void add(Row16 &acc, Row16 b) {
   for (int i = 0; i < 16; ++i)
     acc.f[i] += b.f[i];
+}
+inline void fmav(Row16 &acc, Row16 a, Row16 b) {
+  for (int i = 0; i < 16; ++i)
+    acc.f[i] += a.f[i] * b.f[i];
 }
 inline void relu(Row16 &acc) {
   for (int i = 0; i < 16; ++i)

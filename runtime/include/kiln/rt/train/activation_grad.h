@@ -12,12 +12,12 @@
 namespace kiln {
 namespace rt {
 namespace detail {
-inline float exactSigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
-inline float hardSigmoidSlope(float x) { return x > -3.0f && x < 3.0f ? 1.0f / 6.0f : 0.0f; }
+KILN_RT_ALWAYS_INLINE float exactSigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
+KILN_RT_ALWAYS_INLINE float hardSigmoidSlope(float x) { return x > -3.0f && x < 3.0f ? 1.0f / 6.0f : 0.0f; }
 } // namespace detail
 
 /// act'(x) from the activation's input x.
-template <Act A> inline float derivative(float x) {
+template <Act A> KILN_RT_ALWAYS_INLINE float derivative(float x) {
   using namespace detail;
   if constexpr (A == Act::linear) return 1.0f;
   else if constexpr (A == Act::relu) return x > 0.0f ? 1.0f : 0.0f;
@@ -70,7 +70,7 @@ template <Act A> inline float derivative(float x) {
 }
 
 /// act'(x) from the activation's result y, for the kinds it determines.
-template <Act A> inline float derivative_from_result(float y) {
+template <Act A> KILN_RT_ALWAYS_INLINE float derivative_from_result(float y) {
   if constexpr (A == Act::linear) return 1.0f;
   else if constexpr (A == Act::relu) return y > 0.0f ? 1.0f : 0.0f;
   else if constexpr (A == Act::sigmoid) return y * (1.0f - y);
@@ -90,7 +90,7 @@ template <Act A> constexpr bool derivable_from_result() {
 
 /// act'(x) given both x and y = act(x): from y where that suffices (no
 /// second evaluation), else from x.
-template <Act A> inline float derivative_at(float x, float y) {
+template <Act A> KILN_RT_ALWAYS_INLINE float derivative_at(float x, float y) {
   if constexpr (derivable_from_result<A>())
     return derivative_from_result<A>(y);
   else

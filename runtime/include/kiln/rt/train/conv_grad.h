@@ -106,73 +106,12 @@ inline void conv2d_grad_input_f32(const float *dy, const float *k, float *dx,
 }
 
 namespace detail {
-/// dk[c0 + i, f0 + 16v + :] += Σ_p x[p·xStep + i] · dy[p·f + 16v + :] over
-/// `count` positions p, for CB input channels and V panels of 16 output
-/// channels held in registers; U independent sums hide the FMA latency
-/// when CB·V is small.
-template <int CB, int V>
-inline void grad_kernel_block(const float *x, std::size_t xStep, const float *dy, std::size_t f,
-                              std::size_t count, float *dk) {
-  constexpr int U = CB * V < 8 ? 2 : 1;
-  isa::Row16 acc[U][CB][V];
-  for (int c = 0; c < CB; ++c)
-    for (int v = 0; v < V; ++v) {
-      acc[0][c][v] = isa::load(dk + c * f + v * kPanel);
-      if (U > 1)
-        acc[U - 1][c][v] = isa::zero();
-    }
-  std::size_t p = 0;
-  for (; p + U <= count; p += U)
-    for (int u = 0; u < U; ++u) {
-      const float *xp = x + (p + u) * xStep;
-      isa::Row16 d[V];
-      for (int v = 0; v < V; ++v)
-        d[v] = isa::load(dy + (p + u) * f + v * kPanel);
-      for (int c = 0; c < CB; ++c)
-        for (int v = 0; v < V; ++v)
-          isa::fma(acc[u][c][v], xp[c], d[v]);
-    }
-  for (; p < count; ++p)
-    for (int v = 0; v < V; ++v) {
-      const isa::Row16 d = isa::load(dy + p * f + v * kPanel);
-      for (int c = 0; c < CB; ++c)
-        isa::fma(acc[0][c][v], x[p * xStep + c], d);
-    }
-  for (int c = 0; c < CB; ++c)
-    for (int v = 0; v < V; ++v) {
-      if (U > 1)
-        isa::add(acc[0][c][v], acc[U - 1][c][v]);
-      isa::store(dk + c * f + v * kPanel, acc[0][c][v]);
-    }
-}
-
-/// grad_kernel_block over input channels [c0, c1) and V panels, CB at a time.
-template <int V>
-inline void grad_kernel_channels(const float *x, std::size_t xStep, const float *dy,
-                                 std::size_t f, std::size_t count, float *dk, std::size_t c0,
-                                 std::size_t c1) {
-  std::size_t c = c0;
-  for (; c + 8 <= c1; c += 8)
-    grad_kernel_block<8, V>(x + c, xStep, dy, f, count, dk + c * f);
-  switch (c1 - c) {
-  case 7: grad_kernel_block<7, V>(x + c, xStep, dy, f, count, dk + c * f); break;
-  case 6: grad_kernel_block<6, V>(x + c, xStep, dy, f, count, dk + c * f); break;
-  case 5: grad_kernel_block<5, V>(x + c, xStep, dy, f, count, dk + c * f); break;
-  case 4: grad_kernel_block<4, V>(x + c, xStep, dy, f, count, dk + c * f); break;
-  case 3: grad_kernel_block<3, V>(x + c, xStep, dy, f, count, dk + c * f); break;
-  case 2: grad_kernel_block<2, V>(x + c, xStep, dy, f, count, dk + c * f); break;
-  case 1: grad_kernel_block<1, V>(x + c, xStep, dy, f, count, dk + c * f); break;
-  default: break;
-  }
-}
-
 /// dk of a one-group convolution: for each output row and tap, the
 /// output positions whose tap lies inside the input form one run with a
-/// fixed input stride, and dk[tap] (C x F) accumulates x-run^T · dy-run,
-/// register-blocked over channels.
+/// fixed input stride, and dk[tap] (C x F) accumulates x-runᵀ · dy-run.
 inline void conv2d_grad_kernel_rows(const float *x, const float *dy, float *dk,
                                     const ConvGeometry &g) {
-  const std::size_t f = g.f, fullPanels = f / kPanel;
+  const std::size_t f = g.f;
   for (std::size_t n = 0; n < g.n; ++n)
     for (std::size_t oh = 0; oh < g.oh; ++oh) {
       const float *dyRow = dy + (n * g.oh + oh) * g.ow * f;
@@ -197,22 +136,8 @@ inline void conv2d_grad_kernel_rows(const float *x, const float *dy, float *dk,
           const float *xRun =
               x + ((n * g.h + ih) * g.w + std::size_t(long(o0 * g.sw) + shift)) * g.c;
           const std::size_t xStep = g.sw * g.c;
-          const float *dyRun = dyRow + o0 * f;
-          float *dkTap = dk + (kh * g.kw + kw) * g.c * f;
-          std::size_t panel = 0;
-          for (; panel + 2 <= fullPanels; panel += 2)
-            grad_kernel_channels<2>(xRun, xStep, dyRun + panel * kPanel, f, count,
-                                    dkTap + panel * kPanel, 0, g.c);
-          if (panel < fullPanels)
-            grad_kernel_channels<1>(xRun, xStep, dyRun + panel * kPanel, f, count,
-                                    dkTap + panel * kPanel, 0, g.c);
-          // Output channels past the last full panel.
-          for (std::size_t c = 0; c < g.c; ++c)
-            for (std::size_t p = 0; p < count; ++p) {
-              const float xv = xRun[p * xStep + c];
-              for (std::size_t j = fullPanels * kPanel; j < f; ++j)
-                dkTap[c * f + j] += xv * dyRun[p * f + j];
-            }
+          outer_product_add_f32(xRun, xStep, dyRow + o0 * f, count, g.c, f,
+                                dk + (kh * g.kw + kw) * g.c * f);
         }
       }
     }

@@ -2,6 +2,8 @@
 #ifndef KILN_RT_TRAIN_DENSE_GRAD_H
 #define KILN_RT_TRAIN_DENSE_GRAD_H
 
+#include "kiln/rt/gemm/isa.h"
+
 #include <cstddef>
 
 namespace kiln {
@@ -25,32 +27,161 @@ inline float dot_f32(const float *a, const float *b, std::size_t n) {
   return acc[0] + tail;
 }
 
-/// dx = dy · Wᵀ: dx[r, i] = dy[r, :] · W[i, :], both rows contiguous. Kernel
-/// rows outside, so each stays in cache while every batch row uses it: W
-/// streams from memory once per call, not once per row.
-inline void dense_grad_input_f32(const float *dy, const float *w, float *dx, std::size_t rows,
-                                 std::size_t in, std::size_t units) {
-  for (std::size_t i = 0; i < in; ++i) {
-    const float *wi = w + i * units;
-    for (std::size_t r = 0; r < rows; ++r)
-      dx[r * in + i] = dot_f32(dy + r * units, wi, units);
+namespace detail {
+/// Rows of dy and of W one dotTile takes: 4 x 4 accumulators on AVX-512,
+/// 2 x 2 where registers are fewer.
+constexpr int kDotTile = isa::kTilePanels > 1 ? 4 : 2;
+
+/// dx[r, i] = dy[r, :] · W[i, :] for R rows of dy and I rows of W, each
+/// loaded once per 16 columns and shared by R·I dot products: 16 lanes of
+/// partial sums, added in dot_f32's tree, then the columns past the last 16.
+template <int R, int I>
+inline void dotTile(const float *dy, const float *w, float *dx, std::size_t in,
+                    std::size_t units) {
+  isa::Row16 acc[R][I];
+  for (int r = 0; r < R; ++r)
+    for (int i = 0; i < I; ++i)
+      acc[r][i] = isa::zero();
+  const std::size_t full = units / 16 * 16;
+  for (std::size_t k = 0; k < full; k += 16) {
+    isa::Row16 a[R], b[I];
+    for (int r = 0; r < R; ++r)
+      a[r] = isa::load(dy + r * units + k);
+    for (int i = 0; i < I; ++i)
+      b[i] = isa::load(w + i * units + k);
+    for (int r = 0; r < R; ++r)
+      for (int i = 0; i < I; ++i)
+        isa::fmav(acc[r][i], a[r], b[i]);
   }
+  for (int r = 0; r < R; ++r)
+    for (int i = 0; i < I; ++i) {
+      float lanes[16];
+      isa::store(lanes, acc[r][i]);
+      float tail = 0.0f;
+      for (std::size_t k = full; k < units; ++k)
+        tail += dy[r * units + k] * w[i * units + k];
+      for (int step = 8; step > 0; step /= 2)
+        for (int j = 0; j < step; ++j)
+          lanes[j] += lanes[j + step];
+      dx[r * in + i] = lanes[0] + tail;
+    }
 }
 
-/// dW += xᵀ · dy summed over rows: dW[i, :] += Σ_r x[r, i] · dy[r, :], an
-/// axpy per batch row into one kernel row (contiguous, vectorized) that
-/// stays in cache until it is done.
+/// dotTile over every row of dy for I rows of W.
+template <int I>
+inline void dotRows(const float *dy, const float *w, float *dx, std::size_t rows, std::size_t in,
+                    std::size_t units) {
+  std::size_t r = 0;
+  for (; r + kDotTile <= rows; r += kDotTile)
+    dotTile<kDotTile, I>(dy + r * units, w, dx + r * in, in, units);
+  for (; r < rows; ++r)
+    dotTile<1, I>(dy + r * units, w, dx + r * in, in, units);
+}
+} // namespace detail
+
+/// dx = dy · Wᵀ: dx[r, i] = dy[r, :] · W[i, :], both rows contiguous. A few
+/// kernel rows at a time, outside, so they stay in cache while every batch
+/// row uses them: W streams from memory once per call.
+inline void dense_grad_input_f32(const float *dy, const float *w, float *dx, std::size_t rows,
+                                 std::size_t in, std::size_t units) {
+  constexpr int I = detail::kDotTile;
+  std::size_t i = 0;
+  for (; i + I <= in; i += I)
+    detail::dotRows<I>(dy, w + i * units, dx + i, rows, in, units);
+  for (; i < in; ++i)
+    detail::dotRows<1>(dy, w + i * units, dx + i, rows, in, units);
+}
+
+namespace detail {
+/// dw[c, 16v + :16] += Σ_p x[p·xStep + c] · dy[p·units + 16v + :16] for CB
+/// rows c of dw and V panels of 16 columns, held in registers across the
+/// `count` rows p; U independent sums hide the FMA latency when CB·V is
+/// small.
+template <int CB, int V>
+inline void outerProductTile(const float *x, std::size_t xStep, const float *dy,
+                             std::size_t units, std::size_t count, float *dw) {
+  constexpr int U = CB * V < 8 ? 2 : 1;
+  isa::Row16 acc[U][CB][V];
+  for (int c = 0; c < CB; ++c)
+    for (int v = 0; v < V; ++v) {
+      acc[0][c][v] = isa::load(dw + c * units + v * 16);
+      if (U > 1)
+        acc[U - 1][c][v] = isa::zero();
+    }
+  std::size_t p = 0;
+  for (; p + U <= count; p += U)
+    for (int u = 0; u < U; ++u) {
+      const float *xp = x + (p + u) * xStep;
+      isa::Row16 d[V];
+      for (int v = 0; v < V; ++v)
+        d[v] = isa::load(dy + (p + u) * units + v * 16);
+      for (int c = 0; c < CB; ++c)
+        for (int v = 0; v < V; ++v)
+          isa::fma(acc[u][c][v], xp[c], d[v]);
+    }
+  for (; p < count; ++p)
+    for (int v = 0; v < V; ++v) {
+      const isa::Row16 d = isa::load(dy + p * units + v * 16);
+      for (int c = 0; c < CB; ++c)
+        isa::fma(acc[0][c][v], x[p * xStep + c], d);
+    }
+  for (int c = 0; c < CB; ++c)
+    for (int v = 0; v < V; ++v) {
+      if (U > 1)
+        isa::add(acc[0][c][v], acc[U - 1][c][v]);
+      isa::store(dw + c * units + v * 16, acc[0][c][v]);
+    }
+}
+
+/// outerProductTile over all `channels` rows of dw, 8 at a time.
+template <int V>
+inline void outerProductPanels(const float *x, std::size_t xStep, const float *dy,
+                               std::size_t units, std::size_t count, float *dw,
+                               std::size_t channels) {
+  std::size_t c = 0;
+  for (; c + 8 <= channels; c += 8)
+    outerProductTile<8, V>(x + c, xStep, dy, units, count, dw + c * units);
+  float *d = dw + c * units;
+  switch (channels - c) {
+  case 7: outerProductTile<7, V>(x + c, xStep, dy, units, count, d); break;
+  case 6: outerProductTile<6, V>(x + c, xStep, dy, units, count, d); break;
+  case 5: outerProductTile<5, V>(x + c, xStep, dy, units, count, d); break;
+  case 4: outerProductTile<4, V>(x + c, xStep, dy, units, count, d); break;
+  case 3: outerProductTile<3, V>(x + c, xStep, dy, units, count, d); break;
+  case 2: outerProductTile<2, V>(x + c, xStep, dy, units, count, d); break;
+  case 1: outerProductTile<1, V>(x + c, xStep, dy, units, count, d); break;
+  default: break;
+  }
+}
+} // namespace detail
+
+/// dw += xᵀ · dy over `count` rows: dw[c, :] += Σ_p x[p·xStep + c] ·
+/// dy[p·units + :] for c < channels, dw being (channels x units). Register
+/// tiles of 8 rows of dw by 32 or 16 columns stay in registers across all
+/// rows p; columns past the last panel of 16 go one by one.
+inline void outer_product_add_f32(const float *x, std::size_t xStep, const float *dy,
+                                  std::size_t count, std::size_t channels, std::size_t units,
+                                  float *dw) {
+  const std::size_t fullPanels = units / 16;
+  std::size_t panel = 0;
+  for (; panel + 2 <= fullPanels; panel += 2)
+    detail::outerProductPanels<2>(x, xStep, dy + panel * 16, units, count, dw + panel * 16,
+                                  channels);
+  if (panel < fullPanels)
+    detail::outerProductPanels<1>(x, xStep, dy + panel * 16, units, count, dw + panel * 16,
+                                  channels);
+  for (std::size_t c = 0; c < channels; ++c)
+    for (std::size_t p = 0; p < count; ++p) {
+      const float xv = x[p * xStep + c];
+      for (std::size_t j = fullPanels * 16; j < units; ++j)
+        dw[c * units + j] += xv * dy[p * units + j];
+    }
+}
+
+/// dW += xᵀ · dy summed over rows: dW[i, :] += Σ_r x[r, i] · dy[r, :].
 inline void dense_grad_kernel_add_f32(const float *x, const float *dy, float *dw,
                                       std::size_t rows, std::size_t in, std::size_t units) {
-  for (std::size_t i = 0; i < in; ++i) {
-    float *dwi = dw + i * units;
-    for (std::size_t r = 0; r < rows; ++r) {
-      const float xi = x[r * in + i];
-      const float *dyr = dy + r * units;
-      for (std::size_t u = 0; u < units; ++u)
-        dwi[u] += xi * dyr[u];
-    }
-  }
+  outer_product_add_f32(x, in, dy, rows, in, units, dw);
 }
 
 /// dW = xᵀ · dy summed over rows.
