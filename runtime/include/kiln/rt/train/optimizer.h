@@ -32,11 +32,75 @@ inline float clipNormFactor(const float *g, std::size_t n, float clipnorm) {
   return norm > clipnorm ? clipnorm / norm : 1.0f;
 }
 
-inline float clipped(float g, float factor, float clipvalue) {
+/// The bound clipped() takes: clipvalue, or infinity when it is unset, so
+/// the update loops have no branch.
+inline float clipBound(float clipvalue) { return clipvalue > 0.0f ? clipvalue : INFINITY; }
+
+inline float clipped(float g, float factor, float bound) {
   g *= factor;
-  if (clipvalue > 0.0f)
-    g = g < -clipvalue ? -clipvalue : (g > clipvalue ? clipvalue : g);
-  return g;
+  return g < -bound ? -bound : (g > bound ? bound : g);
+}
+
+// The update loops, one per combination of options so no option is tested
+// per element. The arrays never alias; __restrict says so, which is what
+// lets loops over this many arrays vectorize.
+
+template <bool Momentum, bool Nesterov>
+inline void sgdStep(float *__restrict w, const float *__restrict g, float *__restrict m,
+                    std::size_t n, float factor, float clipvalue, float lr, float momentum) {
+  const float bound = clipBound(clipvalue);
+  for (std::size_t i = 0; i < n; ++i) {
+    const float gi = clipped(g[i], factor, bound);
+    if constexpr (!Momentum) {
+      w[i] -= gi * lr;
+    } else {
+      m[i] = m[i] * momentum - gi * lr;
+      w[i] += Nesterov ? m[i] * momentum - gi * lr : m[i];
+    }
+  }
+}
+
+template <bool AmsGrad>
+inline void adamStep(float *__restrict w, const float *__restrict g, float *__restrict m,
+                     float *__restrict v, float *__restrict vhat, std::size_t n, float factor,
+                     float alpha, const OptimizerParams &p) {
+  const float beta1 = p.beta_1, beta2 = p.beta_2, epsilon = p.epsilon;
+  const float bound = clipBound(p.clipvalue);
+  for (std::size_t i = 0; i < n; ++i) {
+    const float gi = clipped(g[i], factor, bound);
+    m[i] += (gi - m[i]) * (1.0f - beta1);
+    v[i] += (gi * gi - v[i]) * (1.0f - beta2);
+    float vi = v[i];
+    if constexpr (AmsGrad) {
+      vhat[i] = vhat[i] > vi ? vhat[i] : vi;
+      vi = vhat[i];
+    }
+    w[i] -= (m[i] * alpha) / (std::sqrt(vi) + epsilon);
+  }
+}
+
+template <bool Momentum, bool Centered>
+inline void rmspropStep(float *__restrict w, const float *__restrict g, float *__restrict vel,
+                        float *__restrict mom, float *__restrict avg, std::size_t n,
+                        float factor, float lr, const OptimizerParams &p) {
+  const float rho = p.rho, epsilon = p.epsilon, momentum = p.momentum;
+  const float bound = clipBound(p.clipvalue);
+  for (std::size_t i = 0; i < n; ++i) {
+    const float gi = clipped(g[i], factor, bound);
+    vel[i] = rho * vel[i] + (1.0f - rho) * gi * gi;
+    float denominator = vel[i];
+    if constexpr (Centered) {
+      avg[i] = rho * avg[i] + (1.0f - rho) * gi;
+      denominator -= avg[i] * avg[i];
+    }
+    const float increment = lr * gi / std::sqrt(denominator + epsilon);
+    if constexpr (Momentum) {
+      mom[i] = momentum * mom[i] + increment;
+      w[i] -= mom[i];
+    } else {
+      w[i] -= increment;
+    }
+  }
 }
 } // namespace detail
 
@@ -54,52 +118,33 @@ inline void optimizer_update_f32(float *w, const float *g, float *state, std::si
     for (std::size_t i = 0; i < n; ++i)
       w[i] -= w[i] * p.weight_decay * lr;
   if constexpr (O == Optimizer::sgd) {
-    float *m = state;
-    for (std::size_t i = 0; i < n; ++i) {
-      float gi = detail::clipped(g[i], factor, p.clipvalue);
-      if (p.momentum == 0.0f) {
-        w[i] -= gi * lr;
-        continue;
-      }
-      m[i] = m[i] * p.momentum - gi * lr;
-      w[i] += p.nesterov ? m[i] * p.momentum - gi * lr : m[i];
-    }
+    if (p.momentum == 0.0f)
+      detail::sgdStep<false, false>(w, g, state, n, factor, p.clipvalue, lr, 0.0f);
+    else if (p.nesterov)
+      detail::sgdStep<true, true>(w, g, state, n, factor, p.clipvalue, lr, p.momentum);
+    else
+      detail::sgdStep<true, false>(w, g, state, n, factor, p.clipvalue, lr, p.momentum);
   } else if constexpr (O == Optimizer::adam || O == Optimizer::adamw) {
-    float *m = state, *v = state + slot, *vhat = state + 2 * slot;
     const float t = static_cast<float>(iterations + 1);
     const float b1 = std::pow(p.beta_1, t), b2 = std::pow(p.beta_2, t);
     const float alpha = lr * std::sqrt(1.0f - b2) / (1.0f - b1);
-    for (std::size_t i = 0; i < n; ++i) {
-      float gi = detail::clipped(g[i], factor, p.clipvalue);
-      m[i] += (gi - m[i]) * (1.0f - p.beta_1);
-      v[i] += (gi * gi - v[i]) * (1.0f - p.beta_2);
-      float vi = v[i];
-      if (p.amsgrad) {
-        vhat[i] = vhat[i] > vi ? vhat[i] : vi;
-        vi = vhat[i];
-      }
-      w[i] -= (m[i] * alpha) / (std::sqrt(vi) + p.epsilon);
-    }
+    float *m = state, *v = state + slot;
+    if (p.amsgrad)
+      detail::adamStep<true>(w, g, m, v, state + 2 * slot, n, factor, alpha, p);
+    else
+      detail::adamStep<false>(w, g, m, v, nullptr, n, factor, alpha, p);
   } else { // rmsprop: velocity, then momentum and average gradient if used
-    float *vel = state;
-    float *mom = p.momentum > 0.0f ? state + slot : nullptr;
-    float *avg = p.centered ? state + (mom ? 2 : 1) * slot : nullptr;
-    for (std::size_t i = 0; i < n; ++i) {
-      float gi = detail::clipped(g[i], factor, p.clipvalue);
-      vel[i] = p.rho * vel[i] + (1.0f - p.rho) * gi * gi;
-      float denominator = vel[i];
-      if (avg) {
-        avg[i] = p.rho * avg[i] + (1.0f - p.rho) * gi;
-        denominator -= avg[i] * avg[i];
-      }
-      float increment = lr * gi / std::sqrt(denominator + p.epsilon);
-      if (mom) {
-        mom[i] = p.momentum * mom[i] + increment;
-        w[i] -= mom[i];
-      } else {
-        w[i] -= increment;
-      }
-    }
+    const bool momentum = p.momentum > 0.0f;
+    float *mom = momentum ? state + slot : nullptr;
+    float *avg = p.centered ? state + (momentum ? 2 : 1) * slot : nullptr;
+    if (momentum && p.centered)
+      detail::rmspropStep<true, true>(w, g, state, mom, avg, n, factor, lr, p);
+    else if (momentum)
+      detail::rmspropStep<true, false>(w, g, state, mom, nullptr, n, factor, lr, p);
+    else if (p.centered)
+      detail::rmspropStep<false, true>(w, g, state, nullptr, avg, n, factor, lr, p);
+    else
+      detail::rmspropStep<false, false>(w, g, state, nullptr, nullptr, n, factor, lr, p);
   }
 }
 
