@@ -5,6 +5,7 @@
 
 #include "kiln/rt/eltwise/activation.h"
 #include "kiln/rt/gemm/isa.h"
+#include "kiln/rt/remainder.h"
 
 #include <cassert>
 #include <cstddef>
@@ -75,11 +76,12 @@ inline void dense_f32(const float *x, const float *w, const float *bias,
                       float *y, std::size_t rows, std::size_t in,
                       std::size_t units, const float *residual = nullptr) {
   assert(x != y && residual != y);
-  std::size_t r = 0;
-  for (; r + 4 <= rows; r += 4)
+  const std::size_t full = rows / 4 * 4;
+  for (std::size_t r = 0; r < full; r += 4)
     detail::denseRows<4>(x + r * in, w, bias, y + r * units, in, units);
-  for (; r < rows; ++r)
-    detail::denseRows<1>(x + r * in, w, bias, y + r * units, in, units);
+  remainderTile<4>(rows - full, [&](auto tail) {
+    detail::denseRows<decltype(tail)::value>(x + full * in, w, bias, y + full * units, in, units);
+  });
   if (A == Act::linear && !residual)
     return;
   for (std::size_t i = 0; i < rows; ++i) {

@@ -3,6 +3,7 @@
 #define KILN_RT_TRAIN_DENSE_GRAD_H
 
 #include "kiln/rt/gemm/isa.h"
+#include "kiln/rt/remainder.h"
 
 #include <cstddef>
 
@@ -71,11 +72,12 @@ inline void dotTile(const float *dy, const float *w, float *dx, std::size_t in,
 template <int I>
 inline void dotRows(const float *dy, const float *w, float *dx, std::size_t rows, std::size_t in,
                     std::size_t units) {
-  std::size_t r = 0;
-  for (; r + kDotTile <= rows; r += kDotTile)
+  const std::size_t full = rows / kDotTile * kDotTile;
+  for (std::size_t r = 0; r < full; r += kDotTile)
     dotTile<kDotTile, I>(dy + r * units, w, dx + r * in, in, units);
-  for (; r < rows; ++r)
-    dotTile<1, I>(dy + r * units, w, dx + r * in, in, units);
+  remainderTile<kDotTile>(rows - full, [&](auto tail) {
+    dotTile<decltype(tail)::value, I>(dy + full * units, w, dx + full * in, in, units);
+  });
 }
 } // namespace detail
 
@@ -85,11 +87,12 @@ inline void dotRows(const float *dy, const float *w, float *dx, std::size_t rows
 inline void dense_grad_input_f32(const float *dy, const float *w, float *dx, std::size_t rows,
                                  std::size_t in, std::size_t units) {
   constexpr int I = detail::kDotTile;
-  std::size_t i = 0;
-  for (; i + I <= in; i += I)
+  const std::size_t full = in / I * I;
+  for (std::size_t i = 0; i < full; i += I)
     detail::dotRows<I>(dy, w + i * units, dx + i, rows, in, units);
-  for (; i < in; ++i)
-    detail::dotRows<1>(dy, w + i * units, dx + i, rows, in, units);
+  remainderTile<I>(in - full, [&](auto tail) {
+    detail::dotRows<decltype(tail)::value>(dy, w + full * units, dx + full, rows, in, units);
+  });
 }
 
 namespace detail {
