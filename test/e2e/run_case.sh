@@ -7,6 +7,8 @@
 #   KILN_E2E_TARGET=TRIPLE  cross-compile (--target) and run under qemu-user
 #   KILN_E2E_THREADS=N      compile with --threads N, and also with one thread:
 #                           the outputs must be the same bytes
+#   KILN_TEST_CXX_FLAGS=F   build the generated code with these C++ flags
+#                           (the sanitizer group)
 set -euo pipefail
 kiln=$1 compare=$2 case_dir=$3 work=$4 model=${5:-model.keras} tolerance=${6:-1e-5} scale=${7:-}
 rm -rf "$work" && mkdir -p "$work"
@@ -18,6 +20,9 @@ if [ -n "${KILN_E2E_TARGET:-}" ]; then
 fi
 if [ -n "${KILN_E2E_THREADS:-}" ]; then
   args+=(--threads "$KILN_E2E_THREADS")
+fi
+if [ -n "${KILN_TEST_CXX_FLAGS:-}" ]; then
+  args+=(--cxx-flags "$KILN_TEST_CXX_FLAGS")
 fi
 "$kiln" compile "$case_dir/$model" -o "$work/build" --emit=exe --name model "${args[@]}"
 inputs=()

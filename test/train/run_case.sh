@@ -2,6 +2,8 @@
 # One training case: kiln compiles the saved model with --train, its
 # NAME_train runs the same batches Keras saw, compare.py checks the result.
 # usage: run_case.sh KILN PYTHON CASE_DIR WORK_DIR
+#   KILN_TEST_CXX_FLAGS=F   build the generated code with these C++ flags
+#                           (the sanitizer group)
 set -euo pipefail
 kiln=$1 python=$2 case=$3 work=$4
 rm -rf "$work"
@@ -11,6 +13,9 @@ cd "$work"
 # must assemble the model's own file, not whatever the folder holds.
 head -c 8192 /dev/urandom > model.weights.bin
 read -r -a args < "$case/args.txt"
+if [ -n "${KILN_TEST_CXX_FLAGS:-}" ]; then
+  args+=(--cxx-flags "$KILN_TEST_CXX_FLAGS")
+fi
 "$kiln" compile "$case/model.keras" --train "${args[@]}" --name model -o "$work/build" --emit=exe
 read -r -a train_args < "$case/train_args.txt" || true
 "$work/build/model_train" --data "$case/data" --out "$work/out" "${train_args[@]}"
