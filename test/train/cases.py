@@ -143,7 +143,36 @@ def lstm_sequence():
     return m
 
 
-CASES = {f.__name__: f for f in [lstm_sequence, text_attention, mlp_sgd_momentum, mlp_adam, two_outputs_loss_weights,
+def gru_sequence():
+    """Two GRUs: Keras 3's reset_after form returning the sequence, then the
+    original form (reset_after=False, one bias) read backwards."""
+    ids = keras.Input((7,), dtype="int32", name="tokens")
+    e = layers.Embedding(20, 6, name="embed")(ids)
+    h = layers.GRU(8, return_sequences=True, name="gru")(e)
+    h = layers.GRU(5, reset_after=False, go_backwards=True, name="gru_v1")(h)
+    y = layers.Dense(3, activation="softmax", name="label")(h)
+    m = keras.Model(ids, y)
+    m.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy",
+              metrics=["accuracy"])
+    return m
+
+
+def rare_activations():
+    """A Dense chain through the activations whose derivatives are
+    piecewise or rarely used."""
+    x = keras.Input((10,), name="x")
+    h = x
+    for act in ["celu", "squareplus", "soft_shrink", "tanh_shrink", "sparse_plus", "hard_shrink",
+                "sparse_sigmoid"]:
+        h = layers.Dense(12, activation=act, name=f"dense_{act}")(h)
+    y = layers.Dense(2, name="out")(h)
+    m = keras.Model(x, y)
+    m.compile(optimizer=keras.optimizers.RMSprop(1e-2), loss="mse", metrics=["mae"])
+    return m
+
+
+CASES = {f.__name__: f for f in [lstm_sequence, gru_sequence, text_attention, mlp_sgd_momentum,
+                                   mlp_adam, rare_activations, two_outputs_loss_weights,
                                    shared_layer, frozen_base, cnn_batchnorm,
                                    finetune_frozen_cnn]}
 

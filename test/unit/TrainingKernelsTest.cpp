@@ -96,6 +96,18 @@ TEST(TrainingKernels, ActivationDerivatives) {
   checkActivation<Act::square>(-2.0f, 2.0f, false);
   checkActivation<Act::sqrt>(0.5f, 3.0f, false);
   checkActivation<Act::log>(0.5f, 3.0f, false);
+  checkActivation<Act::celu>(-3.0f, -0.1f, false);
+  checkActivation<Act::squareplus>(-3.0f, 3.0f, false);
+  checkActivation<Act::soft_shrink>(0.6f, 3.0f, false);
+  checkActivation<Act::soft_shrink>(-0.4f, 0.4f, false);
+  checkActivation<Act::hard_shrink>(-3.0f, -0.6f, false);
+  checkActivation<Act::tanh_shrink>(-3.0f, 3.0f, false);
+  checkActivation<Act::sparse_plus>(-0.9f, 0.9f, false);
+  checkActivation<Act::sparse_plus>(1.1f, 3.0f, false);
+  checkActivation<Act::sparse_sigmoid>(-0.9f, 0.9f, false);
+  checkActivation<Act::threshold>(0.1f, 2.0f, false);
+  checkActivation<Act::hard_sigmoid_keras2>(-2.4f, 2.4f, false);
+  checkActivation<Act::hard_sigmoid_keras2>(2.6f, 4.0f, false);
 }
 
 TEST(TrainingKernels, SoftmaxGradient) {
@@ -379,13 +391,14 @@ TEST(TrainingKernels, DropoutMask) {
 
 namespace {
 template <kiln::rt::Cell C>
-void checkRecurrent(bool returnSequences, bool backwards) {
+void checkRecurrent(bool returnSequences, bool backwards, bool resetAfter = false) {
   using kiln::rt::Act;
-  constexpr std::size_t G = C == kiln::rt::Cell::lstm ? 4 : 1;
-  const kiln::rt::RnnShape s{2, 4, 3, 5, backwards, returnSequences, false, false};
+  constexpr std::size_t G = kiln::rt::detail::gates<C>();
+  const kiln::rt::RnnShape s{2, 4, 3, 5, backwards, returnSequences, resetAfter, false};
   const std::size_t gu = G * s.units, outSize = returnSequences ? 2 * 4 * 5 : 2 * 5;
+  // A GRU with reset_after has an input and a recurrent bias.
   std::vector<float> x = randomVector(2 * 4 * 3, 34), k = randomVector(3 * gu, 35),
-                     rk = randomVector(5 * gu, 36), b = randomVector(gu, 37),
+                     rk = randomVector(5 * gu, 36), b = randomVector(resetAfter ? 2 * gu : gu, 37),
                      w = randomVector(outSize, 38);
   auto forward = [&](const std::vector<float> &xv, const std::vector<float> &kv,
                      const std::vector<float> &rkv, const std::vector<float> &bv) {
@@ -412,4 +425,8 @@ TEST(TrainingKernels, RecurrentGradients) {
   checkRecurrent<kiln::rt::Cell::lstm>(false, true);
   checkRecurrent<kiln::rt::Cell::simple>(true, true);
   checkRecurrent<kiln::rt::Cell::simple>(false, false);
+  checkRecurrent<kiln::rt::Cell::gru>(true, false, true);
+  checkRecurrent<kiln::rt::Cell::gru>(false, true, true);
+  checkRecurrent<kiln::rt::Cell::gru>(true, true, false);
+  checkRecurrent<kiln::rt::Cell::gru>(false, false, false);
 }

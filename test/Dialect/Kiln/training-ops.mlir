@@ -64,14 +64,6 @@ func.func @gelu_from_result(%dy: tensor<4xf32>, %y: tensor<4xf32>) -> tensor<4xf
 
 // -----
 
-func.func @no_derivative(%dy: tensor<4xf32>, %x: tensor<4xf32>) -> tensor<4xf32> {
-  // expected-error @+1 {{kiln has no derivative of activation 'celu' yet}}
-  %g = kiln.activation_grad %dy, %x {kind = #kiln.activation<celu>} : tensor<4xf32>
-  return %g : tensor<4xf32>
-}
-
-// -----
-
 ml_program.global private @constant(dense<0.5> : tensor<3xf32>) : tensor<3xf32>
 func.func @immutable_weight(%g: tensor<3xf32>) {
   // expected-error @+1 {{weight @constant must be mutable}}

@@ -427,8 +427,8 @@ struct RnnGradLowering : OpConversionPattern<RnnGradOp> {
         ctx, "kiln::rt::RnnShape{" + std::to_string(input.getDimSize(0)) + ", " +
                  std::to_string(input.getDimSize(1)) + ", " +
                  std::to_string(input.getDimSize(2)) + ", " + std::to_string(units) + ", " +
-                 flag(op.getGoBackwards()) + ", " + flag(op.getReturnSequences()) +
-                 ", false, false}"));
+                 flag(op.getGoBackwards()) + ", " + flag(op.getReturnSequences()) + ", " +
+                 flag(op.getResetAfter()) + ", false}"));
     call.emit(op.getLoc(), "kiln::rt::rnn_grad_f32",
               {opaque(ctx, "kiln::rt::Cell::" + stringifyRnnCellKind(op.getCell())),
                actTemplate(ctx, op.getActivation()), actTemplate(ctx, op.getRecurrentActivation())});

@@ -29,9 +29,9 @@ FailureOr<Value> throughActivation(OpBuilder &b, Operation *op, ActivationKind k
   if (kind == ActivationKind::linear)
     return dy;
   bool fromResult = ActivationGradOp::derivableFromResult(kind);
-  if (!ActivationGradOp::isDifferentiable(kind) || (!fromResult && !input))
+  if (!fromResult && !input)
     return op->emitError("kiln has no gradient for activation '")
-           << stringifyActivationKind(kind) << "' here yet";
+           << stringifyActivationKind(kind) << "' here yet: it needs the activation's input";
   auto grad = ActivationGradOp::create(b, op->getLoc(), dy.getType(), dy,
                                        fromResult ? result : input, kind, fromResult,
                                        nullptr, nullptr, nullptr);
@@ -79,9 +79,6 @@ LogicalResult ActivationOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultG
                                            MutableArrayRef<Value> operandGrads) {
   if (!resultGrads[0] || !needed[0])
     return success();
-  if (!ActivationGradOp::isDifferentiable(getKind()))
-    return emitError("kiln has no gradient for activation '")
-           << stringifyActivationKind(getKind()) << "' yet";
   if (getKind() == ActivationKind::linear && hasDefaultParameters()) {
     operandGrads[0] = resultGrads[0];
     return success();
@@ -425,14 +422,8 @@ LogicalResult RnnOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads,
     return emitError("kiln cannot train through a recurrent layer's returned states yet");
   if (!resultGrads[0])
     return success();
-  if (getCell() == RnnCellKind::gru)
-    return emitError("kiln cannot train GRU layers yet (SimpleRNN and LSTM train)");
   if (getMask() || !getInitialStates().empty())
     return emitError("kiln cannot train a recurrent layer with a mask or initial states yet");
-  for (ActivationKind kind : {getActivation(), getRecurrentActivation()})
-    if (!ActivationGradOp::isDifferentiable(kind))
-      return emitError("kiln has no derivative of activation '")
-             << stringifyActivationKind(kind) << "' yet";
   Type biasType = getBias() ? getBias().getType() : getKernel().getType();
   auto grads = RnnGradOp::create(
       b, getLoc(),
@@ -440,7 +431,7 @@ LogicalResult RnnOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads,
                 biasType},
       resultGrads[0], getInput(), getKernel(), getRecurrentKernel(), getBias(), getCellAttr(),
       getActivationAttr(), getRecurrentActivationAttr(), getGoBackwardsAttr(),
-      getReturnSequencesAttr());
+      getReturnSequencesAttr(), getResetAfterAttr());
   operandGrads[0] = needed[0] ? grads.getInputGrad() : Value();
   operandGrads[1] = needed[1] ? grads.getKernelGrad() : Value();
   operandGrads[2] = needed[2] ? grads.getRecurrentKernelGrad() : Value();

@@ -130,27 +130,7 @@ bool ActivationGradOp::derivableFromResult(ActivationKind kind) {
   }
 }
 
-bool ActivationGradOp::isDifferentiable(ActivationKind kind) {
-  switch (kind) {
-  case ActivationKind::celu:
-  case ActivationKind::squareplus:
-  case ActivationKind::soft_shrink:
-  case ActivationKind::hard_shrink:
-  case ActivationKind::tanh_shrink:
-  case ActivationKind::sparse_plus:
-  case ActivationKind::sparse_sigmoid:
-  case ActivationKind::threshold:
-  case ActivationKind::hard_sigmoid_keras2:
-    return false;
-  default:
-    return true;
-  }
-}
-
 LogicalResult ActivationGradOp::verify() {
-  if (!isDifferentiable(getKind()))
-    return emitOpError("kiln has no derivative of activation '")
-           << stringifyActivationKind(getKind()) << "' yet";
   bool parameters = getAlpha() || getMaxValue() || getThreshold();
   if (getFromResult() && (!derivableFromResult(getKind()) || parameters))
     return emitOpError("the derivative of '")
@@ -276,11 +256,14 @@ int64_t RnnGradOp::getFlops() {
 
 int64_t RnnGradOp::getScratchBytes() {
   // Per step the gate pre-activations and the states; per sample the
-  // gradients carried between steps; the recurrent kernel transposed; a
-  // row of zeros (kiln::rt::rnn_grad_scratch_floats).
+  // gradients carried between steps; the recurrent kernel transposed (and
+  // for a GRU split, with split gradients); a row of zeros
+  // (kiln::rt::rnn_grad_scratch_floats, gru_grad_scratch_floats).
   RankedTensorType x = tensorType(getInput());
   int64_t n = x.getDimSize(0), t = x.getDimSize(1);
   int64_t u = getRecurrentKernel().getType().getDimSize(0);
   int64_t gu = getRecurrentKernel().getType().getDimSize(1);
+  if (getCell() == RnnCellKind::gru)
+    return 4 * (n * t * 5 * u + n * 7 * u + 9 * u * u + u);
   return 4 * (n * t * (gu + 2 * u) + n * (gu + 3 * u) + gu * u + u);
 }

@@ -63,6 +63,18 @@ template <Act A> KILN_RT_ALWAYS_INLINE float derivative(float x) {
   else if constexpr (A == Act::sqrt) return 0.5f / std::sqrt(x);
   else if constexpr (A == Act::log) return 1.0f / x;
   else if constexpr (A == Act::rsqrt) return -0.5f / (x * std::sqrt(x));
+  else if constexpr (A == Act::celu) return x > 0.0f ? 1.0f : std::exp(x);
+  else if constexpr (A == Act::squareplus) return 0.5f * (1.0f + x / std::sqrt(x * x + 4.0f));
+  else if constexpr (A == Act::soft_shrink || A == Act::hard_shrink)
+    return std::fabs(x) > 0.5f ? 1.0f : 0.0f;
+  else if constexpr (A == Act::tanh_shrink) {
+    float t = std::tanh(x);
+    return t * t;
+  } else if constexpr (A == Act::sparse_plus)
+    return x <= -1.0f ? 0.0f : (x >= 1.0f ? 1.0f : 0.5f * (x + 1.0f));
+  else if constexpr (A == Act::sparse_sigmoid) return x > -1.0f && x < 1.0f ? 0.5f : 0.0f;
+  else if constexpr (A == Act::threshold) return x > 0.0f ? 1.0f : 0.0f;
+  else if constexpr (A == Act::hard_sigmoid_keras2) return x > -2.5f && x < 2.5f ? 0.2f : 0.0f;
   else {
     static_assert(A == Act::linear, "kiln has no derivative of this activation");
     return 0.0f;

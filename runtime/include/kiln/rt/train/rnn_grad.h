@@ -1,12 +1,13 @@
-// Backpropagation through time for SimpleRNN and LSTM layers (rnn_f32's
+// Backpropagation through time for SimpleRNN, LSTM and GRU layers (rnn_f32's
 // cells, no mask, zero initial states). The forward recurrence is run again
-// into scratch memory, then walked backwards.
+// into scratch memory, then walked backwards; GRU in gru_grad.h.
 #ifndef KILN_RT_TRAIN_RNN_GRAD_H
 #define KILN_RT_TRAIN_RNN_GRAD_H
 
 #include "kiln/rt/seq/rnn.h"
 #include "kiln/rt/train/activation_grad.h"
 #include "kiln/rt/train/dense_grad.h"
+#include "kiln/rt/train/gru_grad.h"
 
 #include <cstddef>
 #include <cstring>
@@ -59,21 +60,20 @@ inline void lstmCellBackward(const float *__restrict z, const float *__restrict 
 /// row of zeros, the state before the first step.
 template <Cell C> constexpr std::size_t rnn_grad_scratch_floats(const RnnShape &s) {
   const std::size_t gu = detail::gates<C>() * s.units;
-  return s.batch * s.steps * (gu + 2 * s.units) + s.batch * (gu + 3 * s.units) +
-         gu * s.units + s.units;
+  if constexpr (C == Cell::gru)
+    return gru_grad_scratch_floats(s);
+  else
+    return s.batch * s.steps * (gu + 2 * s.units) + s.batch * (gu + 3 * s.units) +
+           gu * s.units + s.units;
 }
 
-/// dy is the output's gradient: (N, T, U) in processing order with
-/// return_sequences, else (N, U). Writes dx (N, T, F), dkernel (F, G·U),
-/// drecurrent (U, G·U) and dbias (G·U; may be null). Every step's products
-/// with the kernels run over the whole batch as matrix products; the input
-/// kernel's gradients wait until every step's gate gradients are known and
-/// then run over all N·T rows at once.
+namespace detail {
+/// rnn_grad_f32 of SimpleRNN and LSTM layers.
 template <Cell C, Act A, Act R>
-inline void rnn_grad_f32(const float *dy, const float *x, const float *kernel,
-                         const float *recurrent, const float *bias, float *dx, float *dkernel,
-                         float *drecurrent, float *dbias, float *scratch, RnnShape s) {
-  static_assert(C != Cell::gru, "GRU layers do not train yet");
+inline void rnnGradSimpleOrLstm(const float *dy, const float *x, const float *kernel,
+                                const float *recurrent, const float *bias, float *dx,
+                                float *dkernel, float *drecurrent, float *dbias, float *scratch,
+                                RnnShape s) {
   const std::size_t n = s.batch, t = s.steps, u = s.units, f = s.features;
   const std::size_t gu = detail::gates<C>() * u;
   float *z = scratch;             // (N·T, G·U) in x's row order: pre-activations, then their gradients
@@ -166,6 +166,26 @@ inline void rnn_grad_f32(const float *dy, const float *x, const float *kernel,
       for (std::size_t j = 0; j < gu; ++j)
         dbias[j] += z[r * gu + j];
   }
+}
+} // namespace detail
+
+/// dy is the output's gradient: (N, T, U) in processing order with
+/// return_sequences, else (N, U). Writes dx (N, T, F), dkernel (F, G·U),
+/// drecurrent (U, G·U) and dbias (G·U, or 2·G·U for a GRU with
+/// reset_after; may be null). Every step's products with the kernels run
+/// over the whole batch as matrix products; the input kernel's gradients
+/// wait until every step's gate gradients are known and then run over all
+/// N·T rows at once.
+template <Cell C, Act A, Act R>
+inline void rnn_grad_f32(const float *dy, const float *x, const float *kernel,
+                         const float *recurrent, const float *bias, float *dx, float *dkernel,
+                         float *drecurrent, float *dbias, float *scratch, RnnShape s) {
+  if constexpr (C == Cell::gru)
+    gru_grad_f32<A, R>(dy, x, kernel, recurrent, bias, dx, dkernel, drecurrent, dbias, scratch,
+                       s);
+  else
+    detail::rnnGradSimpleOrLstm<C, A, R>(dy, x, kernel, recurrent, bias, dx, dkernel,
+                                         drecurrent, dbias, scratch, s);
 }
 
 } // namespace rt

@@ -148,8 +148,6 @@ def Kiln_ActivationGradOp : Kiln_Op<"activation_grad", [Pure, Kiln_FlopCountOpIn
     /// Whether the derivative of `kind` (default parameters) follows from
     /// the activation's result alone.
     static bool derivableFromResult(::kiln::ActivationKind kind);
-    /// Whether the runtime has the derivative of `kind`.
-    static bool isDifferentiable(::kiln::ActivationKind kind);
   }];
 }
 
@@ -433,7 +431,7 @@ def Kiln_DropoutGradOp : Kiln_Op<"dropout_grad", [Pure, Kiln_FlopCountOpInterfac
 def Kiln_RnnGradOp : Kiln_Op<"rnn_grad", [Pure,
     DeclareOpInterfaceMethods<Kiln_FlopCountOpInterface, ["getFlops"]>,
     DeclareOpInterfaceMethods<Kiln_ScratchOpInterface>]> {
-  let summary = "backpropagation through time of a kiln.rnn (SimpleRNN or LSTM)";
+  let summary = "backpropagation through time of a kiln.rnn (SimpleRNN, LSTM or GRU)";
   let description = [{
     From the gradient of the layer's output (the sequence with
     `return_sequences`, else the last step), the gradients of its input,
@@ -452,7 +450,8 @@ def Kiln_RnnGradOp : Kiln_Op<"rnn_grad", [Pure,
                    Optional<Kiln_F32Tensor>:$bias,
                    Kiln_RnnCellAttr:$cell, Kiln_ActivationAttr:$activation,
                    Kiln_ActivationAttr:$recurrent_activation,
-                   UnitAttr:$go_backwards, UnitAttr:$return_sequences);
+                   UnitAttr:$go_backwards, UnitAttr:$return_sequences,
+                   UnitAttr:$reset_after);
   let results = (outs Kiln_F32Tensor:$input_grad, Kiln_F32Tensor:$kernel_grad,
                       Kiln_F32Tensor:$recurrent_kernel_grad, Kiln_F32Tensor:$bias_grad);
   let assemblyFormat = [{
