@@ -171,8 +171,23 @@ def rare_activations():
     return m
 
 
+def merge_extrema():
+    """Maximum, Minimum and a division (a raw op) between trained branches."""
+    x = keras.Input((6,), name="x")
+    a = layers.Dense(8, name="a")(x)
+    b = layers.Dense(8, name="b")(x)
+    d = layers.Dense(8, activation="sigmoid", name="d")(x)
+    q = layers.Maximum(name="max")([a, b]) / (d + 0.5)
+    h = layers.Concatenate(name="join")([q, layers.Minimum(name="min")([a, b])])
+    y = layers.Dense(2, name="out")(h)
+    m = keras.Model(x, y)
+    m.compile(optimizer=keras.optimizers.SGD(0.05, momentum=0.9), loss="mse")
+    return m
+
+
 CASES = {f.__name__: f for f in [lstm_sequence, gru_sequence, text_attention, mlp_sgd_momentum,
-                                   mlp_adam, rare_activations, two_outputs_loss_weights,
+                                   mlp_adam, rare_activations, merge_extrema,
+                                   two_outputs_loss_weights,
                                    shared_layer, frozen_base, cnn_batchnorm,
                                    finetune_frozen_cnn]}
 

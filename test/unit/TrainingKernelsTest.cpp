@@ -110,6 +110,38 @@ TEST(TrainingKernels, ActivationDerivatives) {
   checkActivation<Act::hard_sigmoid_keras2>(2.6f, 4.0f, false);
 }
 
+TEST(TrainingKernels, ExtremumGradients) {
+  using kiln::rt::BinOp;
+  // a (4, 3) against b (3) broadcast along the rows: iteration (1, 1, 4, 3).
+  std::vector<float> a = randomVector(12, 40), b = randomVector(3, 41), w = randomVector(12, 42);
+  auto check = [&](auto op) {
+    constexpr BinOp O = decltype(op)::value;
+    auto forward = [&](const std::vector<float> &av, const std::vector<float> &bv) {
+      std::vector<float> y(12);
+      kiln::rt::binary_f32<O>(av.data(), bv.data(), y.data(), 1, 1, 4, 3, 0, 0, 3, 1, 0, 0, 0, 1);
+      return project(y, w);
+    };
+    std::vector<float> da(12), dbFull(12), db(3);
+    kiln::rt::extremum_grad_f32<O>(w.data(), a.data(), b.data(), da.data(), 1, 1, 4, 3, 0, 0, 3,
+                                   1, 0, 0, 0, 1, false);
+    kiln::rt::extremum_grad_f32<O>(w.data(), a.data(), b.data(), dbFull.data(), 1, 1, 4, 3, 0, 0,
+                                   3, 1, 0, 0, 0, 1, true);
+    kiln::rt::sum_to_f32(dbFull.data(), db.data(), 1, 1, 4, 3, 0, 0, 0, 1, 3);
+    expectClose(da, numericGradient([&](const std::vector<float> &v) { return forward(v, b); }, a));
+    expectClose(db, numericGradient([&](const std::vector<float> &v) { return forward(a, v); }, b));
+    // A tie splits the gradient evenly, as JAX's maximum and minimum do.
+    float tieA = 0.0f, tieB = 0.0f, one = 1.0f, value = 0.25f;
+    kiln::rt::extremum_grad_f32<O>(&one, &value, &value, &tieA, 1, 1, 1, 1, 0, 0, 0, 1, 0, 0, 0,
+                                   1, false);
+    kiln::rt::extremum_grad_f32<O>(&one, &value, &value, &tieB, 1, 1, 1, 1, 0, 0, 0, 1, 0, 0, 0,
+                                   1, true);
+    EXPECT_EQ(tieA, 0.5f);
+    EXPECT_EQ(tieB, 0.5f);
+  };
+  check(std::integral_constant<BinOp, BinOp::max>{});
+  check(std::integral_constant<BinOp, BinOp::min>{});
+}
+
 TEST(TrainingKernels, SoftmaxGradient) {
   const std::size_t outer = 3, n = 5, inner = 2, size = outer * n * inner;
   std::vector<float> x = randomVector(size, 3, -2.0f, 2.0f), w = randomVector(size, 4);

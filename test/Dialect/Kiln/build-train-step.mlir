@@ -293,3 +293,43 @@ module attributes {kiln.training = {
     return %x : tensor<2x4xf32>
   }
 }
+
+// -----
+
+// Maximum and division: each operand of the max gets its share through
+// kiln.extremum_grad, summed back to the shape of a broadcast operand; the
+// divisor's gradient is −(dy · q) / d.
+module attributes {kiln.training = {
+    losses = [{kind = #kiln.loss<mean_squared_error>} ],
+    optimizer = {kind = #kiln.optimizer<sgd>, learning_rate = 0.1 : f32}}} {
+  ml_program.global private @a.kernel(dense<0.5> : tensor<4x4xf32>) : tensor<4x4xf32>
+  ml_program.global private @m.floor(dense<0.1> : tensor<1x4xf32>) : tensor<1x4xf32>
+  ml_program.global private @d.divisor(dense<2.0> : tensor<1x4xf32>) : tensor<1x4xf32>
+  func.func @forward(%x: tensor<2x4xf32>) -> tensor<2x4xf32> {
+    %k = ml_program.global_load_const @a.kernel : tensor<4x4xf32>
+    %f = ml_program.global_load_const @m.floor : tensor<1x4xf32>
+    %d = ml_program.global_load_const @d.divisor : tensor<1x4xf32>
+    %y = kiln.dense %x, %k : (tensor<2x4xf32>, tensor<4x4xf32>) -> tensor<2x4xf32>
+    %m = kiln.binary %y, %f {kind = #kiln.binary<max>} : (tensor<2x4xf32>, tensor<1x4xf32>) -> tensor<2x4xf32>
+    %q = kiln.binary %m, %d {kind = #kiln.binary<div>} : (tensor<2x4xf32>, tensor<1x4xf32>) -> tensor<2x4xf32>
+    return %q : tensor<2x4xf32>
+  }
+  // CHECK-LABEL: func.func @train_step
+  // CHECK-DAG: %[[F:.*]] = ml_program.global_load @m.floor
+  // CHECK-DAG: %[[D:.*]] = ml_program.global_load @d.divisor
+  // CHECK: %[[Y:.*]] = kiln.dense
+  // CHECK: %[[M:.*]] = kiln.binary %[[Y]], %[[F]] {kind = #kiln.binary<max>}
+  // CHECK: %[[Q:.*]] = kiln.binary %[[M]], %[[D]] {kind = #kiln.binary<div>}
+  // CHECK: %[[DQ:.*]] = kiln.loss_grad
+  // CHECK-DAG: %[[DM:.*]] = kiln.binary %[[DQ]], %[[D]] {kind = #kiln.binary<div>}
+  // CHECK-DAG: %[[DQQ:.*]] = kiln.binary %[[DQ]], %[[Q]] {kind = #kiln.binary<mul>}
+  // CHECK-DAG: %[[DQQD:.*]] = kiln.binary %[[DQQ]], %[[D]] {kind = #kiln.binary<div>}
+  // CHECK-DAG: %[[NEG:.*]] = kiln.activation %[[DQQD]] {kind = #kiln.activation<negative>}
+  // CHECK-DAG: %[[DD:.*]] = kiln.sum_to %[[NEG]] : (tensor<2x4xf32>) -> tensor<1x4xf32>
+  // CHECK-DAG: kiln.optimizer_update %[[DD]] {{{.*}}weight = @d.divisor}
+  // CHECK-DAG: %[[DY:.*]] = kiln.extremum_grad %[[DM]], %[[Y]], %[[F]] {kind = #kiln.binary<max>, operand = 0 : i64}
+  // CHECK-DAG: %[[DFB:.*]] = kiln.extremum_grad %[[DM]], %[[Y]], %[[F]] {kind = #kiln.binary<max>, operand = 1 : i64}
+  // CHECK-DAG: %[[DF:.*]] = kiln.sum_to %[[DFB]] : (tensor<2x4xf32>) -> tensor<1x4xf32>
+  // CHECK-DAG: kiln.optimizer_update %[[DF]] {{{.*}}weight = @m.floor}
+  // CHECK-DAG: kiln.dense_grad_kernel %{{.*}}, %[[DY]]
+}

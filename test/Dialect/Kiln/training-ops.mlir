@@ -25,6 +25,8 @@ func.func @training_ops(%x: tensor<2x4xf32>, %p: tensor<2x3xf32>, %t: tensor<2x3
   %dk = kiln.dense_grad_kernel %x, %ag : (tensor<2x4xf32>, tensor<2x3xf32>) -> tensor<4x3xf32>
   // CHECK: kiln.sum_to %{{.*}} : (tensor<2x3xf32>) -> tensor<3xf32>
   %db = kiln.sum_to %ag : (tensor<2x3xf32>) -> tensor<3xf32>
+  // CHECK: kiln.extremum_grad %{{.*}}, %{{.*}}, %{{.*}} {kind = #kiln.binary<max>, operand = 1 : i64} : (tensor<2x3xf32>, tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+  %eg = kiln.extremum_grad %ag, %p, %db {kind = #kiln.binary<max>, operand = 1 : i64} : (tensor<2x3xf32>, tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
   // CHECK: kiln.optimizer_update %{{.*}} {amsgrad, clipnorm = 1.000000e+00 : f32, kind = #kiln.optimizer<adam>, learning_rate = 1.000000e-03 : f32, state_offset = 128 : i64, weight = @w} : tensor<4x3xf32>
   kiln.optimizer_update %dk {weight = @w, kind = #kiln.optimizer<adam>, learning_rate = 1.0e-3 : f32, amsgrad, clipnorm = 1.0 : f32, state_offset = 128 : i64} : tensor<4x3xf32>
   return %l : tensor<1xf32>
@@ -44,6 +46,30 @@ func.func @dense_grad_shapes(%dy: tensor<2x3xf32>, %k: tensor<4x5xf32>) -> tenso
   // expected-error @+1 {{expected (..., units) x (in, units) -> (..., in)}}
   %dx = kiln.dense_grad_input %dy, %k : (tensor<2x3xf32>, tensor<4x5xf32>) -> tensor<2x4xf32>
   return %dx : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @extremum_grad_of_add(%dy: tensor<2x3xf32>, %a: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  // expected-error @+1 {{is the gradient of max or min, not 'add'}}
+  %g = kiln.extremum_grad %dy, %a, %a {kind = #kiln.binary<add>, operand = 0 : i64} : (tensor<2x3xf32>, tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>
+  return %g : tensor<2x3xf32>
+}
+
+// -----
+
+func.func @extremum_grad_operand(%dy: tensor<2x3xf32>, %a: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  // expected-error @+1 {{operand must be 0 (lhs) or 1 (rhs), not 2}}
+  %g = kiln.extremum_grad %dy, %a, %a {kind = #kiln.binary<min>, operand = 2 : i64} : (tensor<2x3xf32>, tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>
+  return %g : tensor<2x3xf32>
+}
+
+// -----
+
+func.func @extremum_grad_broadcast(%dy: tensor<2x3xf32>, %a: tensor<2x3xf32>, %b: tensor<4xf32>) -> tensor<2x3xf32> {
+  // expected-error @+1 {{operand 'tensor<4xf32>' does not broadcast to 'tensor<2x3xf32>'}}
+  %g = kiln.extremum_grad %dy, %a, %b {kind = #kiln.binary<max>, operand = 0 : i64} : (tensor<2x3xf32>, tensor<2x3xf32>, tensor<4xf32>) -> tensor<2x3xf32>
+  return %g : tensor<2x3xf32>
 }
 
 // -----

@@ -278,6 +278,30 @@ struct BroadcastToLowering : KernelCallPattern<BroadcastToOp> {
   }
 };
 
+struct ExtremumGradLowering : KernelCallPattern<ExtremumGradOp> {
+  using KernelCallPattern::KernelCallPattern;
+  static constexpr size_t kRank = 4; // iteration rank of kiln::rt::extremum_grad_f32
+
+  LogicalResult emitCall(ExtremumGradOp op, OpAdaptor adaptor, Value out,
+                         ConversionPatternRewriter &rewriter) const override {
+    BroadcastIteration it =
+        collapseBroadcast({op.getLhs().getType(), op.getRhs().getType()}, op.getType());
+    if (failed(padIteration(op, it, kRank)))
+      return failure();
+    SmallVector<Attribute> args{rewriter.getIndexAttr(0), rewriter.getIndexAttr(1),
+                                rewriter.getIndexAttr(2), rewriter.getIndexAttr(3)};
+    llvm::append_range(args, intArgs(rewriter, it.dims));
+    llvm::append_range(args, intArgs(rewriter, it.strides[0]));
+    llvm::append_range(args, intArgs(rewriter, it.strides[1]));
+    args.push_back(boolArg(op.getContext(), op.getOperand() == 1));
+    emitKernelCall(rewriter, op.getLoc(), "kiln::rt::extremum_grad_f32",
+                   {adaptor.getResultGrad(), adaptor.getLhs(), adaptor.getRhs(), out}, args,
+                   {opaque(op.getContext(),
+                           "kiln::rt::BinOp::" + stringifyBinaryKind(op.getKind()))});
+    return success();
+  }
+};
+
 /// Ops with several results: each result's planned buffer, then the call.
 struct BatchNormTrainLowering : OpConversionPattern<BatchNormTrainOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -513,6 +537,7 @@ void kiln::populateTrainingPatterns(RewritePatternSet &patterns,
   patterns.add<LossLowering, LossGradLowering, MetricLowering, DenseGradInputLowering, DenseGradKernelLowering,
                SumToLowering, ActivationGradLowering, SoftmaxGradLowering,
                Conv2DGradInputLowering, Conv2DGradKernelLowering, Pool2DGradLowering,
+               ExtremumGradLowering,
                BroadcastToLowering, BatchNormTrainLowering, BatchNormGradLowering,
                StridedViewGradLowering, EmbeddingGradLowering, LayerNormGradLowering,
                RnnGradLowering>(ctx);

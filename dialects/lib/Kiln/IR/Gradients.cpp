@@ -129,10 +129,33 @@ LogicalResult BinaryOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads
     if (needed[1])
       operandGrads[1] = unbroadcast(b, loc, times(getLhs()), getRhs());
     return success();
-  default:
-    return emitError("kiln has no gradient for binary '")
-           << stringifyBinaryKind(getKind()) << "' yet";
+  case BinaryKind::div: {
+    // d/da (a / b) = 1 / b; d/db (a / b) = −a / b² = −(a / b) / b.
+    auto over = [&](Value num) {
+      return BinaryOp::create(b, loc, type, num, getRhs(), BinaryKind::div).getResult();
+    };
+    if (needed[0])
+      operandGrads[0] = unbroadcast(b, loc, over(dy), getLhs());
+    if (needed[1]) {
+      Value g = over(times(getResult()));
+      g = ActivationOp::create(b, loc, g,
+                               ActivationKindAttr::get(getContext(), ActivationKind::negative));
+      operandGrads[1] = unbroadcast(b, loc, g, getRhs());
+    }
+    return success();
   }
+  case BinaryKind::max:
+  case BinaryKind::min:
+    for (int64_t i : {0, 1})
+      if (needed[i])
+        operandGrads[i] = unbroadcast(
+            b, loc,
+            ExtremumGradOp::create(b, loc, type, dy, getLhs(), getRhs(), getKindAttr(),
+                                   b.getI64IntegerAttr(i)),
+            getOperand(i));
+    return success();
+  }
+  llvm_unreachable("every binary kind has a gradient");
 }
 
 LogicalResult ReshapeOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads,

@@ -246,6 +246,18 @@ LogicalResult BroadcastToOp::verify() {
   return success();
 }
 
+LogicalResult ExtremumGradOp::verify() {
+  if (getKind() != BinaryKind::max && getKind() != BinaryKind::min)
+    return emitOpError("is the gradient of max or min, not '")
+           << stringifyBinaryKind(getKind()) << "'";
+  if (getOperand() != 0 && getOperand() != 1)
+    return emitOpError("operand must be 0 (lhs) or 1 (rhs), not ") << getOperand();
+  for (Value v : {getLhs(), getRhs()})
+    if (!broadcastsTo(tensorType(v).getShape(), getType().getShape()))
+      return emitOpError("operand ") << v.getType() << " does not broadcast to " << getType();
+  return success();
+}
+
 int64_t RnnGradOp::getFlops() {
   // The recurrence again, then about twice its work backwards.
   RankedTensorType x = tensorType(getInput());

@@ -21,6 +21,7 @@
 #include "kiln/rt/shape/copy.h"
 #include "kiln/rt/shape/pad.h"
 #include "kiln/rt/train/activation_grad.h"
+#include "kiln/rt/train/binary_grad.h"
 #include "kiln/rt/train/broadcast.h"
 #include "kiln/rt/train/conv_grad.h"
 #include "kiln/rt/train/dense_grad.h"

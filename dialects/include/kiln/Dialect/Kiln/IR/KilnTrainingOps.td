@@ -344,6 +344,30 @@ def Kiln_BroadcastToOp : Kiln_Op<"broadcast_to", [Pure, Kiln_FlopCountOpInterfac
   let hasVerifier = 1;
 }
 
+def Kiln_ExtremumGradOp : Kiln_Op<"extremum_grad", [Pure, Kiln_FlopCountOpInterface,
+    AllTypesMatch<["result_grad", "result"]>]> {
+  let summary = "gradient of a kiln.binary max or min with respect to one operand";
+  let description = [{
+    `result_grad` times the share of operand `operand` (0: lhs, 1: rhs) in
+    the extremum: 1 where it alone is the extremum, 0 where the other is,
+    and 0.5 where they tie, as JAX differentiates maximum and minimum. The
+    result has the broadcast result's shape; `kiln.sum_to` then reduces it
+    to the operand's.
+
+    ```mlir
+    %g = kiln.extremum_grad %dy, %a, %b {kind = #kiln.binary<max>, operand = 1 : i64}
+        : (tensor<2x3xf32>, tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$result_grad, Kiln_F32Tensor:$lhs, Kiln_F32Tensor:$rhs,
+                   Kiln_BinaryAttr:$kind, I64Attr:$operand);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = [{
+    $result_grad `,` $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def Kiln_StridedViewGradOp : Kiln_Op<"strided_view_grad", [Pure]> {
   let summary = "gradient of kiln.strided_view: adds each element back where it was read";
   let description = [{
