@@ -185,8 +185,30 @@ def merge_extrema():
     return m
 
 
+def upsampling_decoder():
+    """Conv2DTranspose (same, valid with output_padding, dilated),
+    UpSampling2D (nearest and bilinear) and a Conv1DTranspose."""
+    x = keras.Input((6, 6, 3), name="image")
+    # A trained layer in front, so the gradients of the inputs are used.
+    p = layers.Conv2D(3, 1, activation="tanh", name="pre")(x)
+    a = layers.Conv2DTranspose(4, 3, strides=2, padding="same", activation="relu", name="up_same")(p)
+    b = layers.Conv2D(4, 3, strides=2, padding="same", name="down")(a)
+    c = layers.Conv2DTranspose(2, 3, strides=2, output_padding=1, name="up_valid")(p)
+    d = layers.UpSampling2D(2, interpolation="bilinear", name="up_bilinear")(p)
+    e = layers.UpSampling2D(2, name="up_nearest")(b)
+    f = layers.Conv2DTranspose(3, 3, dilation_rate=2, padding="same", name="dilated")(p)
+    g = layers.Conv2D(2, 3, name="mix")(layers.Concatenate(name="join")([a, d, e]))
+    r = layers.Conv1DTranspose(2, 3, strides=2, name="up_1d")(layers.Reshape((36, 3), name="seq")(p))
+    pools = [layers.GlobalAveragePooling2D(name=f"pool_{i}")(t) for i, t in enumerate([g, c, f])]
+    pools.append(layers.GlobalAveragePooling1D(name="pool_1d")(r))
+    y = layers.Dense(1, name="out")(layers.Concatenate(name="pooled")(pools))
+    m = keras.Model(x, y)
+    m.compile(optimizer=keras.optimizers.Adam(1e-2), loss="mse")
+    return m
+
+
 CASES = {f.__name__: f for f in [lstm_sequence, gru_sequence, text_attention, mlp_sgd_momentum,
-                                   mlp_adam, rare_activations, merge_extrema,
+                                   mlp_adam, rare_activations, merge_extrema, upsampling_decoder,
                                    two_outputs_loss_weights,
                                    shared_layer, frozen_base, cnn_batchnorm,
                                    finetune_frozen_cnn]}

@@ -142,6 +142,29 @@ TEST(TrainingKernels, ExtremumGradients) {
   check(std::integral_constant<BinOp, BinOp::min>{});
 }
 
+TEST(TrainingKernels, ResizeGradients) {
+  using kiln::rt::Resize;
+  // (2, 3, 4, 5) resized to 2x and to a non-integer factor, up and down.
+  const std::size_t n = 2, h = 3, w = 4, c = 5;
+  std::vector<float> x = randomVector(n * h * w * c, 43);
+  auto check = [&](auto kind, std::size_t oh, std::size_t ow) {
+    constexpr Resize R = decltype(kind)::value;
+    std::vector<float> wts = randomVector(n * oh * ow * c, 44);
+    Forward f = [&](const std::vector<float> &v) {
+      std::vector<float> y(n * oh * ow * c);
+      kiln::rt::resize_f32<R>(v.data(), y.data(), n, h, w, c, oh, ow);
+      return project(y, wts);
+    };
+    std::vector<float> dx(x.size());
+    kiln::rt::resize_grad_f32<R>(wts.data(), dx.data(), n, h, w, c, oh, ow);
+    expectClose(dx, numericGradient(f, x));
+  };
+  for (auto [oh, ow] : {std::pair<std::size_t, std::size_t>{6, 8}, {7, 3}, {2, 9}}) {
+    check(std::integral_constant<Resize, Resize::nearest>{}, oh, ow);
+    check(std::integral_constant<Resize, Resize::bilinear>{}, oh, ow);
+  }
+}
+
 TEST(TrainingKernels, SoftmaxGradient) {
   const std::size_t outer = 3, n = 5, inner = 2, size = outer * n * inner;
   std::vector<float> x = randomVector(size, 3, -2.0f, 2.0f), w = randomVector(size, 4);

@@ -333,3 +333,36 @@ module attributes {kiln.training = {
   // CHECK-DAG: kiln.optimizer_update %[[DF]] {{{.*}}weight = @m.floor}
   // CHECK-DAG: kiln.dense_grad_kernel %{{.*}}, %[[DY]]
 }
+
+// -----
+
+// A transposed convolution's gradients are the convolution that reads its
+// output (padding: `crop` in front, what the last window reaches past the
+// output behind) and that convolution's kernel gradient; an upsampling's
+// is kiln.resize_grad.
+module attributes {kiln.training = {
+    losses = [{kind = #kiln.loss<mean_squared_error>} ],
+    optimizer = {kind = #kiln.optimizer<sgd>, learning_rate = 0.1 : f32}}} {
+  ml_program.global private @pre.kernel(dense<0.5> : tensor<1x1x3x3xf32>) : tensor<1x1x3x3xf32>
+  ml_program.global private @up.kernel(dense<0.5> : tensor<3x3x2x3xf32>) : tensor<3x3x2x3xf32>
+  ml_program.global private @up.bias(dense<0.0> : tensor<2xf32>) : tensor<2xf32>
+  func.func @forward(%x: tensor<1x4x4x3xf32>) -> tensor<1x18x18x2xf32> {
+    %pk = ml_program.global_load_const @pre.kernel : tensor<1x1x3x3xf32>
+    %k = ml_program.global_load_const @up.kernel : tensor<3x3x2x3xf32>
+    %b = ml_program.global_load_const @up.bias : tensor<2xf32>
+    %p = kiln.conv2d %x, %pk {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>} : (tensor<1x4x4x3xf32>, tensor<1x1x3x3xf32>) -> tensor<1x4x4x3xf32>
+    %y = kiln.conv2d_transpose %p, %k, %b {strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, crop = array<i64: 0, 0>} : (tensor<1x4x4x3xf32>, tensor<3x3x2x3xf32>, tensor<2xf32>) -> tensor<1x9x9x2xf32>
+    %r = kiln.resize %y {kind = #kiln.resize<nearest>} : (tensor<1x9x9x2xf32>) -> tensor<1x18x18x2xf32>
+    return %r : tensor<1x18x18x2xf32>
+  }
+  // CHECK-LABEL: func.func @train_step
+  // CHECK: %[[P:.*]] = kiln.conv2d %arg0
+  // CHECK: %[[DR:.*]] = kiln.loss_grad
+  // CHECK: %[[DY:.*]] = kiln.resize_grad %[[DR]] {kind = #kiln.resize<nearest>} : (tensor<1x18x18x2xf32>) -> tensor<1x9x9x2xf32>
+  // CHECK-DAG: %[[DP:.*]] = kiln.conv2d %[[DY]], %{{.*}} {{{.*}}padding = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>} : (tensor<1x9x9x2xf32>, tensor<3x3x2x3xf32>) -> tensor<1x4x4x3xf32>
+  // CHECK-DAG: %[[DK:.*]] = kiln.conv2d_grad_kernel %[[DY]], %[[P]] {{{.*}}padding = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>} : (tensor<1x9x9x2xf32>, tensor<1x4x4x3xf32>) -> tensor<3x3x2x3xf32>
+  // CHECK-DAG: %[[DB:.*]] = kiln.sum_to %[[DY]] : (tensor<1x9x9x2xf32>) -> tensor<2xf32>
+  // CHECK-DAG: kiln.conv2d_grad_kernel %arg0, %[[DP]]
+  // CHECK-DAG: kiln.optimizer_update %[[DK]] {{{.*}}weight = @up.kernel}
+  // CHECK-DAG: kiln.optimizer_update %[[DB]] {{{.*}}weight = @up.bias}
+}

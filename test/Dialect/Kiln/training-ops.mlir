@@ -4,7 +4,8 @@
 ml_program.global private mutable @w(dense<0.5> : tensor<4x3xf32>) : tensor<4x3xf32>
 // CHECK-LABEL: func.func @training_ops
 func.func @training_ops(%x: tensor<2x4xf32>, %p: tensor<2x3xf32>, %t: tensor<2x3xf32>,
-                        %ids: tensor<2xf32>, %k: tensor<4x3xf32>) -> tensor<1xf32> {
+                        %ids: tensor<2xf32>, %k: tensor<4x3xf32>,
+                        %img: tensor<1x4x6x3xf32>) -> tensor<1xf32> {
   // CHECK: kiln.loss %{{.*}}, %{{.*}} {from_logits, kind = #kiln.loss<categorical_crossentropy>, label_smoothing = 1.000000e-01 : f32}
   %l = kiln.loss %p, %t {kind = #kiln.loss<categorical_crossentropy>, from_logits, label_smoothing = 0.1 : f32} : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<1xf32>
   // CHECK: kiln.loss %{{.*}}, %{{.*}} {kind = #kiln.loss<sparse_categorical_crossentropy>}
@@ -25,6 +26,8 @@ func.func @training_ops(%x: tensor<2x4xf32>, %p: tensor<2x3xf32>, %t: tensor<2x3
   %dk = kiln.dense_grad_kernel %x, %ag : (tensor<2x4xf32>, tensor<2x3xf32>) -> tensor<4x3xf32>
   // CHECK: kiln.sum_to %{{.*}} : (tensor<2x3xf32>) -> tensor<3xf32>
   %db = kiln.sum_to %ag : (tensor<2x3xf32>) -> tensor<3xf32>
+  // CHECK: kiln.resize_grad %{{.*}} {kind = #kiln.resize<bilinear>} : (tensor<1x4x6x3xf32>) -> tensor<1x2x2x3xf32>
+  %rg = kiln.resize_grad %img {kind = #kiln.resize<bilinear>} : (tensor<1x4x6x3xf32>) -> tensor<1x2x2x3xf32>
   // CHECK: kiln.extremum_grad %{{.*}}, %{{.*}}, %{{.*}} {kind = #kiln.binary<max>, operand = 1 : i64} : (tensor<2x3xf32>, tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
   %eg = kiln.extremum_grad %ag, %p, %db {kind = #kiln.binary<max>, operand = 1 : i64} : (tensor<2x3xf32>, tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
   // CHECK: kiln.optimizer_update %{{.*}} {amsgrad, clipnorm = 1.000000e+00 : f32, kind = #kiln.optimizer<adam>, learning_rate = 1.000000e-03 : f32, state_offset = 128 : i64, weight = @w} : tensor<4x3xf32>
@@ -70,6 +73,14 @@ func.func @extremum_grad_broadcast(%dy: tensor<2x3xf32>, %a: tensor<2x3xf32>, %b
   // expected-error @+1 {{operand 'tensor<4xf32>' does not broadcast to 'tensor<2x3xf32>'}}
   %g = kiln.extremum_grad %dy, %a, %b {kind = #kiln.binary<max>, operand = 0 : i64} : (tensor<2x3xf32>, tensor<2x3xf32>, tensor<4xf32>) -> tensor<2x3xf32>
   return %g : tensor<2x3xf32>
+}
+
+// -----
+
+func.func @resize_grad_channels(%dy: tensor<1x4x4x3xf32>) -> tensor<1x2x2x4xf32> {
+  // expected-error @+1 {{resizes the spatial axes of NHWC tensors only}}
+  %g = kiln.resize_grad %dy {kind = #kiln.resize<nearest>} : (tensor<1x4x4x3xf32>) -> tensor<1x2x2x4xf32>
+  return %g : tensor<1x2x2x4xf32>
 }
 
 // -----

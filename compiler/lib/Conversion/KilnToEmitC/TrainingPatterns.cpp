@@ -302,6 +302,22 @@ struct ExtremumGradLowering : KernelCallPattern<ExtremumGradOp> {
   }
 };
 
+struct ResizeGradLowering : KernelCallPattern<ResizeGradOp> {
+  using KernelCallPattern::KernelCallPattern;
+  LogicalResult emitCall(ResizeGradOp op, OpAdaptor adaptor, Value out,
+                         ConversionPatternRewriter &rewriter) const override {
+    auto in = op.getType().getShape();
+    auto o = op.getResultGrad().getType().getShape();
+    CallBuilder call{rewriter};
+    call.value(adaptor.getResultGrad());
+    call.value(out);
+    call.ints({in[0], in[1], in[2], in[3], o[1], o[2]});
+    call.emit(op.getLoc(), "kiln::rt::resize_grad_f32",
+              {opaque(op.getContext(), "kiln::rt::Resize::" + stringifyResizeKind(op.getKind()))});
+    return success();
+  }
+};
+
 /// Ops with several results: each result's planned buffer, then the call.
 struct BatchNormTrainLowering : OpConversionPattern<BatchNormTrainOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -537,7 +553,7 @@ void kiln::populateTrainingPatterns(RewritePatternSet &patterns,
   patterns.add<LossLowering, LossGradLowering, MetricLowering, DenseGradInputLowering, DenseGradKernelLowering,
                SumToLowering, ActivationGradLowering, SoftmaxGradLowering,
                Conv2DGradInputLowering, Conv2DGradKernelLowering, Pool2DGradLowering,
-               ExtremumGradLowering,
+               ExtremumGradLowering, ResizeGradLowering,
                BroadcastToLowering, BatchNormTrainLowering, BatchNormGradLowering,
                StridedViewGradLowering, EmbeddingGradLowering, LayerNormGradLowering,
                RnnGradLowering>(ctx);

@@ -191,6 +191,61 @@ LogicalResult Conv2DOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads
   return success();
 }
 
+LogicalResult Conv2DTransposeOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads,
+                                                ArrayRef<bool> needed,
+                                                MutableArrayRef<Value> operandGrads) {
+  Value dy = resultGrads[0];
+  if (!dy)
+    return success();
+  FailureOr<Value> dz =
+      throughActivation(b, *this, getActivation(), dy, /*input=*/nullptr, getResult());
+  if (failed(dz))
+    return failure();
+  // The transposed convolution is the input gradient of the convolution
+  // that reads its output (same strides and dilations, `crop` rows of
+  // padding in front) and produces its input. So its input's gradient is
+  // that convolution of dy, and its kernel's gradient that convolution's
+  // kernel gradient (the kernel layouts agree: (KH, KW, F, C)).
+  RankedTensorType input = getInput().getType(), output = getType(),
+                   kernel = getKernel().getType();
+  SmallVector<int64_t> padding;
+  for (int a = 0; a < 2; ++a) {
+    int64_t span = (kernel.getDimSize(a) - 1) * getDilations()[a] + 1, stride = getStrides()[a];
+    int64_t in = output.getDimSize(1 + a), front = getCrop()[a];
+    // Rows the last window reaches past the output, which its writes lost.
+    int64_t back = std::max<int64_t>(
+        0, (input.getDimSize(1 + a) - 1) * stride + span - in - front);
+    int64_t windows = in + front + back < span ? 0 : (in + front + back - span) / stride + 1;
+    if (windows != input.getDimSize(1 + a))
+      return emitError("kiln cannot train this Conv2DTranspose geometry yet (axis ")
+             << a << ")";
+    padding.append({front, back});
+  }
+  Location loc = getLoc();
+  auto paddingAttr = b.getDenseI64ArrayAttr(padding);
+  auto groups = b.getI64IntegerAttr(1);
+  if (needed[0])
+    operandGrads[0] = Conv2DOp::create(
+        b, loc, input, *dz, getKernel(), /*bias=*/Value(), /*residual=*/Value(), getStridesAttr(),
+        getDilationsAttr(), paddingAttr, groups,
+        ActivationKindAttr::get(getContext(), ActivationKind::linear));
+  if (needed[1])
+    operandGrads[1] = Conv2DGradKernelOp::create(b, loc, kernel, *dz, getInput(), getStridesAttr(),
+                                                 getDilationsAttr(), paddingAttr, groups);
+  setOptionalGrad(*this, /*bias*/ 2, needed, operandGrads,
+                  [&] { return SumToOp::create(b, loc, getBias().getType(), *dz).getResult(); });
+  return success();
+}
+
+LogicalResult ResizeOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads,
+                                       ArrayRef<bool> needed,
+                                       MutableArrayRef<Value> operandGrads) {
+  if (resultGrads[0] && needed[0])
+    operandGrads[0] = ResizeGradOp::create(b, getLoc(), getInput().getType(), resultGrads[0],
+                                           getKindAttr());
+  return success();
+}
+
 LogicalResult Pool2DOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads,
                                        ArrayRef<bool> needed,
                                        MutableArrayRef<Value> operandGrads) {

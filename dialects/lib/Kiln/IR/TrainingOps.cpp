@@ -258,6 +258,15 @@ LogicalResult ExtremumGradOp::verify() {
   return success();
 }
 
+LogicalResult ResizeGradOp::verify() {
+  auto grad = tensorType(getResultGrad());
+  auto result = getType();
+  if (grad.getRank() != 4 || result.getRank() != 4 ||
+      grad.getDimSize(0) != result.getDimSize(0) || grad.getDimSize(3) != result.getDimSize(3))
+    return emitOpError("resizes the spatial axes of NHWC tensors only");
+  return success();
+}
+
 int64_t RnnGradOp::getFlops() {
   // The recurrence again, then about twice its work backwards.
   RankedTensorType x = tensorType(getInput());

@@ -26,6 +26,24 @@ inline void pad_f32(const float *x, float *y, std::size_t d0, std::size_t d1, st
 // Names match `#kiln.resize<...>`.
 enum class Resize { nearest, bilinear };
 
+namespace detail {
+/// The two input pixels i0 <= i1 output pixel o of a bilinear resize from
+/// `in` to `out` pixels reads, and the weight t of i1: half-pixel centers,
+/// clamped to the edge pixels.
+inline void bilinearSource(std::size_t o, std::size_t in, std::size_t out, std::size_t &i0,
+                           std::size_t &i1, float &t) {
+  float s = (float(o) + 0.5f) * float(in) / float(out) - 0.5f;
+  if (s < 0.0f)
+    s = 0.0f;
+  const float top = float(in - 1);
+  if (s > top)
+    s = top;
+  i0 = std::size_t(s);
+  i1 = i0 + 1 < in ? i0 + 1 : i0;
+  t = s - float(i0);
+}
+} // namespace detail
+
 /// Resizes (n, h, w, c) to (n, oh, ow, c). Nearest picks floor(o * in / out);
 /// bilinear samples at half-pixel centers, clamped to the edge pixels.
 template <Resize R>
@@ -39,22 +57,10 @@ inline void resize_f32(const float *x, float *y, std::size_t n, std::size_t h, s
           const std::size_t iy = oy * h / oh, ix = ox * w / ow;
           std::memcpy(yp, x + ((b * h + iy) * w + ix) * c, c * sizeof(float));
         } else {
-          auto source = [](std::size_t o, std::size_t in, std::size_t out, std::size_t &i0,
-                           std::size_t &i1, float &t) {
-            float s = (float(o) + 0.5f) * float(in) / float(out) - 0.5f;
-            if (s < 0.0f)
-              s = 0.0f;
-            const float top = float(in - 1);
-            if (s > top)
-              s = top;
-            i0 = std::size_t(s);
-            i1 = i0 + 1 < in ? i0 + 1 : i0;
-            t = s - float(i0);
-          };
           std::size_t y0, y1, x0, x1;
           float ty, tx;
-          source(oy, h, oh, y0, y1, ty);
-          source(ox, w, ow, x0, x1, tx);
+          detail::bilinearSource(oy, h, oh, y0, y1, ty);
+          detail::bilinearSource(ox, w, ow, x0, x1, tx);
           const float *p00 = x + ((b * h + y0) * w + x0) * c, *p01 = x + ((b * h + y0) * w + x1) * c;
           const float *p10 = x + ((b * h + y1) * w + x0) * c, *p11 = x + ((b * h + y1) * w + x1) * c;
           for (std::size_t k = 0; k < c; ++k) {

@@ -101,6 +101,7 @@ def Kiln_Conv2DOp : Kiln_Op<"conv2d", [Pure,
 }
 
 def Kiln_Conv2DTransposeOp : Kiln_Op<"conv2d_transpose", [Pure,
+    DeclareOpInterfaceMethods<Kiln_GradientOpInterface>,
     DeclareOpInterfaceMethods<Kiln_FlopCountOpInterface, ["getFlops"]>,
     DeclareOpInterfaceMethods<Kiln_ActivationFusionOpInterface>]> {
   let summary = "2-D transposed convolution (Keras Conv2DTranspose)";
@@ -168,7 +169,8 @@ def Kiln_PadOp : Kiln_Op<"pad", [Pure,
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
 }
 
-def Kiln_ResizeOp : Kiln_Op<"resize", [Pure, Kiln_FlopCountOpInterface]> {
+def Kiln_ResizeOp : Kiln_Op<"resize", [Pure, Kiln_FlopCountOpInterface,
+    DeclareOpInterfaceMethods<Kiln_GradientOpInterface>]> {
   let summary = "spatial resize of NHWC (Keras UpSampling2D)";
   let description = [{
     Nearest repeats pixels; bilinear samples at half-pixel centers, clamped

@@ -368,6 +368,23 @@ def Kiln_ExtremumGradOp : Kiln_Op<"extremum_grad", [Pure, Kiln_FlopCountOpInterf
   let hasVerifier = 1;
 }
 
+def Kiln_ResizeGradOp : Kiln_Op<"resize_grad", [Pure, Kiln_FlopCountOpInterface]> {
+  let summary = "gradient of kiln.resize";
+  let description = [{
+    Each output pixel's gradient added back to the input pixels it was read
+    from, with the weights it was read with (one pixel for nearest, four
+    for bilinear). The result has the resize's input type.
+
+    ```mlir
+    %dx = kiln.resize_grad %dy {kind = #kiln.resize<bilinear>} : (tensor<1x8x12x3xf32>) -> tensor<1x4x4x3xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$result_grad, Kiln_ResizeAttr:$kind);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = "$result_grad attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
 def Kiln_StridedViewGradOp : Kiln_Op<"strided_view_grad", [Pure]> {
   let summary = "gradient of kiln.strided_view: adds each element back where it was read";
   let description = [{
