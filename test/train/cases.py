@@ -207,7 +207,20 @@ def upsampling_decoder():
     return m
 
 
-CASES = {f.__name__: f for f in [lstm_sequence, gru_sequence, text_attention, mlp_sgd_momentum,
+def bidirectional_sequence():
+    """Bidirectional LSTM (concatenated) feeding a Bidirectional GRU (summed)."""
+    ids = keras.Input((7,), dtype="int32", name="tokens")
+    e = layers.Embedding(20, 6, name="embed")(ids)
+    h = layers.Bidirectional(layers.LSTM(4, return_sequences=True), name="bi_lstm")(e)
+    h = layers.Bidirectional(layers.GRU(3), merge_mode="sum", name="bi_gru")(h)
+    y = layers.Dense(3, activation="softmax", name="label")(h)
+    m = keras.Model(ids, y)
+    m.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy",
+              metrics=["accuracy"])
+    return m
+
+
+CASES = {f.__name__: f for f in [lstm_sequence, gru_sequence, bidirectional_sequence, text_attention, mlp_sgd_momentum,
                                    mlp_adam, rare_activations, merge_extrema, upsampling_decoder,
                                    two_outputs_loss_weights,
                                    shared_layer, frozen_base, cnn_batchnorm,

@@ -366,3 +366,23 @@ module attributes {kiln.training = {
   // CHECK-DAG: kiln.optimizer_update %[[DK]] {{{.*}}weight = @up.kernel}
   // CHECK-DAG: kiln.optimizer_update %[[DB]] {{{.*}}weight = @up.bias}
 }
+
+// -----
+
+// A negative concatenation axis counts from the back (Bidirectional
+// concatenates its two directions along axis -1).
+module attributes {kiln.training = {
+    losses = [{kind = #kiln.loss<mean_squared_error>} ],
+    optimizer = {kind = #kiln.optimizer<sgd>, learning_rate = 0.1 : f32}}} {
+  ml_program.global private @d.kernel(dense<0.5> : tensor<4x4xf32>) : tensor<4x4xf32>
+  func.func @forward(%x: tensor<2x4xf32>) -> tensor<2x8xf32> {
+    %k = ml_program.global_load_const @d.kernel : tensor<4x4xf32>
+    %y = kiln.dense %x, %k : (tensor<2x4xf32>, tensor<4x4xf32>) -> tensor<2x4xf32>
+    %c = kiln.concat %x, %y {axis = -1 : i64} : (tensor<2x4xf32>, tensor<2x4xf32>) -> tensor<2x8xf32>
+    return %c : tensor<2x8xf32>
+  }
+  // CHECK-LABEL: func.func @train_step
+  // CHECK: %[[DC:.*]] = kiln.loss_grad
+  // CHECK: %[[DY:.*]] = kiln.strided_view %[[DC]] {offset = 4 : i64, strides = array<i64: 8, 1>} : (tensor<2x8xf32>) -> tensor<2x4xf32>
+  // CHECK: kiln.dense_grad_kernel %arg0, %[[DY]]
+}

@@ -380,7 +380,11 @@ LogicalResult ConcatOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads
   if (!resultGrads[0])
     return success();
   RankedTensorType result = getType();
-  int64_t axis = getAxis() < 0 ? getAxis() + result.getRank() : getAxis();
+  // The attribute's getter is unsigned: a negative axis must be read as
+  // int64_t before it can count from the back.
+  int64_t axis = int64_t(getAxis());
+  if (axis < 0)
+    axis += result.getRank();
   int64_t inner = rowMajorStrides(result.getShape())[axis];
   int64_t start = 0;
   for (auto [i, input] : llvm::enumerate(getInputs())) {
