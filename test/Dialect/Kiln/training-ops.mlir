@@ -85,6 +85,15 @@ func.func @resize_grad_channels(%dy: tensor<1x4x4x3xf32>) -> tensor<1x2x2x4xf32>
 
 // -----
 
+ml_program.global private mutable @negative_offset(dense<0.5> : tensor<3xf32>) : tensor<3xf32>
+func.func @negative_state_offset(%g: tensor<3xf32>) {
+  // expected-error @+1 {{state_offset must be non-negative}}
+  kiln.optimizer_update %g {weight = @negative_offset, kind = #kiln.optimizer<sgd>, learning_rate = 0.1 : f32, state_offset = -4 : i64} : tensor<3xf32>
+  return
+}
+
+// -----
+
 func.func @sum_to_not_broadcast(%x: tensor<2x3xf32>) -> tensor<2xf32> {
   // expected-error @+1 {{result 'tensor<2xf32>' is not a shape 'tensor<2x3xf32>' broadcasts from}}
   %y = kiln.sum_to %x : (tensor<2x3xf32>) -> tensor<2xf32>

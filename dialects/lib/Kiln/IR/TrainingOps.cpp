@@ -161,7 +161,7 @@ LogicalResult OptimizerUpdateOp::verify() {
   if (global.getType() != getGradient().getType())
     return emitOpError("gradient type ") << getGradient().getType()
                                          << " differs from the weight's " << global.getType();
-  if (getStateOffset() < 0)
+  if (int64_t(getStateOffset()) < 0) // the getter is unsigned
     return emitOpError("state_offset must be non-negative");
   if (getClipnorm() && getClipnorm()->convertToFloat() <= 0)
     return emitOpError("clipnorm must be positive");
