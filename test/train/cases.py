@@ -220,7 +220,24 @@ def bidirectional_sequence():
     return m
 
 
-CASES = {f.__name__: f for f in [lstm_sequence, gru_sequence, bidirectional_sequence, text_attention, mlp_sgd_momentum,
+def seq2seq_masked():
+    """The seq2seq tutorial's shape: a masked LSTM encoder hands its states
+    to the decoder LSTM; a GRU with an initial state, read backwards."""
+    src = keras.Input((6,), dtype="int32", name="source")
+    tgt = keras.Input((5,), dtype="int32", name="target")
+    e = layers.Embedding(20, 6, mask_zero=True, name="src_embed")(src)
+    _, h, c = layers.LSTM(8, return_state=True, name="encoder")(e)
+    d = layers.Embedding(20, 6, name="tgt_embed")(tgt)
+    d = layers.LSTM(8, return_sequences=True, name="decoder")(d, initial_state=[h, c])
+    g = layers.GRU(8, go_backwards=True, return_sequences=True, name="gru")(d, initial_state=h)
+    y = layers.Dense(4, activation="softmax", name="next")(g)
+    m = keras.Model([src, tgt], y)
+    m.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy",
+              metrics=["accuracy"])
+    return m
+
+
+CASES = {f.__name__: f for f in [lstm_sequence, gru_sequence, bidirectional_sequence, seq2seq_masked, text_attention, mlp_sgd_momentum,
                                    mlp_adam, rare_activations, merge_extrema, upsampling_decoder,
                                    two_outputs_loss_weights,
                                    shared_layer, frozen_base, cnn_batchnorm,

@@ -445,33 +445,65 @@ TEST(TrainingKernels, DropoutMask) {
 }
 
 namespace {
+/// The optional parts of a recurrent layer a gradient check exercises.
+struct RecurrentOptions {
+  bool resetAfter = false;
+  bool masked = false;        // a mask that drops some steps of each sample
+  bool zeroOutputForMask = false;
+  bool states = false;        // initial states in, final states out (with gradients)
+};
+
 template <kiln::rt::Cell C>
-void checkRecurrent(bool returnSequences, bool backwards, bool resetAfter = false) {
+void checkRecurrent(bool returnSequences, bool backwards, RecurrentOptions o = {}) {
   using kiln::rt::Act;
   constexpr std::size_t G = kiln::rt::detail::gates<C>();
-  const kiln::rt::RnnShape s{2, 4, 3, 5, backwards, returnSequences, resetAfter, false};
+  constexpr bool lstm = C == kiln::rt::Cell::lstm;
+  const kiln::rt::RnnShape s{2, 4, 3, 5, backwards, returnSequences, o.resetAfter,
+                             o.zeroOutputForMask};
   const std::size_t gu = G * s.units, outSize = returnSequences ? 2 * 4 * 5 : 2 * 5;
   // A GRU with reset_after has an input and a recurrent bias.
   std::vector<float> x = randomVector(2 * 4 * 3, 34), k = randomVector(3 * gu, 35),
-                     rk = randomVector(5 * gu, 36), b = randomVector(resetAfter ? 2 * gu : gu, 37),
-                     w = randomVector(outSize, 38);
+                     rk = randomVector(5 * gu, 36), b = randomVector(o.resetAfter ? 2 * gu : gu, 37),
+                     w = randomVector(outSize, 38), h0 = randomVector(10, 45),
+                     c0 = randomVector(10, 46), wh = randomVector(10, 47), wc = randomVector(10, 48);
+  // Sample 0 drops its second and last steps, sample 1 its first.
+  const std::vector<float> mask{1, 0, 1, 0, 0, 1, 1, 1};
+  const float *maskData = o.masked ? mask.data() : nullptr;
   auto forward = [&](const std::vector<float> &xv, const std::vector<float> &kv,
-                     const std::vector<float> &rkv, const std::vector<float> &bv) {
-    std::vector<float> y(outSize), scratch(kiln::rt::rnn_scratch_floats<C>(s));
-    kiln::rt::rnn_f32<C, Act::tanh, Act::sigmoid>(xv.data(), kv.data(), rkv.data(), bv.data(),
-                                                  nullptr, nullptr, nullptr, y.data(), nullptr,
-                                                  nullptr, scratch.data(), s);
-    return project(y, w);
+                     const std::vector<float> &rkv, const std::vector<float> &bv,
+                     const std::vector<float> &h0v, const std::vector<float> &c0v) {
+    std::vector<float> y(outSize), hOut(10), cOut(10), scratch(kiln::rt::rnn_scratch_floats<C>(s));
+    kiln::rt::rnn_f32<C, Act::tanh, Act::sigmoid>(
+        xv.data(), kv.data(), rkv.data(), bv.data(), maskData, o.states ? h0v.data() : nullptr,
+        o.states && lstm ? c0v.data() : nullptr, y.data(), hOut.data(), cOut.data(),
+        scratch.data(), s);
+    double loss = project(y, w);
+    if (o.states)
+      loss += project(hOut, wh) + (lstm ? project(cOut, wc) : 0.0);
+    return loss;
   };
-  std::vector<float> dx(x.size()), dk(k.size()), drk(rk.size()), db(b.size()),
+  std::vector<float> dx(x.size()), dk(k.size()), drk(rk.size()), db(b.size()), dh0(10), dc0(10),
       scratch(kiln::rt::rnn_grad_scratch_floats<C>(s));
-  kiln::rt::rnn_grad_f32<C, Act::tanh, Act::sigmoid>(w.data(), x.data(), k.data(), rk.data(),
-                                                     b.data(), dx.data(), dk.data(), drk.data(),
-                                                     db.data(), scratch.data(), s);
-  expectClose(dx, numericGradient([&](const std::vector<float> &v) { return forward(v, k, rk, b); }, x));
-  expectClose(dk, numericGradient([&](const std::vector<float> &v) { return forward(x, v, rk, b); }, k));
-  expectClose(drk, numericGradient([&](const std::vector<float> &v) { return forward(x, k, v, b); }, rk));
-  expectClose(db, numericGradient([&](const std::vector<float> &v) { return forward(x, k, rk, v); }, b));
+  kiln::rt::rnn_grad_f32<C, Act::tanh, Act::sigmoid>(
+      w.data(), x.data(), k.data(), rk.data(), b.data(), maskData,
+      o.states ? h0.data() : nullptr, o.states && lstm ? c0.data() : nullptr,
+      o.states ? wh.data() : nullptr, o.states && lstm ? wc.data() : nullptr, dx.data(),
+      dk.data(), drk.data(), db.data(), o.states ? dh0.data() : nullptr,
+      o.states && lstm ? dc0.data() : nullptr, scratch.data(), s);
+  auto at = [&](int which) {
+    return [&, which](const std::vector<float> &v) {
+      return forward(which == 0 ? v : x, which == 1 ? v : k, which == 2 ? v : rk,
+                     which == 3 ? v : b, which == 4 ? v : h0, which == 5 ? v : c0);
+    };
+  };
+  expectClose(dx, numericGradient(at(0), x));
+  expectClose(dk, numericGradient(at(1), k));
+  expectClose(drk, numericGradient(at(2), rk));
+  expectClose(db, numericGradient(at(3), b));
+  if (o.states)
+    expectClose(dh0, numericGradient(at(4), h0));
+  if (o.states && lstm)
+    expectClose(dc0, numericGradient(at(5), c0));
 }
 } // namespace
 
@@ -480,8 +512,23 @@ TEST(TrainingKernels, RecurrentGradients) {
   checkRecurrent<kiln::rt::Cell::lstm>(false, true);
   checkRecurrent<kiln::rt::Cell::simple>(true, true);
   checkRecurrent<kiln::rt::Cell::simple>(false, false);
-  checkRecurrent<kiln::rt::Cell::gru>(true, false, true);
-  checkRecurrent<kiln::rt::Cell::gru>(false, true, true);
-  checkRecurrent<kiln::rt::Cell::gru>(true, true, false);
-  checkRecurrent<kiln::rt::Cell::gru>(false, false, false);
+  checkRecurrent<kiln::rt::Cell::gru>(true, false, {true});
+  checkRecurrent<kiln::rt::Cell::gru>(false, true, {true});
+  checkRecurrent<kiln::rt::Cell::gru>(true, true, {false});
+  checkRecurrent<kiln::rt::Cell::gru>(false, false, {false});
+}
+
+TEST(TrainingKernels, RecurrentGradientsWithMasksAndStates) {
+  using kiln::rt::Cell;
+  for (bool backwards : {false, true})
+    for (bool zeros : {false, true}) {
+      RecurrentOptions masked{false, true, zeros, false}, all{false, true, zeros, true};
+      checkRecurrent<Cell::lstm>(true, backwards, masked);
+      checkRecurrent<Cell::lstm>(false, backwards, all);
+      checkRecurrent<Cell::simple>(true, backwards, all);
+      checkRecurrent<Cell::gru>(true, backwards, {true, true, zeros, true});
+      checkRecurrent<Cell::gru>(false, backwards, {false, true, zeros, true});
+    }
+  checkRecurrent<Cell::lstm>(true, false, {false, false, false, true});
+  checkRecurrent<Cell::gru>(false, true, {true, false, false, true});
 }

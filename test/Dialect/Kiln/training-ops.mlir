@@ -94,6 +94,41 @@ func.func @negative_state_offset(%g: tensor<3xf32>) {
 
 // -----
 
+// CHECK-LABEL: func.func @rnn_grad_states
+func.func @rnn_grad_states(%x: tensor<2x5x3xf32>, %k: tensor<3x16xf32>, %rk: tensor<4x16xf32>,
+                           %m: tensor<2x5xf32>, %h: tensor<2x4xf32>, %c: tensor<2x4xf32>)
+    -> (tensor<2x4xf32>, tensor<2x4xf32>) {
+  // CHECK: kiln.rnn_grad %{{.*}}, %{{.*}}, %{{.*}} mask(%{{.*}}) initial(%{{.*}}, %{{.*}}) final_h_grad(%{{.*}}) final_c_grad(%{{.*}}) {activation = #kiln.activation<tanh>, cell = #kiln.cell<lstm>, recurrent_activation = #kiln.activation<sigmoid>, zero_output_for_mask}
+  %dx, %dk, %drk, %db, %dh0, %dc0 = kiln.rnn_grad %x, %k, %rk mask(%m) initial(%h, %c) final_h_grad(%h) final_c_grad(%c) {cell = #kiln.cell<lstm>, activation = #kiln.activation<tanh>, recurrent_activation = #kiln.activation<sigmoid>, zero_output_for_mask} : (tensor<2x5x3xf32>, tensor<3x16xf32>, tensor<4x16xf32>, tensor<2x5xf32>, tensor<2x4xf32>, tensor<2x4xf32>, tensor<2x4xf32>, tensor<2x4xf32>) -> (tensor<2x5x3xf32>, tensor<3x16xf32>, tensor<4x16xf32>, tensor<3x16xf32>, tensor<2x4xf32>, tensor<2x4xf32>)
+  return %dh0, %dc0 : tensor<2x4xf32>, tensor<2x4xf32>
+}
+
+// -----
+
+func.func @rnn_grad_no_gradient(%x: tensor<2x5x3xf32>, %k: tensor<3x4xf32>, %rk: tensor<4x4xf32>) -> tensor<2x5x3xf32> {
+  // expected-error @+1 {{needs the gradient of the output or of a returned state}}
+  %dx, %dk, %drk, %db = kiln.rnn_grad %x, %k, %rk {cell = #kiln.cell<simple>, activation = #kiln.activation<tanh>, recurrent_activation = #kiln.activation<sigmoid>} : (tensor<2x5x3xf32>, tensor<3x4xf32>, tensor<4x4xf32>) -> (tensor<2x5x3xf32>, tensor<3x4xf32>, tensor<4x4xf32>, tensor<3x4xf32>)
+  return %dx : tensor<2x5x3xf32>
+}
+
+// -----
+
+func.func @rnn_grad_state_grads(%dy: tensor<2x4xf32>, %x: tensor<2x5x3xf32>, %k: tensor<3x12xf32>, %rk: tensor<4x12xf32>, %h: tensor<2x4xf32>) -> tensor<2x5x3xf32> {
+  // expected-error @+1 {{needs one gradient result per initial state}}
+  %dx, %dk, %drk, %db = kiln.rnn_grad output_grad(%dy) %x, %k, %rk initial(%h) {cell = #kiln.cell<gru>, activation = #kiln.activation<tanh>, recurrent_activation = #kiln.activation<sigmoid>} : (tensor<2x4xf32>, tensor<2x5x3xf32>, tensor<3x12xf32>, tensor<4x12xf32>, tensor<2x4xf32>) -> (tensor<2x5x3xf32>, tensor<3x12xf32>, tensor<4x12xf32>, tensor<3x12xf32>)
+  return %dx : tensor<2x5x3xf32>
+}
+
+// -----
+
+func.func @rnn_grad_gru_c(%dy: tensor<2x4xf32>, %x: tensor<2x5x3xf32>, %k: tensor<3x12xf32>, %rk: tensor<4x12xf32>, %c: tensor<2x4xf32>) -> tensor<2x5x3xf32> {
+  // expected-error @+1 {{final_c_grad belongs to an LSTM}}
+  %dx, %dk, %drk, %db = kiln.rnn_grad output_grad(%dy) %x, %k, %rk final_c_grad(%c) {cell = #kiln.cell<gru>, activation = #kiln.activation<tanh>, recurrent_activation = #kiln.activation<sigmoid>} : (tensor<2x4xf32>, tensor<2x5x3xf32>, tensor<3x12xf32>, tensor<4x12xf32>, tensor<2x4xf32>) -> (tensor<2x5x3xf32>, tensor<3x12xf32>, tensor<4x12xf32>, tensor<3x12xf32>)
+  return %dx : tensor<2x5x3xf32>
+}
+
+// -----
+
 func.func @sum_to_not_broadcast(%x: tensor<2x3xf32>) -> tensor<2xf32> {
   // expected-error @+1 {{result 'tensor<2xf32>' is not a shape 'tensor<2x3xf32>' broadcasts from}}
   %y = kiln.sum_to %x : (tensor<2x3xf32>) -> tensor<2xf32>

@@ -451,14 +451,24 @@ struct RnnGradLowering : OpConversionPattern<RnnGradOp> {
     FailureOr<Value> scratch = getScratchBuffer(op, rewriter);
     if (failed(outs) || failed(scratch))
       return failure();
+    ValueRange states = adaptor.getInitialStates();
+    auto state = [](ValueRange range, size_t i) { return i < range.size() ? range[i] : Value(); };
     CallBuilder call{rewriter};
-    for (Value v : {adaptor.getOutputGrad(), adaptor.getInput(), adaptor.getKernel(),
-                    adaptor.getRecurrentKernel()})
+    call.optional(adaptor.getOutputGrad());
+    for (Value v : {adaptor.getInput(), adaptor.getKernel(), adaptor.getRecurrentKernel()})
       call.value(v);
     call.optional(adaptor.getBias());
+    call.optional(adaptor.getMask());
+    call.optional(state(states, 0));
+    call.optional(state(states, 1));
+    call.optional(adaptor.getFinalHGrad());
+    call.optional(adaptor.getFinalCGrad());
     for (Value out : ArrayRef<Value>(*outs).take_front(3))
       call.value(out);
     call.optional(adaptor.getBias() ? (*outs)[3] : Value());
+    ValueRange stateGrads = ValueRange(*outs).drop_front(4);
+    call.optional(state(stateGrads, 0));
+    call.optional(state(stateGrads, 1));
     call.value(*scratch);
     auto input = op.getInput().getType();
     int64_t units = op.getRecurrentKernel().getType().getDimSize(0);
@@ -468,7 +478,7 @@ struct RnnGradLowering : OpConversionPattern<RnnGradOp> {
                  std::to_string(input.getDimSize(1)) + ", " +
                  std::to_string(input.getDimSize(2)) + ", " + std::to_string(units) + ", " +
                  flag(op.getGoBackwards()) + ", " + flag(op.getReturnSequences()) + ", " +
-                 flag(op.getResetAfter()) + ", false}"));
+                 flag(op.getResetAfter()) + ", " + flag(op.getZeroOutputForMask()) + "}"));
     call.emit(op.getLoc(), "kiln::rt::rnn_grad_f32",
               {opaque(ctx, "kiln::rt::Cell::" + stringifyRnnCellKind(op.getCell())),
                actTemplate(ctx, op.getActivation()), actTemplate(ctx, op.getRecurrentActivation())});

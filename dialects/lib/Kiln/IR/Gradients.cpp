@@ -500,23 +500,28 @@ LogicalResult DropoutTrainOp::buildGradients(OpBuilder &b, ArrayRef<Value> resul
 LogicalResult RnnOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads,
                                     ArrayRef<bool> needed,
                                     MutableArrayRef<Value> operandGrads) {
-  if (llvm::any_of(resultGrads.drop_front(), [](Value g) { return bool(g); }))
-    return emitError("kiln cannot train through a recurrent layer's returned states yet");
-  if (!resultGrads[0])
+  Value finalH = resultGrads.size() > 1 ? resultGrads[1] : Value();
+  Value finalC = resultGrads.size() > 2 ? resultGrads[2] : Value();
+  if (!resultGrads[0] && !finalH && !finalC)
     return success();
-  if (getMask() || !getInitialStates().empty())
-    return emitError("kiln cannot train a recurrent layer with a mask or initial states yet");
   Type biasType = getBias() ? getBias().getType() : getKernel().getType();
+  SmallVector<Type> types{getInput().getType(), getKernel().getType(),
+                          getRecurrentKernel().getType(), biasType};
+  for (Value state : getInitialStates())
+    types.push_back(state.getType());
   auto grads = RnnGradOp::create(
-      b, getLoc(),
-      TypeRange{getInput().getType(), getKernel().getType(), getRecurrentKernel().getType(),
-                biasType},
-      resultGrads[0], getInput(), getKernel(), getRecurrentKernel(), getBias(), getCellAttr(),
+      b, getLoc(), types, resultGrads[0], getInput(), getKernel(), getRecurrentKernel(),
+      getBias(), getMask(), getInitialStates(), finalH, finalC, getCellAttr(),
       getActivationAttr(), getRecurrentActivationAttr(), getGoBackwardsAttr(),
-      getReturnSequencesAttr(), getResetAfterAttr());
+      getReturnSequencesAttr(), getResetAfterAttr(), getZeroOutputForMaskAttr());
   operandGrads[0] = needed[0] ? grads.getInputGrad() : Value();
   operandGrads[1] = needed[1] ? grads.getKernelGrad() : Value();
   operandGrads[2] = needed[2] ? grads.getRecurrentKernelGrad() : Value();
   setOptionalGrad(*this, /*bias*/ 3, needed, operandGrads, [&] { return grads.getBiasGrad(); });
+  // The mask comes from the data: it has no gradient.
+  auto [first, count] = getODSOperandIndexAndLength(/*initial_states*/ 5);
+  for (unsigned i = 0; i < count; ++i)
+    if (needed[first + i])
+      operandGrads[first + i] = grads.getInitialStateGrads()[i];
   return success();
 }

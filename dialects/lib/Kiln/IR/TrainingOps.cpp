@@ -267,6 +267,20 @@ LogicalResult ResizeGradOp::verify() {
   return success();
 }
 
+LogicalResult RnnGradOp::verify() {
+  int64_t states = getCell() == RnnCellKind::lstm ? 2 : 1;
+  if (int64_t(getInitialStates().size()) > states)
+    return emitOpError("a ") << stringifyRnnCellKind(getCell()) << " cell has " << states
+                             << " states, got " << getInitialStates().size() << " initial ones";
+  if (getInitialStateGrads().size() != getInitialStates().size())
+    return emitOpError("needs one gradient result per initial state");
+  if (getFinalCGrad() && getCell() != RnnCellKind::lstm)
+    return emitOpError("final_c_grad belongs to an LSTM");
+  if (!getOutputGrad() && !getFinalHGrad() && !getFinalCGrad())
+    return emitOpError("needs the gradient of the output or of a returned state");
+  return success();
+}
+
 int64_t RnnGradOp::getFlops() {
   // The recurrence again, then about twice its work backwards.
   RankedTensorType x = tensorType(getInput());

@@ -1,6 +1,6 @@
 // Backpropagation through time for GRU layers (rnn_f32's GRU cell, Keras 3
-// gate order z, r, h; both reset_after forms; no mask, zero initial
-// state). Like rnn_grad_f32 it runs the recurrence again in scratch memory,
+// gate order z, r, h; both reset_after forms; masks, an initial state and
+// the returned state's gradient). Like rnn_grad_f32 it runs the recurrence again in scratch memory,
 // then walks it backwards with batch-wide matrix products per step.
 //
 // Per step, with a = x·W + b_in + (recurrent part) the gate pre-activations:
@@ -13,6 +13,7 @@
 #include "kiln/rt/seq/rnn.h"
 #include "kiln/rt/train/activation_grad.h"
 #include "kiln/rt/train/dense_grad.h"
+#include "kiln/rt/train/rnn_grad_steps.h"
 
 #include <cstddef>
 #include <cstring>
@@ -37,14 +38,14 @@ inline void addInto(float *__restrict out, const float *__restrict add, std::siz
 }
 } // namespace detail
 
-/// dy is the output's gradient: (N, T, U) in processing order with
-/// return_sequences, else (N, U). Writes dx (N, T, F), dkernel (F, 3U),
-/// drecurrent (U, 3U) and dbias (3U, or 6U with reset_after: input bias,
-/// then recurrent bias; may be null).
+/// rnn_grad_f32 of a GRU layer: dbias is 3U, or 6U with reset_after
+/// (input bias, then recurrent bias); h0 and dh_out are the state's.
 template <Act A, Act R>
 inline void gru_grad_f32(const float *dy, const float *x, const float *kernel,
-                         const float *recurrent, const float *bias, float *dx, float *dkernel,
-                         float *drecurrent, float *dbias, float *scratch, RnnShape s) {
+                         const float *recurrent, const float *bias, const float *mask,
+                         const float *h0, const float *dhOut, float *dx, float *dkernel,
+                         float *drecurrent, float *dbias, float *dh0, float *scratch,
+                         RnnShape s) {
   const std::size_t n = s.batch, t = s.steps, u = s.units, f = s.features, gu = 3 * u;
   const bool resetAfter = s.reset_after;
   // Columns of one sample's row of hw: the whole h·U with reset_after, else
@@ -64,14 +65,17 @@ inline void gru_grad_f32(const float *dy, const float *x, const float *kernel,
   float *uh = uzr + 2 * u * u;    // (U, U) its candidate columns
   float *duzr = uh + u * u;       // (U, 2U) gradients of uzr
   float *duh = duzr + 2 * u * u;  // (U, U) gradients of uh
-  float *zeros = duh + u * u;     // (U) the state before the first step
+  float *zeros = duh + u * u;     // (U) a zero state
   std::memset(zeros, 0, u * sizeof(float));
   auto aRow = [&](std::size_t b, std::size_t p) {
     return a + (b * t + (s.go_backwards ? t - 1 - p : p)) * gu;
   };
   auto stepRows = [&](float *base, std::size_t p) { return base + p * n * u; };
-  auto hPrevRow = [&](std::size_t b, std::size_t p) -> const float * {
-    return p ? stepRows(hs, p - 1) + b * u : zeros;
+  // The state before step p (null: zeros).
+  auto hBefore = [&](std::size_t p) -> const float * { return p ? stepRows(hs, p - 1) : h0; };
+  auto hPrevRow = [&](std::size_t b, std::size_t p) {
+    const float *rows = hBefore(p);
+    return rows ? rows + b * u : zeros;
   };
   for (std::size_t k = 0; k < u; ++k) {
     std::memcpy(uzr + k * 2 * u, recurrent + k * gu, 2 * u * sizeof(float));
@@ -81,10 +85,11 @@ inline void gru_grad_f32(const float *dy, const float *x, const float *kernel,
   // Forward again.
   dense_f32<Act::linear>(x, kernel, bias, a, n * t, f, gu);
   for (std::size_t p = 0; p < t; ++p) {
-    if (p && resetAfter)
-      dense_f32<Act::linear>(stepRows(hs, p - 1), recurrent, recurrentBias, hw, n, u, gu);
-    else if (p)
-      dense_f32<Act::linear>(stepRows(hs, p - 1), uzr, nullptr, hw, n, u, 2 * u);
+    const float *hPrev = hBefore(p);
+    if (hPrev && resetAfter)
+      dense_f32<Act::linear>(hPrev, recurrent, recurrentBias, hw, n, u, gu);
+    else if (hPrev)
+      dense_f32<Act::linear>(hPrev, uzr, nullptr, hw, n, u, 2 * u);
     else
       for (std::size_t b = 0; b < n; ++b)
         for (std::size_t j = 0; j < hwCols; ++j)
@@ -108,6 +113,10 @@ inline void gru_grad_f32(const float *dy, const float *x, const float *kernel,
     for (std::size_t b = 0; b < n; ++b) {
       const float *ab = aRow(b, p), *hp = hPrevRow(b, p);
       float *h = stepRows(hs, p) + b * u;
+      if (!detail::stepKept(mask, s, b, p)) { // the state passes through
+        std::memcpy(h, hp, u * sizeof(float));
+        continue;
+      }
       for (std::size_t j = 0; j < u; ++j) {
         const float z = activate<R>(ab[j]);
         h[j] = z * hp[j] + (1.0f - z) * activate<A>(ab[2 * u + j]);
@@ -122,20 +131,26 @@ inline void gru_grad_f32(const float *dy, const float *x, const float *kernel,
   std::memset(drecurrent, 0, u * gu * sizeof(float));
   std::memset(duzr, 0, 2 * u * u * sizeof(float));
   std::memset(duh, 0, u * u * sizeof(float));
-  std::memset(dhNext, 0, n * u * sizeof(float));
+  if (dhOut) std::memcpy(dhNext, dhOut, n * u * sizeof(float));
+  else std::memset(dhNext, 0, n * u * sizeof(float));
   if (dbias && resetAfter)
     std::memset(dbias + gu, 0, gu * sizeof(float));
   for (std::size_t p = t; p-- > 0;) {
     for (std::size_t b = 0; b < n; ++b) {
       float *ab = aRow(b, p), *dhb = dh + b * u, *hwb = hw + b * hwCols;
       const float *hp = hPrevRow(b, p), *qb = stepRows(q, p) + b * u;
-      for (std::size_t j = 0; j < u; ++j) {
-        float g = dhNext[b * u + j];
-        if (s.return_sequences)
-          g += dy[(b * t + p) * u + j];
-        else if (p == t - 1)
-          g += dy[b * u + j];
-        dhb[j] = g;
+      const bool kept = detail::stepKept(mask, s, b, p);
+      detail::stateGrad(dhNext + b * u, detail::stepOutputGrad(dy, s, b, p, kept), dhb, u);
+      if (!kept) {
+        // The state passed through: no gate has a gradient, and dh goes to
+        // the step before as it is.
+        std::memset(ab, 0, gu * sizeof(float));
+        std::memset(hwb, 0, hwCols * sizeof(float));
+        for (std::size_t j = 0; j < u; ++j) {
+          dhNext[b * u + j] = dhb[j];
+          dah[b * u + j] = 0.0f;
+        }
+        continue;
       }
       for (std::size_t j = 0; j < u; ++j) {
         const float z = activate<R>(ab[j]), hh = activate<A>(ab[2 * u + j]);
@@ -158,8 +173,8 @@ inline void gru_grad_f32(const float *dy, const float *x, const float *kernel,
     }
     if (resetAfter) {
       // dU += h_prevᵀ·dhw, db_rec += Σ dhw, dh_prev += dhw·Uᵀ.
-      if (p)
-        dense_grad_kernel_add_f32(stepRows(hs, p - 1), hw, drecurrent, n, u, gu);
+      if (const float *hPrev = hBefore(p))
+        dense_grad_kernel_add_f32(hPrev, hw, drecurrent, n, u, gu);
       if (dbias)
         for (std::size_t b = 0; b < n; ++b)
           detail::addInto(dbias + gu, hw + b * gu, gu);
@@ -171,6 +186,8 @@ inline void gru_grad_f32(const float *dy, const float *x, const float *kernel,
       for (std::size_t b = 0; b < n; ++b) {
         float *ab = aRow(b, p), *hwb = hw + b * hwCols;
         const float *hp = hPrevRow(b, p), *drh = tmp + b * u;
+        if (!detail::stepKept(mask, s, b, p))
+          continue; // its gradients are already zero
         for (std::size_t j = 0; j < u; ++j) {
           const float r = activate<R>(ab[u + j]);
           const float dar = drh[j] * hp[j] * derivative_at<R>(ab[u + j], r);
@@ -179,15 +196,18 @@ inline void gru_grad_f32(const float *dy, const float *x, const float *kernel,
           ab[u + j] = dar;
         }
       }
-      // At the first step h_prev, and so r·h_prev, is zero.
-      if (p) {
-        dense_grad_kernel_add_f32(stepRows(hs, p - 1), hw, duzr, n, u, 2 * u);
+      // Without an initial state h_prev, and so r·h_prev, is zero at the
+      // first step.
+      if (const float *hPrev = hBefore(p)) {
+        dense_grad_kernel_add_f32(hPrev, hw, duzr, n, u, 2 * u);
         dense_grad_kernel_add_f32(stepRows(q, p), dah, duh, n, u, u);
       }
       dense_f32<Act::linear>(hw, ut, nullptr, tmp, n, 2 * u, u);
       detail::addInto(dhNext, tmp, n * u);
     }
   }
+  if (dh0)
+    std::memcpy(dh0, dhNext, n * u * sizeof(float));
   if (!resetAfter)
     for (std::size_t k = 0; k < u; ++k) {
       std::memcpy(drecurrent + k * gu, duzr + k * 2 * u, 2 * u * sizeof(float));

@@ -1,5 +1,5 @@
 // Backpropagation through time for SimpleRNN, LSTM and GRU layers (rnn_f32's
-// cells, no mask, zero initial states). The forward recurrence is run again
+// cells, with masks, initial states and returned states). The forward recurrence is run again
 // into scratch memory, then walked backwards; GRU in gru_grad.h.
 #ifndef KILN_RT_TRAIN_RNN_GRAD_H
 #define KILN_RT_TRAIN_RNN_GRAD_H
@@ -8,6 +8,7 @@
 #include "kiln/rt/train/activation_grad.h"
 #include "kiln/rt/train/dense_grad.h"
 #include "kiln/rt/train/gru_grad.h"
+#include "kiln/rt/train/rnn_grad_steps.h"
 
 #include <cstddef>
 #include <cstring>
@@ -71,8 +72,10 @@ namespace detail {
 /// rnn_grad_f32 of SimpleRNN and LSTM layers.
 template <Cell C, Act A, Act R>
 inline void rnnGradSimpleOrLstm(const float *dy, const float *x, const float *kernel,
-                                const float *recurrent, const float *bias, float *dx,
-                                float *dkernel, float *drecurrent, float *dbias, float *scratch,
+                                const float *recurrent, const float *bias, const float *mask,
+                                const float *h0, const float *c0, const float *dhOut,
+                                const float *dcOut, float *dx, float *dkernel, float *drecurrent,
+                                float *dbias, float *dh0, float *dc0, float *scratch,
                                 RnnShape s) {
   const std::size_t n = s.batch, t = s.steps, u = s.units, f = s.features;
   const std::size_t gu = detail::gates<C>() * u;
@@ -84,19 +87,29 @@ inline void rnnGradSimpleOrLstm(const float *dy, const float *x, const float *ke
   float *dcNext = dhNext + n * u; // (N, U)
   float *dh = dcNext + n * u;     // (N, U)
   float *ut = dh + n * u;         // (G·U, U) the recurrent kernel transposed
-  float *zeros = ut + gu * u;     // (U) c before the first step
+  float *zeros = ut + gu * u;     // (U) a zero state
   std::memset(zeros, 0, u * sizeof(float));
   auto zRow = [&](std::size_t b, std::size_t p) {
     return z + (b * t + (s.go_backwards ? t - 1 - p : p)) * gu;
   };
   auto stepRows = [&](float *base, std::size_t p) { return base + p * n * u; };
+  // The states before step p (null h: zeros). A row that is always there
+  // keeps the cell loops free of branches, so they vectorize.
+  auto hBefore = [&](std::size_t p) -> const float * { return p ? stepRows(hs, p - 1) : h0; };
+  auto hRowBefore = [&](std::size_t b, std::size_t p) {
+    const float *rows = hBefore(p);
+    return rows ? rows + b * u : zeros;
+  };
+  auto cRowBefore = [&](std::size_t b, std::size_t p) -> const float * {
+    return p ? stepRows(cs, p - 1) + b * u : (c0 ? c0 + b * u : zeros);
+  };
 
   // Forward again: z = x·W + b for every step at once, then step by step
-  // z += h_prev·U and the cell.
+  // z += h_prev·U and the cell; a masked step keeps the states.
   dense_f32<Act::linear>(x, kernel, bias, z, n * t, f, gu);
   for (std::size_t p = 0; p < t; ++p) {
-    if (p) {
-      dense_f32<Act::linear>(stepRows(hs, p - 1), recurrent, nullptr, dz, n, u, gu);
+    if (const float *hPrev = hBefore(p)) {
+      dense_f32<Act::linear>(hPrev, recurrent, nullptr, dz, n, u, gu);
       for (std::size_t b = 0; b < n; ++b) {
         float *zp = zRow(b, p);
         const float *add = dz + b * gu;
@@ -106,11 +119,12 @@ inline void rnnGradSimpleOrLstm(const float *dy, const float *x, const float *ke
     }
     for (std::size_t b = 0; b < n; ++b) {
       const float *zp = zRow(b, p);
-      // A row that is always there keeps the loop free of branches, so it
-      // vectorizes.
-      const float *cPrev = p ? stepRows(cs, p - 1) + b * u : zeros;
+      const float *cPrev = cRowBefore(b, p);
       float *h = stepRows(hs, p) + b * u, *c = stepRows(cs, p) + b * u;
-      if constexpr (C == Cell::simple) {
+      if (!stepKept(mask, s, b, p)) {
+        std::memcpy(h, hRowBefore(b, p), u * sizeof(float));
+        std::memcpy(c, cPrev, u * sizeof(float));
+      } else if constexpr (C == Cell::simple) {
         for (std::size_t j = 0; j < u; ++j) {
           h[j] = activate<A>(zp[j]);
           c[j] = 0.0f;
@@ -121,42 +135,47 @@ inline void rnnGradSimpleOrLstm(const float *dy, const float *x, const float *ke
     }
   }
 
-  // Backwards through the steps.
+  // Backwards through the steps, from the returned states' gradients.
   for (std::size_t k = 0; k < u; ++k)
     for (std::size_t j = 0; j < gu; ++j)
       ut[j * u + k] = recurrent[k * gu + j];
   std::memset(drecurrent, 0, u * gu * sizeof(float));
-  std::memset(dhNext, 0, n * u * sizeof(float));
-  std::memset(dcNext, 0, n * u * sizeof(float));
+  if (dhOut) std::memcpy(dhNext, dhOut, n * u * sizeof(float));
+  else std::memset(dhNext, 0, n * u * sizeof(float));
+  if (dcOut && C == Cell::lstm) std::memcpy(dcNext, dcOut, n * u * sizeof(float));
+  else std::memset(dcNext, 0, n * u * sizeof(float));
   for (std::size_t p = t; p-- > 0;) {
     for (std::size_t b = 0; b < n; ++b) {
       float *zp = zRow(b, p);
       float *dzb = dz + b * gu, *dhb = dh + b * u;
-      for (std::size_t j = 0; j < u; ++j) {
-        float g = dhNext[b * u + j];
-        if (s.return_sequences)
-          g += dy[(b * t + p) * u + j];
-        else if (p == t - 1)
-          g += dy[b * u + j];
-        dhb[j] = g;
-      }
-      if constexpr (C == Cell::simple) {
+      const bool kept = stepKept(mask, s, b, p);
+      stateGrad(dhNext + b * u, stepOutputGrad(dy, s, b, p, kept), dhb, u);
+      if (!kept) {
+        // The state passed through unchanged: no gate has a gradient, and
+        // dh goes to the step before as it is (added below).
+        std::memset(dzb, 0, gu * sizeof(float));
+      } else if constexpr (C == Cell::simple) {
         const float *h = stepRows(hs, p) + b * u;
         for (std::size_t j = 0; j < u; ++j)
           dzb[j] = dhb[j] * derivative_at<A>(zp[j], h[j]);
       } else {
         const float *c = stepRows(cs, p) + b * u;
-        const float *cPrev = p ? stepRows(cs, p - 1) + b * u : zeros;
-        detail::lstmCellBackward<A, R>(zp, c, cPrev, dhb, dcNext + b * u, dzb, u);
+        detail::lstmCellBackward<A, R>(zp, c, cRowBefore(b, p), dhb, dcNext + b * u, dzb, u);
       }
       // The step's pre-activations are spent: their gradients take the row.
       std::memcpy(zp, dzb, gu * sizeof(float));
     }
-    // dU += h_prevᵀ·dz; dh_prev = dz·Uᵀ.
-    if (p)
-      dense_grad_kernel_add_f32(stepRows(hs, p - 1), dz, drecurrent, n, u, gu);
+    // dU += h_prevᵀ·dz; dh_prev = dz·Uᵀ (plus dh where the step was masked).
+    if (const float *hPrev = hBefore(p))
+      dense_grad_kernel_add_f32(hPrev, dz, drecurrent, n, u, gu);
     dense_f32<Act::linear>(dz, ut, nullptr, dhNext, n, gu, u);
+    for (std::size_t b = 0; b < n; ++b)
+      if (!stepKept(mask, s, b, p))
+        for (std::size_t j = 0; j < u; ++j)
+          dhNext[b * u + j] += dh[b * u + j];
   }
+  if (dh0) std::memcpy(dh0, dhNext, n * u * sizeof(float));
+  if (dc0 && C == Cell::lstm) std::memcpy(dc0, dcNext, n * u * sizeof(float));
   // Every step's gate gradients at once: dW = xᵀ·dz, dx = dz·Wᵀ, db = Σ dz.
   dense_grad_kernel_f32(x, z, dkernel, n * t, f, gu);
   dense_grad_input_f32(z, kernel, dx, n * t, f, gu);
@@ -169,23 +188,29 @@ inline void rnnGradSimpleOrLstm(const float *dy, const float *x, const float *ke
 }
 } // namespace detail
 
-/// dy is the output's gradient: (N, T, U) in processing order with
-/// return_sequences, else (N, U). Writes dx (N, T, F), dkernel (F, G·U),
-/// drecurrent (U, G·U) and dbias (G·U, or 2·G·U for a GRU with
-/// reset_after; may be null). Every step's products with the kernels run
-/// over the whole batch as matrix products; the input kernel's gradients
-/// wait until every step's gate gradients are known and then run over all
-/// N·T rows at once.
+/// dy is the output's gradient, (N, T, U) in processing order with
+/// return_sequences, else (N, U), or null (only the returned states are
+/// used). mask (N, T), the initial states h0, c0 (N, U) and the gradients of
+/// the returned states dh_out, dc_out (N, U) are as rnn_f32 takes them, each
+/// null when absent. Writes dx (N, T, F), dkernel (F, G·U), drecurrent
+/// (U, G·U), dbias (G·U, or 2·G·U for a GRU with reset_after) and the
+/// initial states' gradients dh0, dc0; dbias, dh0 and dc0 may be null.
+/// Every step's products with the kernels run over the whole batch as
+/// matrix products; the input kernel's gradients wait until every step's
+/// gate gradients are known and then run over all N·T rows at once.
 template <Cell C, Act A, Act R>
 inline void rnn_grad_f32(const float *dy, const float *x, const float *kernel,
-                         const float *recurrent, const float *bias, float *dx, float *dkernel,
-                         float *drecurrent, float *dbias, float *scratch, RnnShape s) {
+                         const float *recurrent, const float *bias, const float *mask,
+                         const float *h0, const float *c0, const float *dh_out,
+                         const float *dc_out, float *dx, float *dkernel, float *drecurrent,
+                         float *dbias, float *dh0, float *dc0, float *scratch, RnnShape s) {
   if constexpr (C == Cell::gru)
-    gru_grad_f32<A, R>(dy, x, kernel, recurrent, bias, dx, dkernel, drecurrent, dbias, scratch,
-                       s);
+    gru_grad_f32<A, R>(dy, x, kernel, recurrent, bias, mask, h0, dh_out, dx, dkernel, drecurrent,
+                       dbias, dh0, scratch, s);
   else
-    detail::rnnGradSimpleOrLstm<C, A, R>(dy, x, kernel, recurrent, bias, dx, dkernel,
-                                         drecurrent, dbias, scratch, s);
+    detail::rnnGradSimpleOrLstm<C, A, R>(dy, x, kernel, recurrent, bias, mask, h0, c0, dh_out,
+                                         dc_out, dx, dkernel, drecurrent, dbias, dh0, dc0,
+                                         scratch, s);
 }
 
 } // namespace rt

@@ -469,36 +469,46 @@ def Kiln_DropoutGradOp : Kiln_Op<"dropout_grad", [Pure, Kiln_FlopCountOpInterfac
   let assemblyFormat = "$result_grad attr-dict `:` type($result)";
 }
 
-def Kiln_RnnGradOp : Kiln_Op<"rnn_grad", [Pure,
+def Kiln_RnnGradOp : Kiln_Op<"rnn_grad", [Pure, AttrSizedOperandSegments,
     DeclareOpInterfaceMethods<Kiln_FlopCountOpInterface, ["getFlops"]>,
     DeclareOpInterfaceMethods<Kiln_ScratchOpInterface>]> {
   let summary = "backpropagation through time of a kiln.rnn (SimpleRNN, LSTM or GRU)";
   let description = [{
-    From the gradient of the layer's output (the sequence with
-    `return_sequences`, else the last step), the gradients of its input,
-    kernel, recurrent kernel and bias. The forward recurrence is run again
-    in the op's scratch memory rather than kept from the forward pass.
+    From the gradients of the layer's output (the sequence with
+    `return_sequences`, else the last step) and of its returned states
+    (`final_h_grad`, and `final_c_grad` for an LSTM; each optional), the
+    gradients of its input, kernel, recurrent kernel, bias and initial
+    states (one per initial state). `mask` and `initial_states` are the
+    layer's. The forward recurrence is run again in the op's scratch memory
+    rather than kept from the forward pass.
 
     ```mlir
-    %dx, %dk, %drk, %db = kiln.rnn_grad %dy, %x, %k, %rk, %b {cell = #kiln.cell<lstm>,
+    %dx, %dk, %drk, %db = kiln.rnn_grad output_grad(%dy) %x, %k, %rk, %b {cell = #kiln.cell<lstm>,
         activation = #kiln.activation<tanh>, recurrent_activation = #kiln.activation<sigmoid>}
         : (tensor<2x6xf32>, tensor<2x5x8xf32>, tensor<8x24xf32>, tensor<6x24xf32>, tensor<24xf32>)
         -> (tensor<2x5x8xf32>, tensor<8x24xf32>, tensor<6x24xf32>, tensor<24xf32>)
     ```
   }];
-  let arguments = (ins Kiln_F32Tensor:$output_grad, Kiln_F32Tensor:$input,
+  let arguments = (ins Optional<Kiln_F32Tensor>:$output_grad, Kiln_F32Tensor:$input,
                    Kiln_F32Tensor:$kernel, Kiln_F32Tensor:$recurrent_kernel,
-                   Optional<Kiln_F32Tensor>:$bias,
+                   Optional<Kiln_F32Tensor>:$bias, Optional<Kiln_F32Tensor>:$mask,
+                   Variadic<Kiln_F32Tensor>:$initial_states,
+                   Optional<Kiln_F32Tensor>:$final_h_grad,
+                   Optional<Kiln_F32Tensor>:$final_c_grad,
                    Kiln_RnnCellAttr:$cell, Kiln_ActivationAttr:$activation,
                    Kiln_ActivationAttr:$recurrent_activation,
                    UnitAttr:$go_backwards, UnitAttr:$return_sequences,
-                   UnitAttr:$reset_after);
+                   UnitAttr:$reset_after, UnitAttr:$zero_output_for_mask);
   let results = (outs Kiln_F32Tensor:$input_grad, Kiln_F32Tensor:$kernel_grad,
-                      Kiln_F32Tensor:$recurrent_kernel_grad, Kiln_F32Tensor:$bias_grad);
+                      Kiln_F32Tensor:$recurrent_kernel_grad, Kiln_F32Tensor:$bias_grad,
+                      Variadic<Kiln_F32Tensor>:$initial_state_grads);
   let assemblyFormat = [{
-    $output_grad `,` $input `,` $kernel `,` $recurrent_kernel (`,` $bias^)? attr-dict `:`
-    functional-type(operands, results)
+    (`output_grad` `(` $output_grad^ `)`)? $input `,` $kernel `,` $recurrent_kernel
+    (`,` $bias^)? (`mask` `(` $mask^ `)`)? (`initial` `(` $initial_states^ `)`)?
+    (`final_h_grad` `(` $final_h_grad^ `)`)? (`final_c_grad` `(` $final_c_grad^ `)`)?
+    attr-dict `:` functional-type(operands, results)
   }];
+  let hasVerifier = 1;
 }
 
 #endif // KILN_TRAINING_OPS_TD
