@@ -418,13 +418,35 @@ TEST(TrainingKernels, StridedScatterIsTheViewAdjoint) {
   expectClose(dx, numericGradient(f, x));
 }
 
+namespace {
+/// A noise layer over n elements, one draw per element.
+template <kiln::rt::Noise K, bool Gradient = false>
+void noise(const std::vector<float> &x, std::vector<float> &y, float rate, std::int64_t step) {
+  if constexpr (Gradient)
+    kiln::rt::noise_grad_f32<K>(x.data(), y.data(), 1, 1, 1, x.size(), 0, 0, 0, 1, rate, 42, step);
+  else
+    kiln::rt::noise_f32<K>(x.data(), y.data(), 1, 1, 1, x.size(), 0, 0, 0, 1, rate, 42, step);
+}
+
+void meanAndVariance(const std::vector<float> &v, double &mean, double &variance) {
+  mean = variance = 0.0;
+  for (float e : v)
+    mean += e;
+  mean /= double(v.size());
+  for (float e : v)
+    variance += (e - mean) * (e - mean);
+  variance /= double(v.size());
+}
+} // namespace
+
 TEST(TrainingKernels, DropoutMask) {
+  using kiln::rt::Noise;
   const std::size_t n = 200000;
   const float rate = 0.3f;
   std::vector<float> x(n, 1.0f), y(n), y2(n), later(n);
-  kiln::rt::dropout_f32(x.data(), y.data(), n, rate, 42, 5);
-  kiln::rt::dropout_f32(x.data(), y2.data(), n, rate, 42, 5);
-  kiln::rt::dropout_f32(x.data(), later.data(), n, rate, 42, 6);
+  noise<Noise::dropout>(x, y, rate, 5);
+  noise<Noise::dropout>(x, y2, rate, 5);
+  noise<Noise::dropout>(x, later, rate, 6);
   std::size_t kept = 0, same = 0;
   for (std::size_t i = 0; i < n; ++i) {
     if (y[i] != 0.0f) {
@@ -439,9 +461,55 @@ TEST(TrainingKernels, DropoutMask) {
   EXPECT_NEAR(double(same) / n, 0.7 * 0.7 + 0.3 * 0.3, 0.01);
   // The gradient applies the forward's mask and scale.
   std::vector<float> dy = randomVector(n, 33), dx(n);
-  kiln::rt::dropout_grad_f32(dy.data(), dx.data(), n, rate, 42, 5);
+  noise<Noise::dropout, true>(dy, dx, rate, 5);
   for (std::size_t i = 0; i < n; ++i)
     EXPECT_EQ(dx[i], y[i] == 0.0f ? 0.0f : dy[i] * (1.0f / (1.0f - rate))) << i;
+}
+
+TEST(TrainingKernels, NoiseLayers) {
+  using kiln::rt::Noise;
+  const std::size_t n = 400000;
+  std::vector<float> ones(n, 1.0f), y(n), dx(n);
+  double mean, variance;
+  // GaussianDropout: x · N(1, rate / (1 − rate)); its gradient the same factor.
+  noise<Noise::gaussian_dropout>(ones, y, 0.2f, 3);
+  meanAndVariance(y, mean, variance);
+  EXPECT_NEAR(mean, 1.0, 0.005);
+  EXPECT_NEAR(variance, 0.25, 0.005);
+  std::vector<float> dy = randomVector(n, 49);
+  noise<Noise::gaussian_dropout, true>(dy, dx, 0.2f, 3);
+  for (std::size_t i = 0; i < n; i += 997)
+    EXPECT_FLOAT_EQ(dx[i], dy[i] * y[i]) << i;
+  // GaussianNoise: x + N(0, stddev²).
+  noise<Noise::gaussian_noise>(ones, y, 0.5f, 3);
+  meanAndVariance(y, mean, variance);
+  EXPECT_NEAR(mean, 1.0, 0.005);
+  EXPECT_NEAR(variance, 0.25, 0.005);
+  // AlphaDropout keeps a standard normal input at mean 0 and variance 1;
+  // dropped elements all take one value and pass no gradient.
+  std::vector<float> normal(n);
+  noise<Noise::gaussian_noise>(std::vector<float>(n, 0.0f), normal, 1.0f, 8);
+  noise<Noise::alpha_dropout>(normal, y, 0.25f, 4);
+  meanAndVariance(y, mean, variance);
+  EXPECT_NEAR(mean, 0.0, 0.01);
+  EXPECT_NEAR(variance, 1.0, 0.01);
+  noise<Noise::alpha_dropout, true>(ones, dx, 0.25f, 4);
+  std::size_t dropped = 0;
+  for (float d : dx)
+    dropped += d == 0.0f;
+  EXPECT_NEAR(double(dropped) / n, 0.25, 0.005);
+}
+
+TEST(TrainingKernels, SharedNoiseDraws) {
+  // SpatialDropout's shape: (2, 3, 4) with one draw per (sample, channel):
+  // draw strides (4, 0, 1) over the iteration (1, 2, 3, 4).
+  std::vector<float> x(24, 1.0f), y(24);
+  kiln::rt::noise_f32<kiln::rt::Noise::dropout>(x.data(), y.data(), 1, 2, 3, 4, 0, 4, 0, 1, 0.5f,
+                                                 11, 2);
+  for (std::size_t b = 0; b < 2; ++b)
+    for (std::size_t t = 1; t < 3; ++t)
+      for (std::size_t c = 0; c < 4; ++c)
+        EXPECT_EQ(y[(b * 3 + t) * 4 + c], y[b * 12 + c]) << b << " " << t << " " << c;
 }
 
 namespace {

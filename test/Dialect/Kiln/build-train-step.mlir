@@ -118,17 +118,26 @@ module attributes {kiln.training = {
 
 // -----
 
+// The noise layers take their training form with their kind and the shape
+// of their draws; additive noise passes the gradient through unchanged.
 module attributes {kiln.training = {
     losses = [{kind = #kiln.loss<mean_squared_error>} ],
     optimizer = {kind = #kiln.optimizer<sgd>, learning_rate = 0.1 : f32}}} {
   ml_program.global private @d.kernel(dense<0.5> : tensor<4x4xf32>) : tensor<4x4xf32>
-  func.func @forward(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
+  func.func @forward(%x: tensor<2x3x4xf32>) -> tensor<2x3x4xf32> {
     %k = ml_program.global_load_const @d.kernel : tensor<4x4xf32>
-    %y = kiln.dense %x, %k : (tensor<1x4xf32>, tensor<4x4xf32>) -> tensor<1x4xf32>
-    // expected-error @+1 {{kiln cannot train with SpatialDropout2D yet (its training-time noise differs from Dropout's)}}
-    %d = kiln.dropout %y {rate = 0.5 : f32, variant = "SpatialDropout2D"} : tensor<1x4xf32>
-    return %d : tensor<1x4xf32>
+    %y = kiln.dense %x, %k : (tensor<2x3x4xf32>, tensor<4x4xf32>) -> tensor<2x3x4xf32>
+    %s = kiln.dropout %y {rate = 0.5 : f32, noise_shape = array<i64: 2, 1, 4>} : tensor<2x3x4xf32>
+    %g = kiln.dropout %s {rate = 0.1 : f32, noise = #kiln.noise<gaussian_noise>} : tensor<2x3x4xf32>
+    return %g : tensor<2x3x4xf32>
   }
+  // CHECK-LABEL: func.func @train_step
+  // CHECK: %[[S:.*]] = kiln.dropout_train %{{.*}} {noise_shape = array<i64: 2, 1, 4>, rate = 5.000000e-01 : f32, seed = {{.*}} : i64}
+  // CHECK: %[[G:.*]] = kiln.dropout_train %[[S]] {noise = #kiln.noise<gaussian_noise>, rate = 1.000000e-01 : f32, seed = {{.*}} : i64}
+  // CHECK: %[[DG:.*]] = kiln.loss_grad %[[G]]
+  // CHECK-NOT: kiln.dropout_grad %[[DG]] {noise = #kiln.noise<gaussian_noise>
+  // CHECK: %[[DS:.*]] = kiln.dropout_grad %[[DG]] {noise_shape = array<i64: 2, 1, 4>, rate = 5.000000e-01 : f32, seed = {{.*}} : i64}
+  // CHECK: kiln.dense_grad_kernel %{{.*}}, %[[DS]]
 }
 
 // -----

@@ -297,3 +297,19 @@ func.func @profile_negative_slot() {
   kiln.profile_begin -1
   return
 }
+
+// -----
+
+func.func @dropout_noise_shape(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{noise_shape must have the input's rank, each axis 1 or the input's size, for 'tensor<2x8xf32>'}}
+  %y = kiln.dropout %x {rate = 0.5 : f32, noise_shape = array<i64: 2, 4>} : tensor<2x8xf32>
+  return %y : tensor<2x8xf32>
+}
+
+// -----
+
+func.func @dropout_rate(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{rate must be in [0, 1)}}
+  %y = kiln.dropout %x {rate = 1.0 : f32} : tensor<2x8xf32>
+  return %y : tensor<2x8xf32>
+}

@@ -36,6 +36,8 @@ func.func @activations(%x: tensor<2x8xf32>) -> (tensor<2x8xf32>, tensor<2x8xf32>
 func.func @noops(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {
   // CHECK: kiln.dropout %{{.*}} {rate = 5.000000e-01 : f32} : tensor<2x8xf32>
   %0 = kiln.dropout %x {rate = 0.5 : f32} : tensor<2x8xf32>
+  // CHECK: kiln.dropout %{{.*}} {noise = #kiln.noise<alpha_dropout>, noise_shape = array<i64: 2, 1>, rate = 2.500000e-01 : f32} : tensor<2x8xf32>
+  %alpha = kiln.dropout %x {rate = 0.25 : f32, noise = #kiln.noise<alpha_dropout>, noise_shape = array<i64: 2, 1>} : tensor<2x8xf32>
   // CHECK: kiln.identity %{{.*}} : tensor<2x8xf32>
   %1 = kiln.identity %0 : tensor<2x8xf32>
   return %1 : tensor<2x8xf32>

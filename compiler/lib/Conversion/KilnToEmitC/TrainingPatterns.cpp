@@ -430,13 +430,26 @@ template <typename Op>
 struct DropoutLowering : KernelCallPattern<Op> {
   DropoutLowering(MLIRContext *ctx, StringRef callee)
       : KernelCallPattern<Op>(ctx), callee(callee.str()) {}
+  static constexpr size_t kRank = 4; // iteration rank of kiln::rt::noise_f32
+
   LogicalResult emitCall(Op op, typename Op::Adaptor adaptor, Value out,
                          ConversionPatternRewriter &rewriter) const override {
-    emitKernelCall(rewriter, op.getLoc(), callee, {adaptor.getOperands()[0], out},
-                   {rewriter.getIndexAttr(0), rewriter.getIndexAttr(1),
-                    rewriter.getI64IntegerAttr(op.getType().getNumElements()),
-                    op.getRateAttr(), op.getSeedAttr(),
-                    opaque(op.getContext(), "kiln_train_iterations")});
+    // The draws are counted in noise_shape, shared along its size-1 axes.
+    RankedTensorType type = op.getType();
+    auto draws = type;
+    if (std::optional<ArrayRef<int64_t>> shape = op.getNoiseShape())
+      draws = RankedTensorType::get(*shape, type.getElementType());
+    BroadcastIteration it = collapseBroadcast({draws}, type);
+    if (failed(padIteration(op, it, kRank)))
+      return failure();
+    SmallVector<Attribute> args{rewriter.getIndexAttr(0), rewriter.getIndexAttr(1)};
+    llvm::append_range(args, intArgs(rewriter, it.dims));
+    llvm::append_range(args, intArgs(rewriter, it.strides[0]));
+    args.append({op.getRateAttr(), op.getSeedAttr(),
+                 opaque(op.getContext(), "kiln_train_iterations")});
+    emitKernelCall(rewriter, op.getLoc(), callee, {adaptor.getOperands()[0], out}, args,
+                   {opaque(op.getContext(),
+                           "kiln::rt::Noise::" + stringifyNoiseKind(op.getNoise()))});
     return success();
   }
   std::string callee;
@@ -568,6 +581,6 @@ void kiln::populateTrainingPatterns(RewritePatternSet &patterns,
                StridedViewGradLowering, EmbeddingGradLowering, LayerNormGradLowering,
                RnnGradLowering>(ctx);
   patterns.add<OptimizerUpdateLowering, MovingAverageUpdateLowering>(ctx, weightsSymbol);
-  patterns.add<DropoutLowering<DropoutTrainOp>>(ctx, "kiln::rt::dropout_f32");
-  patterns.add<DropoutLowering<DropoutGradOp>>(ctx, "kiln::rt::dropout_grad_f32");
+  patterns.add<DropoutLowering<DropoutTrainOp>>(ctx, "kiln::rt::noise_f32");
+  patterns.add<DropoutLowering<DropoutGradOp>>(ctx, "kiln::rt::noise_grad_f32");
 }

@@ -104,23 +104,71 @@ SmallVector<Value> buildActivation(LayerContext &ctx, ArrayRef<Value> inputs) {
   return {applyActivation(ctx, x, act)};
 }
 
+/// The shape of a noise layer's random draw, or none when it is the
+/// input's: Keras's `noise_shape` (null entries take the input's size), or
+/// SpatialDropout's one draw per sample and channel.
+std::optional<SmallVector<int64_t>> noiseShape(LayerContext &ctx, RankedTensorType type) {
+  ArrayRef<int64_t> dims = type.getShape();
+  SmallVector<int64_t> shape;
+  StringRef cls = ctx.layer.className;
+  if (cls.starts_with("SpatialDropout")) {
+    if (dims.size() < 3)
+      ctx.fail("expected an input with spatial axes, found rank " + std::to_string(dims.size()));
+    bool channelsFirst = ctx.getString("data_format", "channels_last") == "channels_first";
+    shape.assign(dims.size(), 1);
+    shape.front() = dims.front();
+    if (channelsFirst)
+      shape[1] = dims[1];
+    else
+      shape.back() = dims.back();
+  } else if (const llvm::json::Value *v = ctx.get("noise_shape"); v && !v->getAsNull()) {
+    const llvm::json::Array *list = v->getAsArray();
+    if (!list || list->size() != dims.size())
+      ctx.fail("noise_shape must list " + std::to_string(dims.size()) +
+               " axes, one per input axis");
+    for (auto [axis, entry] : llvm::enumerate(*list)) {
+      std::optional<int64_t> size = entry.getAsNull() ? dims[axis] : entry.getAsInteger();
+      if (!size || (*size != 1 && *size != dims[axis]))
+        ctx.fail("noise_shape axis " + std::to_string(axis) + " must be null, 1 or " +
+                 std::to_string(dims[axis]));
+      shape.push_back(*size);
+    }
+  } else {
+    return std::nullopt;
+  }
+  if (ArrayRef<int64_t>(shape) == dims)
+    return std::nullopt;
+  return shape;
+}
+
+/// Dropout, SpatialDropout, GaussianDropout, GaussianNoise and
+/// AlphaDropout: the identity at inference, their noise in training.
 SmallVector<Value> buildDropout(LayerContext &ctx, ArrayRef<Value> inputs) {
   Value x = singleInput(ctx, inputs);
-  double rate = ctx.getFloat("rate", 0.0);
-  if (rate < 0.0 || rate >= 1.0)
-    ctx.fail("rate must be in [0, 1), found " + std::to_string(rate));
-  // The variants that are the identity at inference but drop otherwise in
-  // training are named, for training to refuse.
-  StringAttr variant;
-  if (ctx.layer.className != "Dropout")
-    variant = ctx.b.getStringAttr(ctx.layer.className);
-  else if (ctx.get("noise_shape"))
-    variant = ctx.b.getStringAttr("Dropout with a noise_shape");
+  auto type = cast<RankedTensorType>(x.getType());
+  StringRef cls = ctx.layer.className;
+  NoiseKind noise = cls == "GaussianDropout" ? NoiseKind::gaussian_dropout
+                    : cls == "GaussianNoise" ? NoiseKind::gaussian_noise
+                    : cls == "AlphaDropout"  ? NoiseKind::alpha_dropout
+                                             : NoiseKind::dropout;
+  double rate;
+  if (noise == NoiseKind::gaussian_noise) {
+    rate = ctx.getFloat("stddev", 0.0);
+    if (!(rate >= 0.0))
+      ctx.fail("stddev must be non-negative, found " + std::to_string(rate));
+  } else {
+    rate = ctx.getFloat("rate", 0.0);
+    if (!(rate >= 0.0 && rate < 1.0))
+      ctx.fail("rate must be in [0, 1), found " + std::to_string(rate));
+  }
   IntegerAttr seed;
   if (const llvm::json::Value *s = ctx.get("seed"); s && s->getAsInteger())
     seed = ctx.b.getI64IntegerAttr(*s->getAsInteger());
-  return {DropoutOp::create(ctx.b, ctx.loc, x.getType(), x, ctx.b.getF32FloatAttr(rate), seed,
-                            variant)};
+  DenseI64ArrayAttr shape;
+  if (std::optional<SmallVector<int64_t>> dims = noiseShape(ctx, type))
+    shape = ctx.b.getDenseI64ArrayAttr(*dims);
+  return {DropoutOp::create(ctx.b, ctx.loc, type, x, ctx.b.getF32FloatAttr(rate), seed,
+                            NoiseKindAttr::get(ctx.b.getContext(), noise), shape)};
 }
 
 /// Flatten: everything but the batch axis into one; channels_first inputs
@@ -198,9 +246,9 @@ void registerCoreLayers(LayerRegistry &registry) {
   registry.add("Flatten", buildFlatten);
   registry.add("Reshape", buildReshape);
   for (const char *name : {"SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
-                           "GaussianDropout", "AlphaDropout"})
+                           "GaussianDropout", "GaussianNoise", "AlphaDropout"})
     registry.add(name, buildDropout);
-  for (const char *name : {"Identity", "GaussianNoise", "ActivityRegularization"})
+  for (const char *name : {"Identity", "ActivityRegularization"})
     registry.add(name, buildIdentity);
 }
 

@@ -469,10 +469,6 @@ LogicalResult LayerNormOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGr
 }
 
 LogicalResult DropoutOp::replaceWithTrainingForm(RewriterBase &rewriter) {
-  if (getVariant())
-    return emitError("kiln cannot train with ") << *getVariant()
-                                                << " yet (its training-time noise differs "
-                                                   "from Dropout's)";
   if (getRate().convertToFloat() == 0.0f) {
     rewriter.replaceOp(*this, getInput());
     return success();
@@ -484,16 +480,22 @@ LogicalResult DropoutOp::replaceWithTrainingForm(RewriterBase &rewriter) {
   int64_t seed = getSeed() ? int64_t(*getSeed()) : int64_t(llvm::xxh3_64bits(where) & 0x7fffffff);
   rewriter.setInsertionPoint(*this);
   rewriter.replaceOpWithNewOp<DropoutTrainOp>(*this, getType(), getInput(), getRateAttr(),
-                                              rewriter.getI64IntegerAttr(seed));
+                                              rewriter.getI64IntegerAttr(seed), getNoiseAttr(),
+                                              getNoiseShapeAttr());
   return success();
 }
 
 LogicalResult DropoutTrainOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads,
                                              ArrayRef<bool> needed,
                                              MutableArrayRef<Value> operandGrads) {
-  if (resultGrads[0] && needed[0])
-    operandGrads[0] = DropoutGradOp::create(b, getLoc(), getType(), resultGrads[0],
-                                            getRateAttr(), getSeedAttr());
+  if (!resultGrads[0] || !needed[0])
+    return success();
+  // Additive noise does not depend on the input.
+  if (getNoise() == NoiseKind::gaussian_noise)
+    operandGrads[0] = resultGrads[0];
+  else
+    operandGrads[0] = DropoutGradOp::create(b, getLoc(), getType(), resultGrads[0], getRateAttr(),
+                                            getSeedAttr(), getNoiseAttr(), getNoiseShapeAttr());
   return success();
 }
 

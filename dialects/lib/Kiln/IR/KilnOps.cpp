@@ -524,5 +524,24 @@ bool BinaryOp::canOverwriteOperand(unsigned index) {
   return (*this)->getOperand(index).getType() == getType();
 }
 
+LogicalResult DropoutOp::verify() {
+  float rate = getRate().convertToFloat();
+  if (getNoise() == NoiseKind::gaussian_noise ? !(rate >= 0.0f) : !(rate >= 0.0f && rate < 1.0f))
+    return emitOpError(getNoise() == NoiseKind::gaussian_noise
+                           ? "stddev must be non-negative"
+                           : "rate must be in [0, 1)");
+  if (std::optional<ArrayRef<int64_t>> shape = getNoiseShape()) {
+    ArrayRef<int64_t> dims = getType().getShape();
+    bool fits = shape->size() == dims.size();
+    for (size_t i = 0; fits && i < dims.size(); ++i)
+      fits = (*shape)[i] == 1 || (*shape)[i] == dims[i];
+    if (!fits)
+      return emitOpError("noise_shape must have the input's rank, each axis 1 or the "
+                         "input's size, for ")
+             << getType();
+  }
+  return success();
+}
+
 #define GET_OP_CLASSES
 #include "kiln/Dialect/Kiln/IR/KilnOps.cpp.inc"

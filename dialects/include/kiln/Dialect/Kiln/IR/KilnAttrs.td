@@ -126,6 +126,21 @@ def Kiln_RnnCellAttr : EnumAttr<Kiln_Dialect, Kiln_RnnCellKind, "cell"> {
   let assemblyFormat = "`<` $value `>`";
 }
 
+def Kiln_NoiseKind : I32EnumAttr<"NoiseKind", "training-time noise of a layer", [
+  I32EnumAttrCase<"dropout", 0>,
+  I32EnumAttrCase<"gaussian_dropout", 1>,
+  I32EnumAttrCase<"gaussian_noise", 2>,
+  I32EnumAttrCase<"alpha_dropout", 3>
+]> {
+  let cppNamespace = "::kiln";
+  let genSpecializedAttr = 0;
+}
+
+def Kiln_NoiseAttr : EnumAttr<Kiln_Dialect, Kiln_NoiseKind, "noise"> {
+  let summary = "Dropout, GaussianDropout, GaussianNoise or AlphaDropout";
+  let assemblyFormat = "`<` $value `>`";
+}
+
 def Kiln_CompareKind : I32EnumAttr<"CompareKind", "comparison", [
   I32EnumAttrCase<"eq", 0>,
   I32EnumAttrCase<"ne", 1>

@@ -644,21 +644,26 @@ class Kiln_InferenceNoOp<string mnemonic, list<Trait> traits = []> : Kiln_Op<mne
 
 def Kiln_DropoutOp : Kiln_InferenceNoOp<"dropout",
     [DeclareOpInterfaceMethods<Kiln_TrainingFormOpInterface>]> {
-  let summary = "Keras Dropout: the identity at inference";
+  let summary = "a noise layer (Dropout and its kin): the identity at inference";
   let description = [{
     Kept in the imported IR so training can use it; inference drops it.
-    `seed` is the layer's (Keras's `seed`), and `variant` names the other
-    layers that are the identity at inference but drop differently in
-    training (SpatialDropout2D, GaussianDropout, ...), which kiln does not
-    train yet.
+    `noise` says what training does: `dropout` (Dropout, SpatialDropout),
+    `gaussian_dropout`, `gaussian_noise` (`rate` is then the standard
+    deviation) or `alpha_dropout`. `noise_shape`, when present, is the shape
+    of the random draw, 1 along the axes where one draw is shared (Keras's
+    `noise_shape`; SpatialDropout shares it across the spatial axes).
+    `seed` is the layer's (Keras's `seed`).
 
     ```mlir
-    %y = kiln.dropout %x {rate = 5.000000e-01 : f32} : tensor<1x64xf32>
+    %y = kiln.dropout %x {rate = 5.000000e-01 : f32, noise_shape = array<i64: 1, 1, 64>}
+        : tensor<1x8x64xf32>
     ```
   }];
   let arguments = (ins Kiln_F32Tensor:$input, F32Attr:$rate, OptionalAttr<I64Attr>:$seed,
-                   OptionalAttr<StrAttr>:$variant);
+                   DefaultValuedAttr<Kiln_NoiseAttr, "::kiln::NoiseKind::dropout">:$noise,
+                   OptionalAttr<DenseI64ArrayAttr>:$noise_shape);
   let assemblyFormat = "$input attr-dict `:` type($result)";
+  let hasVerifier = 1;
 }
 
 def Kiln_IdentityOp : Kiln_InferenceNoOp<"identity"> {

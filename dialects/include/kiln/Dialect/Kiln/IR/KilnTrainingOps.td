@@ -439,32 +439,41 @@ def Kiln_LayerNormGradOp : Kiln_Op<"layer_norm_grad", [Pure, Kiln_FlopCountOpInt
 
 def Kiln_DropoutTrainOp : Kiln_Op<"dropout_train", [Pure, Kiln_FlopCountOpInterface,
     AllTypesMatch<["input", "result"]>, DeclareOpInterfaceMethods<Kiln_GradientOpInterface>]> {
-  let summary = "inverted dropout with a counter-based random mask (training)";
+  let summary = "a noise layer in training, with counter-based random draws";
   let description = [{
-    Keeps each element with probability 1 - `rate`, scaled by 1 / (1 - rate),
-    as Keras's Dropout does in `fit`. Element i's draw is a hash of
-    (`seed`, the optimizer step, i): the same on every run and thread count,
-    different at every step, and recomputed by `kiln.dropout_grad` instead
-    of stored. (Keras's own random stream is not reproduced.)
+    What Keras's layer does in `fit`, by `noise`: `dropout` keeps each
+    element with probability 1 − `rate`, scaled by 1 / (1 − rate);
+    `gaussian_dropout` multiplies by 1 + σ·n, σ = √(rate / (1 − rate));
+    `gaussian_noise` adds `rate`·n; `alpha_dropout` sets dropped elements to
+    SELU's negative saturation and rescales to keep mean and variance (n a
+    standard normal draw). Draw i is a hash of (`seed`, the optimizer step,
+    i), with i counted in `noise_shape` (the input's shape when absent): the
+    same on every run and thread count, different at every step, and
+    recomputed by `kiln.dropout_grad` instead of stored. (Keras's own
+    random stream is not reproduced.)
 
     ```mlir
     %y = kiln.dropout_train %x {rate = 0.5 : f32, seed = 7 : i64} : tensor<32x64xf32>
     ```
   }];
-  let arguments = (ins Kiln_F32Tensor:$input, F32Attr:$rate, I64Attr:$seed);
+  let arguments = (ins Kiln_F32Tensor:$input, F32Attr:$rate, I64Attr:$seed,
+                   DefaultValuedAttr<Kiln_NoiseAttr, "::kiln::NoiseKind::dropout">:$noise,
+                   OptionalAttr<DenseI64ArrayAttr>:$noise_shape);
   let results = (outs Kiln_F32Tensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($result)";
 }
 
 def Kiln_DropoutGradOp : Kiln_Op<"dropout_grad", [Pure, Kiln_FlopCountOpInterface,
     AllTypesMatch<["result_grad", "result"]>]> {
-  let summary = "gradient of kiln.dropout_train: the same mask and scale";
+  let summary = "gradient of kiln.dropout_train: the same draws";
   let description = [{
     ```mlir
     %dx = kiln.dropout_grad %dy {rate = 0.5 : f32, seed = 7 : i64} : tensor<32x64xf32>
     ```
   }];
-  let arguments = (ins Kiln_F32Tensor:$result_grad, F32Attr:$rate, I64Attr:$seed);
+  let arguments = (ins Kiln_F32Tensor:$result_grad, F32Attr:$rate, I64Attr:$seed,
+                   DefaultValuedAttr<Kiln_NoiseAttr, "::kiln::NoiseKind::dropout">:$noise,
+                   OptionalAttr<DenseI64ArrayAttr>:$noise_shape);
   let results = (outs Kiln_F32Tensor:$result);
   let assemblyFormat = "$result_grad attr-dict `:` type($result)";
 }
