@@ -2,9 +2,11 @@
 # The sanitizer configuration: kiln built with clang under AddressSanitizer
 # and UndefinedBehaviorSanitizer (build-fuzz/, -DKILN_FUZZ=ON) runs the lit
 # tests, the unit tests and the hostile corpus, then the archive and config
-# fuzzers for $KILN_FUZZ_SECONDS (default 20) each. Then the generated code
-# under ASan+UBSan: the e2e and training cases labelled "sanitize", built by
-# scripts/test.sh's build/ (which has the Keras venv and the models). Called by .ci/run after
+# fuzzers for $KILN_FUZZ_SECONDS (default 20) each. Then the e2e and
+# training cases labelled "sanitize" (they live in scripts/test.sh's build/,
+# which has the Keras venv and the models): the ASan-built kiln compiles each
+# (scripts/kiln-sanitized.sh) and the generated code is built under ASan+UBSan
+# too. Called by .ci/run after
 # the default suite; scripts/fuzz.sh runs every fuzzer, fuzz_import too, for
 # as long as asked.
 set -euo pipefail
@@ -33,4 +35,5 @@ export ASAN_OPTIONS=detect_leaks=0:allow_user_poisoning=0 KILN_SANITIZED=1
 export KILN_FUZZ_SECONDS=${KILN_FUZZ_SECONDS:-20}
 ctest -j2 --output-on-failure -L "lit|unit|hostile|fuzz" -LE hdf5
 cd "$root/build"
-ctest -j2 --output-on-failure -L sanitize
+unset ASAN_OPTIONS KILN_SANITIZED # the generated code runs with ASan's defaults
+KILN_TEST_COMPILER="$root/scripts/kiln-sanitized.sh" ctest -j2 --output-on-failure -L sanitize

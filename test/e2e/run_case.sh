@@ -9,8 +9,10 @@
 #                           the outputs must be the same bytes
 #   KILN_TEST_CXX_FLAGS=F   build the generated code with these C++ flags
 #                           (the sanitizer group)
+#   KILN_TEST_COMPILER=K    use the kiln K instead of KILN (the sanitizer
+#                           group's ASan-built kiln)
 set -euo pipefail
-kiln=$1 compare=$2 case_dir=$3 work=$4 model=${5:-model.keras} tolerance=${6:-1e-5} scale=${7:-}
+kiln=${KILN_TEST_COMPILER:-$1} compare=$2 case_dir=$3 work=$4 model=${5:-model.keras} tolerance=${6:-1e-5} scale=${7:-}
 rm -rf "$work" && mkdir -p "$work"
 read -r -a args < "$case_dir/args.txt" || true
 runner=()

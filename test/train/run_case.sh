@@ -4,8 +4,10 @@
 # usage: run_case.sh KILN PYTHON CASE_DIR WORK_DIR
 #   KILN_TEST_CXX_FLAGS=F   build the generated code with these C++ flags
 #                           (the sanitizer group)
+#   KILN_TEST_COMPILER=K    use the kiln K instead of KILN (the sanitizer
+#                           group's ASan-built kiln)
 set -euo pipefail
-kiln=$1 python=$2 case=$3 work=$4
+kiln=${KILN_TEST_COMPILER:-$1} python=$2 case=$3 work=$4
 rm -rf "$work"
 mkdir -p "$work"
 cd "$work"
