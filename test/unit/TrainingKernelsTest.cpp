@@ -195,6 +195,13 @@ void checkDense(std::size_t rows, std::size_t in, std::size_t units) {
   kiln::rt::dense_grad_kernel_f32(x.data(), w.data(), dk.data(), rows, in, units);
   expectClose(dx, numericGradient([&](const std::vector<float> &v) { return forward(v, k); }, x));
   expectClose(dk, numericGradient([&](const std::vector<float> &v) { return forward(x, v); }, k));
+  // With scratch, the transposed kernel packed into panels and the packed
+  // GEMM: the same gradient.
+  std::vector<float> scratch(kiln::rt::dense_grad_input_scratch_floats(in, units), NAN),
+      packedDx(rows * in);
+  kiln::rt::dense_grad_input_f32(w.data(), k.data(), packedDx.data(), rows, in, units,
+                                 scratch.data());
+  expectClose(packedDx, dx);
 }
 
 TEST(TrainingKernels, DenseGradients) {
@@ -202,6 +209,9 @@ TEST(TrainingKernels, DenseGradients) {
   // The kernel gradient's register tiles: 8 + 3 kernel rows, panels of 32
   // and 16 columns, and 4 columns after them; an odd number of rows.
   checkDense(5, 11, 52);
+  // Packed: 13 rows (a full register tile and one more), 37 inputs (three
+  // panels, the last padded), 10 units.
+  checkDense(13, 37, 10);
 }
 
 TEST(TrainingKernels, SumToIsTheBroadcastAdjoint) {

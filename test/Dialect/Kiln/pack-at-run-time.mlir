@@ -1,18 +1,21 @@
 // RUN: kiln-opt %s -split-input-file -kiln-pack-at-run-time | FileCheck %s
 // RUN: kiln-opt %s -split-input-file -kiln-pack-at-run-time -kiln-plan-memory | FileCheck %s --check-prefix=PLAN
 
-// Trained kernels (mutable globals) of a Dense and an ungrouped Conv2D are
-// packed on every call; a 17-channel conv would pad to 32 columns (1.9x)
-// and keeps the plain kernel, as does a grouped conv (no packed variant).
+// Trained kernels (mutable globals) of a Dense and ungrouped Conv2Ds are
+// packed on every call, a 17-channel conv too (padded to 32 columns in
+// scratch); a grouped conv keeps the plain kernel (no packed variant).
 // CHECK-LABEL: func.func @train_step
 // CHECK: kiln.dense {{.*}} {kiln.pack_at_run_time}
+// CHECK: kiln.conv2d {{.*}}kiln.pack_at_run_time
 // CHECK: kiln.conv2d {{.*}}kiln.pack_at_run_time
 // CHECK: kiln.conv2d
 // CHECK-NOT: kiln.pack_at_run_time
 // CHECK: return
-// Only the two ops that pack get scratch memory in the plan.
+// Only the three ops that pack get scratch memory in the plan.
 // PLAN: kiln.dense {{.*}}kiln.scratch_offset
 // PLAN: kiln.conv2d {{.*}}kiln.scratch_offset
+// PLAN: kiln.conv2d {{.*}}kiln.scratch_offset
+// PLAN: kiln.conv2d
 // PLAN-NOT: kiln.scratch_offset
 // PLAN: return
 module {

@@ -89,11 +89,15 @@ struct DenseGradInputLowering : KernelCallPattern<DenseGradInputOp> {
                          ConversionPatternRewriter &rewriter) const override {
     auto kernel = op.getKernel().getType();
     int64_t in = kernel.getDimSize(0), units = kernel.getDimSize(1);
+    FailureOr<Value> scratch = getScratchBuffer(op, rewriter);
+    if (failed(scratch))
+      return failure();
     emitKernelCall(rewriter, op.getLoc(), "kiln::rt::dense_grad_input_f32",
-                   {adaptor.getResultGrad(), adaptor.getKernel(), out},
+                   {adaptor.getResultGrad(), adaptor.getKernel(), out, *scratch},
                    {rewriter.getIndexAttr(0), rewriter.getIndexAttr(1), rewriter.getIndexAttr(2),
                     rewriter.getI64IntegerAttr(op.getType().getNumElements() / in),
-                    rewriter.getI64IntegerAttr(in), rewriter.getI64IntegerAttr(units)});
+                    rewriter.getI64IntegerAttr(in), rewriter.getI64IntegerAttr(units),
+                    rewriter.getIndexAttr(3)});
     return success();
   }
 };

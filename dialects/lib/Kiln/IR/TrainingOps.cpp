@@ -89,6 +89,15 @@ int64_t DenseGradInputOp::getFlops() {
   return 2 * leadingElements(getType()) * kernel.getNumElements();
 }
 
+int64_t DenseGradInputOp::getScratchBytes() {
+  // kernelᵀ (units x in) in panels of 16 columns
+  // (kiln::rt::dense_grad_input_scratch_floats).
+  constexpr int64_t kPanel = 16;
+  RankedTensorType kernel = tensorType(getKernel());
+  int64_t in = kernel.getDimSize(0), units = kernel.getDimSize(1);
+  return 4 * units * ((in + kPanel - 1) / kPanel * kPanel);
+}
+
 LogicalResult DenseGradKernelOp::verify() {
   RankedTensorType x = tensorType(getInput()), dy = tensorType(getResultGrad());
   RankedTensorType dk = getType();

@@ -20,15 +20,45 @@ constexpr std::size_t packed_floats(std::size_t k, std::size_t n) {
 }
 
 /// Packs a row-major (k x n) matrix into panels; `out` holds
-/// packed_floats(k, n) floats.
+/// packed_floats(k, n) floats. Row by row, so w is read once in order;
+/// full panels copy 16 floats as one panel row (the compiler would not
+/// vectorize the copy: it cannot rule out that w and out overlap).
 inline void pack_panels(const float *w, std::size_t k, std::size_t n, float *out) {
+  const std::size_t full = n / kPanel, tail = n - full * kPanel;
+  for (std::size_t row = 0; row < k; ++row) {
+    const float *src = w + row * n;
+    for (std::size_t p = 0; p < full; ++p) {
+      isa::store(out + (p * k + row) * kPanel, isa::load(src + p * kPanel));
+    }
+    if (tail) {
+      float *dst = out + (full * k + row) * kPanel;
+      for (std::size_t j = 0; j < kPanel; ++j)
+        dst[j] = j < tail ? src[full * kPanel + j] : 0.0f;
+    }
+  }
+}
+
+/// Packs the transpose of a row-major (n x k) matrix, that is the (k x n)
+/// matrix wᵀ, into panels (packed_floats(k, n) floats): panel p holds rows
+/// p·16 .. p·16+15 of w side by side. Walks w row by row, so the reads are
+/// contiguous and the writes revisit a panel's k·16 floats, which stay in
+/// cache for the k of a layer.
+inline void pack_panels_transposed(const float *w, std::size_t n, std::size_t k, float *out) {
   const std::size_t panels = (n + kPanel - 1) / kPanel;
-  for (std::size_t p = 0; p < panels; ++p)
-    for (std::size_t row = 0; row < k; ++row)
-      for (std::size_t j = 0; j < kPanel; ++j) {
-        const std::size_t col = p * kPanel + j;
-        out[(p * k + row) * kPanel + j] = col < n ? w[row * n + col] : 0.0f;
+  for (std::size_t p = 0; p < panels; ++p) {
+    float *panel = out + p * k * kPanel;
+    for (std::size_t j = 0; j < kPanel; ++j) {
+      const std::size_t row = p * kPanel + j;
+      if (row < n) {
+        const float *src = w + row * k;
+        for (std::size_t i = 0; i < k; ++i)
+          panel[i * kPanel + j] = src[i];
+      } else {
+        for (std::size_t i = 0; i < k; ++i)
+          panel[i * kPanel + j] = 0.0f;
       }
+    }
+  }
 }
 
 namespace detail {

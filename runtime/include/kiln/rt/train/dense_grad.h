@@ -3,6 +3,7 @@
 #define KILN_RT_TRAIN_DENSE_GRAD_H
 
 #include "kiln/rt/gemm/isa.h"
+#include "kiln/rt/gemm/packed.h"
 #include "kiln/rt/remainder.h"
 
 #include <cstddef>
@@ -81,11 +82,25 @@ inline void dotRows(const float *dy, const float *w, float *dx, std::size_t rows
 }
 } // namespace detail
 
-/// dx = dy · Wᵀ: dx[r, i] = dy[r, :] · W[i, :], both rows contiguous. A few
+/// Floats of scratch dense_grad_input_f32 packs Wᵀ into.
+inline std::size_t dense_grad_input_scratch_floats(std::size_t in, std::size_t units) {
+  return packed_floats(units, in);
+}
+
+/// dx = dy · Wᵀ: dx[r, i] = dy[r, :] · W[i, :], both rows contiguous.
+/// With `scratch` (dense_grad_input_scratch_floats), Wᵀ is packed there
+/// and dx is the register-tiled packed GEMM of a Dense with `units` inputs
+/// and `in` units: the packing is one pass over W, the GEMM runs near peak
+/// even for a few rows or narrow layers. Without, dot products: a few
 /// kernel rows at a time, outside, so they stay in cache while every batch
-/// row uses them: W streams from memory once per call.
+/// row uses them, and W streams from memory once per call.
 inline void dense_grad_input_f32(const float *dy, const float *w, float *dx, std::size_t rows,
-                                 std::size_t in, std::size_t units) {
+                                 std::size_t in, std::size_t units, float *scratch = nullptr) {
+  if (scratch) {
+    pack_panels_transposed(w, in, units, scratch);
+    dense_packed_f32<Act::linear>(dy, scratch, nullptr, dx, rows, units, in);
+    return;
+  }
   constexpr int I = detail::kDotTile;
   const std::size_t full = in / I * I;
   for (std::size_t i = 0; i < full; i += I)
@@ -158,10 +173,43 @@ inline void outerProductPanels(const float *x, std::size_t xStep, const float *d
 }
 } // namespace detail
 
+namespace detail {
+/// outer_product_add_f32 for the tail columns [first, units) of dw, fewer
+/// than 16: dy's tail, a chunk of rows at a time, and a block of dw rows
+/// are copied into zero-padded 16-column buffers on the stack, so they run
+/// on the same register tiles as the full panels.
+inline void outerProductTail(const float *x, std::size_t xStep, const float *dy,
+                             std::size_t count, std::size_t channels, std::size_t units,
+                             std::size_t first, float *dw) {
+  constexpr std::size_t kRowsPerChunk = 128, kChannelsPerBlock = 64;
+  alignas(64) float rows[kRowsPerChunk * 16];
+  alignas(64) float sums[kChannelsPerBlock * 16];
+  const std::size_t width = units - first;
+  for (std::size_t p0 = 0; p0 < count; p0 += kRowsPerChunk) {
+    const std::size_t chunk = count - p0 < kRowsPerChunk ? count - p0 : kRowsPerChunk;
+    for (std::size_t p = 0; p < chunk; ++p)
+      for (std::size_t j = 0; j < 16; ++j)
+        rows[p * 16 + j] = j < width ? dy[(p0 + p) * units + first + j] : 0.0f;
+    for (std::size_t c0 = 0; c0 < channels; c0 += kChannelsPerBlock) {
+      const std::size_t block =
+          channels - c0 < kChannelsPerBlock ? channels - c0 : kChannelsPerBlock;
+      for (std::size_t c = 0; c < block; ++c)
+        for (std::size_t j = 0; j < 16; ++j)
+          sums[c * 16 + j] = j < width ? dw[(c0 + c) * units + first + j] : 0.0f;
+      outerProductPanels<1>(x + p0 * xStep + c0, xStep, rows, 16, chunk, sums, block);
+      for (std::size_t c = 0; c < block; ++c)
+        for (std::size_t j = 0; j < width; ++j)
+          dw[(c0 + c) * units + first + j] = sums[c * 16 + j];
+    }
+  }
+}
+} // namespace detail
+
 /// dw += xᵀ · dy over `count` rows: dw[c, :] += Σ_p x[p·xStep + c] ·
 /// dy[p·units + :] for c < channels, dw being (channels x units). Register
 /// tiles of 8 rows of dw by 32 or 16 columns stay in registers across all
-/// rows p; columns past the last panel of 16 go one by one.
+/// rows p; the columns past the last panel of 16 run on the same tiles
+/// through zero-padded copies.
 inline void outer_product_add_f32(const float *x, std::size_t xStep, const float *dy,
                                   std::size_t count, std::size_t channels, std::size_t units,
                                   float *dw) {
@@ -173,12 +221,8 @@ inline void outer_product_add_f32(const float *x, std::size_t xStep, const float
   if (panel < fullPanels)
     detail::outerProductPanels<1>(x, xStep, dy + panel * 16, units, count, dw + panel * 16,
                                   channels);
-  for (std::size_t c = 0; c < channels; ++c)
-    for (std::size_t p = 0; p < count; ++p) {
-      const float xv = x[p * xStep + c];
-      for (std::size_t j = fullPanels * 16; j < units; ++j)
-        dw[c * units + j] += xv * dy[p * units + j];
-    }
+  if (fullPanels * 16 < units)
+    detail::outerProductTail(x, xStep, dy, count, channels, units, fullPanels * 16, dw);
 }
 
 /// dW += xᵀ · dy summed over rows: dW[i, :] += Σ_r x[r, i] · dy[r, :].

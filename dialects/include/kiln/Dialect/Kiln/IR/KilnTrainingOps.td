@@ -74,9 +74,13 @@ def Kiln_LossGradOp : Kiln_Op<"loss_grad", [Pure, Kiln_FlopCountOpInterface]> {
 }
 
 def Kiln_DenseGradInputOp : Kiln_Op<"dense_grad_input", [Pure,
-    DeclareOpInterfaceMethods<Kiln_FlopCountOpInterface, ["getFlops"]>]> {
+    DeclareOpInterfaceMethods<Kiln_FlopCountOpInterface, ["getFlops"]>,
+    DeclareOpInterfaceMethods<Kiln_ScratchOpInterface>]> {
   let summary = "dx = dy · kernelᵀ, the input gradient of kiln.dense";
   let description = [{
+    The transposed kernel is packed into panels in scratch memory on every
+    call, so dx runs on the packed GEMM microkernel.
+
     ```mlir
     %dx = kiln.dense_grad_input %dy, %k
         : (tensor<32x64xf32>, tensor<784x64xf32>) -> tensor<32x784xf32>

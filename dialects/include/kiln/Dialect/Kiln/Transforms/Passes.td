@@ -183,9 +183,8 @@ def PackAtRunTime : Pass<"kiln-pack-at-run-time", "::mlir::ModuleOp"> {
   let description = [{
     For training builds, whose weights change and cannot be prepacked:
     marks every `kiln.dense` and ungrouped `kiln.conv2d` whose kernel is
-    not stored as panels with `kiln.pack_at_run_time`, unless panels would
-    be more than 1.5 times the kernel (as -kiln-prepack-weights decides).
-    Such an op takes scratch memory for its kernel in panels
+    not stored as panels with `kiln.pack_at_run_time`, narrow ones too
+    (the padding costs scratch, not stored bytes). Such an op takes scratch memory for its kernel in panels
     (`ScratchOpInterface`), packs it there on every call and runs the
     register-blocked packed kernel: a pass over the weights buys the
     GEMM microkernel for the whole batch.

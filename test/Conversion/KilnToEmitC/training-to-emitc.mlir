@@ -1,0 +1,18 @@
+// RUN: kiln-opt %s -kiln-pack-at-run-time -kiln-plan-weights -kiln-plan-memory -convert-kiln-to-emitc | mlir-translate-22 -mlir-to-cpp | FileCheck %s
+
+// A trained 10-unit Dense packs its kernel (padded to 16 columns) into its
+// scratch on every call and runs the packed kernel; its input gradient
+// packs the transposed kernel into scratch of its own and runs the same.
+// CHECK-LABEL: void train_step(
+// CHECK: kiln::rt::pack_panels([[K:v[0-9]+]], 20, 10, [[P:v[0-9]+]]);
+// CHECK: kiln::rt::dense_packed_f32<kiln::rt::Act::linear>({{v[0-9]+}}, [[P]], nullptr, {{v[0-9]+}}, 4, 20, 10);
+// CHECK: kiln::rt::dense_grad_input_f32({{v[0-9]+}}, {{v[0-9]+}}, {{v[0-9]+}}, 4, 20, 10, {{v[0-9]+}});
+module {
+  ml_program.global private mutable @dense.kernel(dense<1.0> : tensor<20x10xf32>) : tensor<20x10xf32>
+  func.func @train_step(%x: tensor<4x20xf32>, %dy: tensor<4x10xf32>) -> (tensor<4x10xf32>, tensor<4x20xf32>) {
+    %k = ml_program.global_load @dense.kernel : tensor<20x10xf32>
+    %0 = kiln.dense %x, %k : (tensor<4x20xf32>, tensor<20x10xf32>) -> tensor<4x10xf32>
+    %1 = kiln.dense_grad_input %dy, %k : (tensor<4x10xf32>, tensor<20x10xf32>) -> tensor<4x20xf32>
+    return %0, %1 : tensor<4x10xf32>, tensor<4x20xf32>
+  }
+}
