@@ -402,3 +402,46 @@ TEST(FastMath, MaximumErrorsOverTheFloatRange) {
   std::printf("fast::exp %.2f ulp, sigmoid %.2g, tanh %.2g, erf %.2g (max abs)\n",
               expRel / 5.96e-8, sigmoidAbs, tanhAbs, erfAbs);
 }
+
+namespace {
+/// rnn_f32 over a batch of 40 (from 32 rows on it multiplies by kernels in
+/// panels) against the same samples one at a time (plain kernels).
+template <kiln::rt::Cell C> void checkRecurrentPanels(bool resetAfter, bool returnSequences) {
+  constexpr std::size_t n = 40, t = 3, f = 5, u = 20;
+  constexpr std::size_t gu = kiln::rt::detail::gates<C>() * u;
+  const kiln::rt::RnnShape batch{n, t, f, u, false, returnSequences, resetAfter, false};
+  const kiln::rt::RnnShape one{1, t, f, u, false, returnSequences, resetAfter, false};
+  ASSERT_TRUE(kiln::rt::detail::rnnPacksRecurrent<C>(batch) || (C == kiln::rt::Cell::gru && !resetAfter));
+  ASSERT_TRUE(kiln::rt::detail::rnnPacksInput(batch) && !kiln::rt::detail::rnnPacksInput(one));
+  auto x = randomVector(n * t * f, 61), k = randomVector(f * gu, 62, 0.5f),
+       rk = randomVector(u * gu, 63, 0.3f), b = randomVector(resetAfter ? 2 * gu : gu, 64),
+       h0 = randomVector(n * u, 65), c0 = randomVector(n * u, 66);
+  const std::size_t perSample = returnSequences ? t * u : u;
+  std::vector<float> y(n * perSample), h(n * u), c(n * u),
+      scratch(kiln::rt::rnn_scratch_floats<C>(batch));
+  kiln::rt::rnn_f32<C, Act::tanh, Act::sigmoid>(x.data(), k.data(), rk.data(), b.data(), nullptr,
+                                                h0.data(), c0.data(), y.data(), h.data(), c.data(),
+                                                scratch.data(), batch);
+  std::vector<float> y1(perSample), h1(u), c1(u), scratch1(kiln::rt::rnn_scratch_floats<C>(one));
+  for (std::size_t s = 0; s < n; ++s) {
+    kiln::rt::rnn_f32<C, Act::tanh, Act::sigmoid>(
+        x.data() + s * t * f, k.data(), rk.data(), b.data(), nullptr, h0.data() + s * u,
+        c0.data() + s * u, y1.data(), h1.data(), c1.data(), scratch1.data(), one);
+    for (std::size_t i = 0; i < perSample; ++i)
+      EXPECT_NEAR(y[s * perSample + i], y1[i], 1e-5f) << "sample " << s << " output " << i;
+    for (std::size_t i = 0; i < u; ++i) {
+      EXPECT_NEAR(h[s * u + i], h1[i], 1e-5f) << "sample " << s << " h " << i;
+      if (C == kiln::rt::Cell::lstm)
+        EXPECT_NEAR(c[s * u + i], c1[i], 1e-5f) << "sample " << s << " c " << i;
+    }
+  }
+}
+} // namespace
+
+TEST(Recurrent, KernelsInPanelsMatchPlainKernels) {
+  checkRecurrentPanels<kiln::rt::Cell::lstm>(false, true);
+  checkRecurrentPanels<kiln::rt::Cell::simple>(false, false);
+  checkRecurrentPanels<kiln::rt::Cell::gru>(true, true);
+  // Without reset_after only the input kernel is packed.
+  checkRecurrentPanels<kiln::rt::Cell::gru>(false, false);
+}

@@ -103,10 +103,19 @@ int64_t RnnOp::getFlops() {
 
 int64_t RnnOp::getScratchBytes() {
   // The input projection of every step, one step's recurrent projection,
-  // the running states and the GRU's gate temporaries
+  // the running states and the GRU's gate temporaries; from 32 rows on, the
+  // input kernel in panels (N·T rows) and the recurrent one (N rows, but
+  // not a GRU without reset_after, whose step multiplies by parts of it)
   // (kiln::rt::rnn_scratch_floats).
   auto input = getInput().getType();
-  int64_t n = input.getDimSize(0), t = input.getDimSize(1), u = getUnits(),
-          gu = getNumGates() * u;
-  return (n * t * gu + n * gu + 2 * n * u + 3 * u) * int64_t(sizeof(float));
+  int64_t n = input.getDimSize(0), t = input.getDimSize(1), f = input.getDimSize(2),
+          u = getUnits(), gu = getNumGates() * u;
+  constexpr int64_t kPanelRows = 32, kPanel = 16;
+  auto panels = [&](int64_t k) { return k * ((gu + kPanel - 1) / kPanel * kPanel); };
+  int64_t floats = n * t * gu + n * gu + 2 * n * u + 3 * u;
+  if (n * t >= kPanelRows)
+    floats += panels(f);
+  if (n >= kPanelRows && !(getCell() == RnnCellKind::gru && !getResetAfter()))
+    floats += panels(u);
+  return floats * int64_t(sizeof(float));
 }

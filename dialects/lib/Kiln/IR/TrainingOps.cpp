@@ -5,6 +5,8 @@
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/SymbolTable.h"
 
+#include <algorithm>
+
 using namespace mlir;
 using namespace kiln;
 
@@ -300,14 +302,18 @@ int64_t RnnGradOp::getFlops() {
 
 int64_t RnnGradOp::getScratchBytes() {
   // Per step the gate pre-activations and the states; per sample the
-  // gradients carried between steps; the recurrent kernel transposed (and
-  // for a GRU split, with split gradients); a row of zeros
-  // (kiln::rt::rnn_grad_scratch_floats, gru_grad_scratch_floats).
+  // gradients carried between steps; the kernels in panels (a GRU's
+  // recurrent kernel transposed and split, with split gradients); a row of
+  // zeros (kiln::rt::rnn_grad_scratch_floats, gru_grad_scratch_floats).
   RankedTensorType x = tensorType(getInput());
   int64_t n = x.getDimSize(0), t = x.getDimSize(1);
   int64_t u = getRecurrentKernel().getType().getDimSize(0);
   int64_t gu = getRecurrentKernel().getType().getDimSize(1);
   if (getCell() == RnnCellKind::gru)
     return 4 * (n * t * 5 * u + n * 7 * u + 9 * u * u + u);
-  return 4 * (n * t * (gu + 2 * u) + n * (gu + 3 * u) + gu * u + u);
+  // U and Uᵀ in panels of 16 columns; W, then Wᵀ, in panels.
+  int64_t f = x.getDimSize(2);
+  auto panels = [](int64_t k, int64_t cols) { return k * ((cols + 15) / 16 * 16); };
+  return 4 * (n * t * (gu + 2 * u) + n * (gu + 3 * u) + panels(u, gu) + panels(gu, u) +
+              std::max(panels(f, gu), panels(gu, f)) + u);
 }

@@ -178,10 +178,17 @@ inline void tiles_direct(const DirectBlock &blk, std::size_t r0, const float *pa
                          std::size_t g1, std::size_t row0, const Epilogue &e) {
   for (std::size_t g = g0; g < g1; ++g) {
     const std::size_t p0 = g * kPanels;
-    if (p0 + kPanels <= nPanels)
+    if (p0 + kPanels <= nPanels) {
       tile_direct<A, R, kPanels>(blk, r0, panels, panelStride, p0, row0, e);
-    else // the odd panel left over
+    } else if constexpr (R > 8) {
+      // The odd panel left over: one B row feeds only R FMAs there, and R
+      // row pointers do not fit the general registers, so 8 rows, then
+      // the rest.
+      tile_direct<A, 8, 1>(blk, r0, panels, panelStride, p0, row0, e);
+      tile_direct<A, R - 8, 1>(blk, r0 + 8, panels, panelStride, p0, row0, e);
+    } else {
       tile_direct<A, R, 1>(blk, r0, panels, panelStride, p0, row0, e);
+    }
   }
 }
 

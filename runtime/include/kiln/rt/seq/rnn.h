@@ -5,6 +5,7 @@
 
 #include "kiln/rt/eltwise/activation.h"
 #include "kiln/rt/gemm/dense.h"
+#include "kiln/rt/gemm/packed.h"
 
 #include <cstddef>
 #include <cstring>
@@ -86,10 +87,27 @@ inline void cellStep(const float *xw, const float *hw, const float *rk, float *h
 }
 } // namespace detail
 
-/// Floats of scratch rnn_f32 needs.
+namespace detail {
+/// Rows from which a product pays for packing its kernel into panels: the
+/// packed GEMM is faster from about 32 rows on, slower below (measured
+/// with runtime/bench shapes of 1 to 640 rows).
+constexpr std::size_t kRnnPanelRows = 32;
+/// Whether rnn_f32 packs the input kernel (for all N·T rows at once) and
+/// the recurrent kernel (N rows a step, packed once for every step).
+constexpr bool rnnPacksInput(const RnnShape &s) { return s.batch * s.steps >= kRnnPanelRows; }
+template <Cell C> constexpr bool rnnPacksRecurrent(const RnnShape &s) {
+  return s.batch >= kRnnPanelRows && !(C == Cell::gru && !s.reset_after);
+}
+} // namespace detail
+
+/// Floats of scratch rnn_f32 needs: the input projection of every step,
+/// one step's recurrent projection, the states, the GRU's gate
+/// temporaries, then the kernels in panels where rnn_f32 packs them.
 template <Cell C> constexpr std::size_t rnn_scratch_floats(const RnnShape &s) {
-  return (s.batch * s.steps + s.batch) * detail::gates<C>() * s.units + 2 * s.batch * s.units +
-         3 * s.units;
+  const std::size_t gu = detail::gates<C>() * s.units;
+  return (s.batch * s.steps + s.batch) * gu + 2 * s.batch * s.units + 3 * s.units +
+         (detail::rnnPacksInput(s) ? packed_floats(s.features, gu) : 0) +
+         (detail::rnnPacksRecurrent<C>(s) ? packed_floats(s.units, gu) : 0);
 }
 
 /// Runs a recurrent layer. x is (N, T, F); kernel (F, G·U); recurrent (U, G·U);
@@ -107,9 +125,19 @@ inline void rnn_f32(const float *x, const float *kernel, const float *recurrent,
   float *h = hw + n * gu;        // (N, U)
   float *c = h + n * u;          // (N, U)
   float *tmp = c + n * u;        // (3·U), the GRU's gate temporaries
+  float *panels = tmp + 3 * u;   // the input kernel, then the recurrent one, in panels
   const float *recurrentBias = bias && s.reset_after ? bias + gu : nullptr;
   // The input projection of every step at once.
-  dense_f32<Act::linear>(x, kernel, bias, xw, n * t, s.features, gu);
+  if (detail::rnnPacksInput(s)) {
+    pack_panels(kernel, s.features, gu, panels);
+    dense_packed_f32<Act::linear>(x, panels, bias, xw, n * t, s.features, gu);
+    panels += packed_floats(s.features, gu);
+  } else {
+    dense_f32<Act::linear>(x, kernel, bias, xw, n * t, s.features, gu);
+  }
+  const bool packedRecurrent = detail::rnnPacksRecurrent<C>(s);
+  if (packedRecurrent)
+    pack_panels(recurrent, u, gu, panels);
   if (h0) std::memcpy(h, h0, n * u * sizeof(float));
   else std::memset(h, 0, n * u * sizeof(float));
   if (c0) std::memcpy(c, c0, n * u * sizeof(float));
@@ -120,7 +148,10 @@ inline void rnn_f32(const float *x, const float *kernel, const float *recurrent,
     const std::size_t ti = s.go_backwards ? t - 1 - step : step;
     if (hwCols == gu) {
       // h·U for the whole batch: each row of U is read once per step.
-      dense_f32<Act::linear>(h, recurrent, recurrentBias, hw, n, u, gu);
+      if (packedRecurrent)
+        dense_packed_f32<Act::linear>(h, panels, recurrentBias, hw, n, u, gu);
+      else
+        dense_f32<Act::linear>(h, recurrent, recurrentBias, hw, n, u, gu);
     } else {
       for (std::size_t b = 0; b < n; ++b) {
         float *hwb = hw + b * gu;

@@ -57,15 +57,19 @@ inline void lstmCellBackward(const float *__restrict z, const float *__restrict 
 
 /// Floats of scratch rnn_grad_f32 needs: per step the pre-activations and
 /// the states (h, c); per sample one step's gate products and the
-/// gradients carried between steps; the recurrent kernel transposed; a
-/// row of zeros, the state before the first step.
+/// gradients carried between steps; the recurrent kernel in panels, and
+/// transposed in panels; the input kernel in panels, then transposed in
+/// panels (one room); a row of zeros, the state before the first step.
 template <Cell C> constexpr std::size_t rnn_grad_scratch_floats(const RnnShape &s) {
-  const std::size_t gu = detail::gates<C>() * s.units;
+  const std::size_t gu = detail::gates<C>() * s.units, u = s.units, f = s.features;
   if constexpr (C == Cell::gru)
     return gru_grad_scratch_floats(s);
   else
-    return s.batch * s.steps * (gu + 2 * s.units) + s.batch * (gu + 3 * s.units) +
-           gu * s.units + s.units;
+    return s.batch * s.steps * (gu + 2 * u) + s.batch * (gu + 3 * u) + packed_floats(u, gu) +
+           packed_floats(gu, u) +
+           (packed_floats(f, gu) > packed_floats(gu, f) ? packed_floats(f, gu)
+                                                         : packed_floats(gu, f)) +
+           u;
 }
 
 namespace detail {
@@ -86,8 +90,12 @@ inline void rnnGradSimpleOrLstm(const float *dy, const float *x, const float *ke
   float *dhNext = dz + n * gu;    // (N, U)
   float *dcNext = dhNext + n * u; // (N, U)
   float *dh = dcNext + n * u;     // (N, U)
-  float *ut = dh + n * u;         // (G·U, U) the recurrent kernel transposed
-  float *zeros = ut + gu * u;     // (U) a zero state
+  float *uPanels = dh + n * u;                     // U (U, G·U) in panels
+  float *utPanels = uPanels + packed_floats(u, gu); // Uᵀ (G·U, U) in panels
+  float *wPanels = utPanels + packed_floats(gu, u); // W, later Wᵀ, in panels
+  const std::size_t wRoom = packed_floats(f, gu) > packed_floats(gu, f) ? packed_floats(f, gu)
+                                                                        : packed_floats(gu, f);
+  float *zeros = wPanels + wRoom; // (U) a zero state
   std::memset(zeros, 0, u * sizeof(float));
   auto zRow = [&](std::size_t b, std::size_t p) {
     return z + (b * t + (s.go_backwards ? t - 1 - p : p)) * gu;
@@ -105,11 +113,14 @@ inline void rnnGradSimpleOrLstm(const float *dy, const float *x, const float *ke
   };
 
   // Forward again: z = x·W + b for every step at once, then step by step
-  // z += h_prev·U and the cell; a masked step keeps the states.
-  dense_f32<Act::linear>(x, kernel, bias, z, n * t, f, gu);
+  // z += h_prev·U and the cell; a masked step keeps the states. Both
+  // kernels are packed once, for the packed GEMM.
+  pack_panels(kernel, f, gu, wPanels);
+  dense_packed_f32<Act::linear>(x, wPanels, bias, z, n * t, f, gu);
+  pack_panels(recurrent, u, gu, uPanels);
   for (std::size_t p = 0; p < t; ++p) {
     if (const float *hPrev = hBefore(p)) {
-      dense_f32<Act::linear>(hPrev, recurrent, nullptr, dz, n, u, gu);
+      dense_packed_f32<Act::linear>(hPrev, uPanels, nullptr, dz, n, u, gu);
       for (std::size_t b = 0; b < n; ++b) {
         float *zp = zRow(b, p);
         const float *add = dz + b * gu;
@@ -136,9 +147,7 @@ inline void rnnGradSimpleOrLstm(const float *dy, const float *x, const float *ke
   }
 
   // Backwards through the steps, from the returned states' gradients.
-  for (std::size_t k = 0; k < u; ++k)
-    for (std::size_t j = 0; j < gu; ++j)
-      ut[j * u + k] = recurrent[k * gu + j];
+  pack_panels_transposed(recurrent, u, gu, utPanels);
   std::memset(drecurrent, 0, u * gu * sizeof(float));
   if (dhOut) std::memcpy(dhNext, dhOut, n * u * sizeof(float));
   else std::memset(dhNext, 0, n * u * sizeof(float));
@@ -168,7 +177,7 @@ inline void rnnGradSimpleOrLstm(const float *dy, const float *x, const float *ke
     // dU += h_prevᵀ·dz; dh_prev = dz·Uᵀ (plus dh where the step was masked).
     if (const float *hPrev = hBefore(p))
       dense_grad_kernel_add_f32(hPrev, dz, drecurrent, n, u, gu);
-    dense_f32<Act::linear>(dz, ut, nullptr, dhNext, n, gu, u);
+    dense_packed_f32<Act::linear>(dz, utPanels, nullptr, dhNext, n, gu, u);
     for (std::size_t b = 0; b < n; ++b)
       if (!stepKept(mask, s, b, p))
         for (std::size_t j = 0; j < u; ++j)
@@ -178,7 +187,7 @@ inline void rnnGradSimpleOrLstm(const float *dy, const float *x, const float *ke
   if (dc0 && C == Cell::lstm) std::memcpy(dc0, dcNext, n * u * sizeof(float));
   // Every step's gate gradients at once: dW = xᵀ·dz, dx = dz·Wᵀ, db = Σ dz.
   dense_grad_kernel_f32(x, z, dkernel, n * t, f, gu);
-  dense_grad_input_f32(z, kernel, dx, n * t, f, gu);
+  dense_grad_input_f32(z, kernel, dx, n * t, f, gu, wPanels);
   if (dbias) {
     std::memset(dbias, 0, gu * sizeof(float));
     for (std::size_t r = 0; r < n * t; ++r)
