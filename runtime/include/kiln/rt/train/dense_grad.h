@@ -114,15 +114,15 @@ namespace detail {
 /// dw[c, 16v + :16] += Σ_p x[p·xStep + c] · dy[p·units + 16v + :16] for CB
 /// rows c of dw and V panels of 16 columns, held in registers across the
 /// `count` rows p; U independent sums hide the FMA latency when CB·V is
-/// small.
+/// small. Without `accumulate`, dw is overwritten (=, not +=).
 template <int CB, int V>
 inline void outerProductTile(const float *x, std::size_t xStep, const float *dy,
-                             std::size_t units, std::size_t count, float *dw) {
+                             std::size_t units, std::size_t count, float *dw, bool accumulate) {
   constexpr int U = CB * V < 8 ? 2 : 1;
   isa::Row16 acc[U][CB][V];
   for (int c = 0; c < CB; ++c)
     for (int v = 0; v < V; ++v) {
-      acc[0][c][v] = isa::load(dw + c * units + v * 16);
+      acc[0][c][v] = accumulate ? isa::load(dw + c * units + v * 16) : isa::zero();
       if (U > 1)
         acc[U - 1][c][v] = isa::zero();
     }
@@ -155,19 +155,19 @@ inline void outerProductTile(const float *x, std::size_t xStep, const float *dy,
 template <int V>
 inline void outerProductPanels(const float *x, std::size_t xStep, const float *dy,
                                std::size_t units, std::size_t count, float *dw,
-                               std::size_t channels) {
+                               std::size_t channels, bool accumulate) {
   std::size_t c = 0;
   for (; c + 8 <= channels; c += 8)
-    outerProductTile<8, V>(x + c, xStep, dy, units, count, dw + c * units);
+    outerProductTile<8, V>(x + c, xStep, dy, units, count, dw + c * units, accumulate);
   float *d = dw + c * units;
   switch (channels - c) {
-  case 7: outerProductTile<7, V>(x + c, xStep, dy, units, count, d); break;
-  case 6: outerProductTile<6, V>(x + c, xStep, dy, units, count, d); break;
-  case 5: outerProductTile<5, V>(x + c, xStep, dy, units, count, d); break;
-  case 4: outerProductTile<4, V>(x + c, xStep, dy, units, count, d); break;
-  case 3: outerProductTile<3, V>(x + c, xStep, dy, units, count, d); break;
-  case 2: outerProductTile<2, V>(x + c, xStep, dy, units, count, d); break;
-  case 1: outerProductTile<1, V>(x + c, xStep, dy, units, count, d); break;
+  case 7: outerProductTile<7, V>(x + c, xStep, dy, units, count, d, accumulate); break;
+  case 6: outerProductTile<6, V>(x + c, xStep, dy, units, count, d, accumulate); break;
+  case 5: outerProductTile<5, V>(x + c, xStep, dy, units, count, d, accumulate); break;
+  case 4: outerProductTile<4, V>(x + c, xStep, dy, units, count, d, accumulate); break;
+  case 3: outerProductTile<3, V>(x + c, xStep, dy, units, count, d, accumulate); break;
+  case 2: outerProductTile<2, V>(x + c, xStep, dy, units, count, d, accumulate); break;
+  case 1: outerProductTile<1, V>(x + c, xStep, dy, units, count, d, accumulate); break;
   default: break;
   }
 }
@@ -180,11 +180,15 @@ namespace detail {
 /// on the same register tiles as the full panels.
 inline void outerProductTail(const float *x, std::size_t xStep, const float *dy,
                              std::size_t count, std::size_t channels, std::size_t units,
-                             std::size_t first, float *dw) {
+                             std::size_t first, float *dw, bool accumulate) {
   constexpr std::size_t kRowsPerChunk = 128, kChannelsPerBlock = 64;
   alignas(64) float rows[kRowsPerChunk * 16];
   alignas(64) float sums[kChannelsPerBlock * 16];
   const std::size_t width = units - first;
+  if (count == 0 && !accumulate) // a sum over no rows
+    for (std::size_t c = 0; c < channels; ++c)
+      for (std::size_t j = 0; j < width; ++j)
+        dw[c * units + first + j] = 0.0f;
   for (std::size_t p0 = 0; p0 < count; p0 += kRowsPerChunk) {
     const std::size_t chunk = count - p0 < kRowsPerChunk ? count - p0 : kRowsPerChunk;
     for (std::size_t p = 0; p < chunk; ++p)
@@ -195,13 +199,31 @@ inline void outerProductTail(const float *x, std::size_t xStep, const float *dy,
           channels - c0 < kChannelsPerBlock ? channels - c0 : kChannelsPerBlock;
       for (std::size_t c = 0; c < block; ++c)
         for (std::size_t j = 0; j < 16; ++j)
-          sums[c * 16 + j] = j < width ? dw[(c0 + c) * units + first + j] : 0.0f;
-      outerProductPanels<1>(x + p0 * xStep + c0, xStep, rows, 16, chunk, sums, block);
+          sums[c * 16 + j] =
+              j < width && (accumulate || p0 > 0) ? dw[(c0 + c) * units + first + j] : 0.0f;
+      outerProductPanels<1>(x + p0 * xStep + c0, xStep, rows, 16, chunk, sums, block, true);
       for (std::size_t c = 0; c < block; ++c)
         for (std::size_t j = 0; j < width; ++j)
           dw[(c0 + c) * units + first + j] = sums[c * 16 + j];
     }
   }
+}
+} // namespace detail
+
+namespace detail {
+/// outer_product_add_f32, or with `accumulate` false its assignment.
+inline void outerProduct(const float *x, std::size_t xStep, const float *dy, std::size_t count,
+                         std::size_t channels, std::size_t units, float *dw, bool accumulate) {
+  const std::size_t fullPanels = units / 16;
+  std::size_t panel = 0;
+  for (; panel + 2 <= fullPanels; panel += 2)
+    outerProductPanels<2>(x, xStep, dy + panel * 16, units, count, dw + panel * 16, channels,
+                          accumulate);
+  if (panel < fullPanels)
+    outerProductPanels<1>(x, xStep, dy + panel * 16, units, count, dw + panel * 16, channels,
+                          accumulate);
+  if (fullPanels * 16 < units)
+    outerProductTail(x, xStep, dy, count, channels, units, fullPanels * 16, dw, accumulate);
 }
 } // namespace detail
 
@@ -213,16 +235,7 @@ inline void outerProductTail(const float *x, std::size_t xStep, const float *dy,
 inline void outer_product_add_f32(const float *x, std::size_t xStep, const float *dy,
                                   std::size_t count, std::size_t channels, std::size_t units,
                                   float *dw) {
-  const std::size_t fullPanels = units / 16;
-  std::size_t panel = 0;
-  for (; panel + 2 <= fullPanels; panel += 2)
-    detail::outerProductPanels<2>(x, xStep, dy + panel * 16, units, count, dw + panel * 16,
-                                  channels);
-  if (panel < fullPanels)
-    detail::outerProductPanels<1>(x, xStep, dy + panel * 16, units, count, dw + panel * 16,
-                                  channels);
-  if (fullPanels * 16 < units)
-    detail::outerProductTail(x, xStep, dy, count, channels, units, fullPanels * 16, dw);
+  detail::outerProduct(x, xStep, dy, count, channels, units, dw, true);
 }
 
 /// dW += xᵀ · dy summed over rows: dW[i, :] += Σ_r x[r, i] · dy[r, :].
@@ -234,9 +247,8 @@ inline void dense_grad_kernel_add_f32(const float *x, const float *dy, float *dw
 /// dW = xᵀ · dy summed over rows.
 inline void dense_grad_kernel_f32(const float *x, const float *dy, float *dw, std::size_t rows,
                                   std::size_t in, std::size_t units) {
-  for (std::size_t i = 0; i < in * units; ++i)
-    dw[i] = 0.0f;
-  dense_grad_kernel_add_f32(x, dy, dw, rows, in, units);
+  // The first pass writes dw: no zeroing pass, no reading it back.
+  detail::outerProduct(x, in, dy, rows, in, units, dw, false);
 }
 
 } // namespace rt
