@@ -96,9 +96,8 @@ namespace {
 int64_t runTimePanelBytes(Operation *op, RankedTensorType kernel) {
   if (!op->hasAttr("kiln.pack_at_run_time"))
     return 0;
-  constexpr int64_t kPanel = 16; // kiln::rt::kPanel
   int64_t n = kernel.getShape().back(), k = kernel.getNumElements() / n;
-  return 4 * k * ((n + kPanel - 1) / kPanel * kPanel);
+  return 4 * panelFloats(k, n);
 }
 } // namespace
 

@@ -110,12 +110,11 @@ int64_t RnnOp::getScratchBytes() {
   auto input = getInput().getType();
   int64_t n = input.getDimSize(0), t = input.getDimSize(1), f = input.getDimSize(2),
           u = getUnits(), gu = getNumGates() * u;
-  constexpr int64_t kPanelRows = 32, kPanel = 16;
-  auto panels = [&](int64_t k) { return k * ((gu + kPanel - 1) / kPanel * kPanel); };
+  constexpr int64_t kPanelRows = 32; // kiln::rt::detail::kRnnPanelRows
   int64_t floats = n * t * gu + n * gu + 2 * n * u + 3 * u;
   if (n * t >= kPanelRows)
-    floats += panels(f);
+    floats += panelFloats(f, gu);
   if (n >= kPanelRows && !(getCell() == RnnCellKind::gru && !getResetAfter()))
-    floats += panels(u);
+    floats += panelFloats(u, gu);
   return floats * int64_t(sizeof(float));
 }

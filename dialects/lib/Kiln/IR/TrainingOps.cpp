@@ -92,12 +92,10 @@ int64_t DenseGradInputOp::getFlops() {
 }
 
 int64_t DenseGradInputOp::getScratchBytes() {
-  // kernelᵀ (units x in) in panels of 16 columns
+  // kernelᵀ (units x in) in panels
   // (kiln::rt::dense_grad_input_scratch_floats).
-  constexpr int64_t kPanel = 16;
   RankedTensorType kernel = tensorType(getKernel());
-  int64_t in = kernel.getDimSize(0), units = kernel.getDimSize(1);
-  return 4 * units * ((in + kPanel - 1) / kPanel * kPanel);
+  return 4 * panelFloats(kernel.getDimSize(1), kernel.getDimSize(0));
 }
 
 LogicalResult DenseGradKernelOp::verify() {
@@ -311,9 +309,8 @@ int64_t RnnGradOp::getScratchBytes() {
   int64_t gu = getRecurrentKernel().getType().getDimSize(1);
   if (getCell() == RnnCellKind::gru)
     return 4 * (n * t * 5 * u + n * 7 * u + 9 * u * u + u);
-  // U and Uᵀ in panels of 16 columns; W, then Wᵀ, in panels.
+  // U and Uᵀ in panels; W, then Wᵀ, in panels.
   int64_t f = x.getDimSize(2);
-  auto panels = [](int64_t k, int64_t cols) { return k * ((cols + 15) / 16 * 16); };
-  return 4 * (n * t * (gu + 2 * u) + n * (gu + 3 * u) + panels(u, gu) + panels(gu, u) +
-              std::max(panels(f, gu), panels(gu, f)) + u);
+  return 4 * (n * t * (gu + 2 * u) + n * (gu + 3 * u) + panelFloats(u, gu) +
+              panelFloats(gu, u) + std::max(panelFloats(f, gu), panelFloats(gu, f)) + u);
 }

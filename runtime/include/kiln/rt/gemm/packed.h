@@ -27,9 +27,8 @@ inline void pack_panels(const float *w, std::size_t k, std::size_t n, float *out
   const std::size_t full = n / kPanel, tail = n - full * kPanel;
   for (std::size_t row = 0; row < k; ++row) {
     const float *src = w + row * n;
-    for (std::size_t p = 0; p < full; ++p) {
+    for (std::size_t p = 0; p < full; ++p)
       isa::store(out + (p * k + row) * kPanel, isa::load(src + p * kPanel));
-    }
     if (tail) {
       float *dst = out + (full * k + row) * kPanel;
       for (std::size_t j = 0; j < kPanel; ++j)

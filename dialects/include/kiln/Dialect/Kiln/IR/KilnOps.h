@@ -23,6 +23,15 @@
 
 namespace kiln {
 
+/// Columns per weight panel; kiln::rt::kPanel in the runtime.
+inline constexpr int64_t kPanelWidth = 16;
+
+/// Floats a (k x n) matrix takes in panels of kPanelWidth columns, zero
+/// padded (kiln::rt::packed_floats).
+inline constexpr int64_t panelFloats(int64_t k, int64_t n) {
+  return k * ((n + kPanelWidth - 1) / kPanelWidth * kPanelWidth);
+}
+
 /// How elementwise kernels walk a result and its broadcast operands: the
 /// result's axes, with runs of axes that every operand walks contiguously
 /// (or broadcasts jointly) merged into one, and per operand the element

@@ -2,6 +2,7 @@
 #define KILN_DIALECT_KILN_TRANSFORMS_PASSES_H
 
 #include "kiln/Dialect/Kiln/IR/KilnDialect.h"
+#include "kiln/Dialect/Kiln/IR/KilnOps.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MLProgram/IR/MLProgram.h"
 #include "mlir/Pass/Pass.h"
@@ -50,9 +51,6 @@ inline constexpr const char kTrainStepFunc[] = "train_step";
 inline constexpr const char kEvaluateFunc[] = "evaluate";
 } // namespace attr
 
-/// Columns per weight panel; kiln::rt::kPanel in the runtime.
-inline constexpr int64_t kPanelWidth = 16;
-
 /// Bytes of a weight of `type` stored as it is planned: panels of
 /// kPanelWidth columns (zero padded) when `panels` is set.
 inline int64_t storedWeightBytes(mlir::RankedTensorType type, bool panels) {
@@ -60,8 +58,7 @@ inline int64_t storedWeightBytes(mlir::RankedTensorType type, bool panels) {
   if (!panels || type.getRank() < 2)
     return bytes;
   int64_t n = type.getShape().back(), k = type.getNumElements() / n;
-  return k * ((n + kPanelWidth - 1) / kPanelWidth) * kPanelWidth *
-         type.getElementTypeBitWidth() / 8;
+  return panelFloats(k, n) * type.getElementTypeBitWidth() / 8;
 }
 
 /// Whether panels cost at most 1.5 times the plain kernel: narrow layers

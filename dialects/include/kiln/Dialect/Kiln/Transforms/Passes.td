@@ -184,8 +184,8 @@ def PackAtRunTime : Pass<"kiln-pack-at-run-time", "::mlir::ModuleOp"> {
     For training builds, whose weights change and cannot be prepacked:
     marks every `kiln.dense` and ungrouped `kiln.conv2d` whose kernel is
     not stored as panels with `kiln.pack_at_run_time`, narrow ones too
-    (the padding costs scratch, not stored bytes). Such an op takes scratch memory for its kernel in panels
-    (`ScratchOpInterface`), packs it there on every call and runs the
+    (the padding costs scratch, not stored bytes). Such an op takes
+    scratch memory for its kernel in panels (`ScratchOpInterface`), packs it there on every call and runs the
     register-blocked packed kernel: a pass over the weights buys the
     GEMM microkernel for the whole batch.
   }];
