@@ -260,7 +260,7 @@ def cases():
         c[f"pool_{i:02d}"] = ("pool", cfg, [], 2)
     for name in ["depthwise_separable", "global_pools", "padding_cropping", "upsampling",
                  "batch_norm", "layer_norm", "rescaling_normalization", "activation_layers",
-                 "permute_repeat"]:
+                 "permute_repeat", "input_affine_folds"]:
         c[f"layers_{name}"] = (name, {}, [], 3)
     c["vision_batch2"] = ("conv2d", CONV2D_SWEEP[3], ["--batch", "2"], 3)
     for name in ["toy_resnet", "conv_autoencoder", "conv1d_sequence", "small_unet"]:
@@ -596,6 +596,28 @@ def build_fixed(kind, kw):
             layers.Normalization(mean=[1.0, 2.0, 3.0], variance=[4.0, 0.25, 1e-16], name="norm")(x),
             layers.Normalization(mean=2.0, variance=9.0, invert=True, name="norm_inv")(x),
             adapted(x),
+        ])
+    if kind == "input_affine_folds":
+        # Rescaling and Normalization before Dense and Conv layers, which
+        # -kiln-fold-input-affine folds into their weights where exact.
+        t = keras.Input(shape=(6,), name="t")
+        x = keras.Input(shape=(7, 7, 3), name="x")
+        rng = np.random.default_rng(9)
+        tab_norm = layers.Normalization(name="tab_norm")
+        tab_norm.adapt(rng.normal(1.5, 2.0, size=(64, 6)))
+        img_norm = layers.Normalization(mean=[0.5, -1.0, 2.0], variance=[0.25, 4.0, 2.0],
+                                        name="img_norm")
+        return keras.Model([t, x], [
+            layers.Dense(4, activation="relu", name="tab_dense")(tab_norm(t)),
+            layers.Conv2D(5, 3, name="scaled_valid")(layers.Rescaling(1.0 / 255, name="r255")(x)),
+            layers.Conv2D(4, 3, padding="same", name="offset_same")(
+                layers.Rescaling(1.0 / 127.5, offset=-1.0, name="r127")(x)),
+            layers.Conv2D(4, 3, strides=2, padding="same", name="norm_same")(img_norm(x)),
+            layers.DepthwiseConv2D(3, depth_multiplier=2, name="norm_depthwise")(
+                layers.Normalization(mean=[1.0, 0.0, -1.0], variance=[1.0, 9.0, 0.5],
+                                     name="dw_norm")(x)),
+            layers.Conv2D(6, 1, groups=3, name="norm_grouped")(
+                layers.Rescaling([2.0, -0.5, 1.0], offset=[0.5, 1.0, -2.0], name="r_ch")(x)),
         ])
     if kind == "activation_layers":
         x = keras.Input(shape=(4, 6), name="x")

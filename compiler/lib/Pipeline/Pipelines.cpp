@@ -9,6 +9,7 @@ namespace kiln {
 
 void buildInferencePipeline(mlir::OpPassManager &pm) {
   pm.nest<mlir::func::FuncOp>().addPass(createDropInferenceNoOps());
+  pm.addPass(createFoldConstants());
   pm.addPass(createFoldBatchNorm());
   pm.addPass(createBatchNormToAffine());
   // Equal weights first, so CSE sees identical subgraphs as identical.
@@ -16,11 +17,14 @@ void buildInferencePipeline(mlir::OpPassManager &pm) {
   mlir::OpPassManager &func = pm.nest<mlir::func::FuncOp>();
   func.addPass(mlir::createCSEPass());
   func.addPass(createFoldPadIntoConv());
+  // After the pads are in the convolutions, which decide what is exact.
+  pm.addPass(createFoldInputAffine());
+  mlir::OpPassManager &fuse = pm.nest<mlir::func::FuncOp>();
   // The residual joins before the activation that follows the add.
-  func.addPass(createFuseResidualAdd());
-  func.addPass(createFuseActivation());
-  func.addPass(createFuseElementwise());
-  func.addPass(mlir::createCanonicalizerPass());
+  fuse.addPass(createFuseResidualAdd());
+  fuse.addPass(createFuseActivation());
+  fuse.addPass(createFuseElementwise());
+  fuse.addPass(mlir::createCanonicalizerPass());
   pm.addPass(createPrepackWeights());
   pm.addPass(createPlanWeights());
   pm.nest<mlir::func::FuncOp>().addPass(createPlanMemory());

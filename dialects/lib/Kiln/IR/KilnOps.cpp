@@ -113,6 +113,12 @@ void DenseOp::setKernelAndBias(Value kernel, Value bias) {
   assignOptional(getBiasMutable(), bias);
 }
 
+int64_t DenseOp::getKernelInputChannel(int64_t index) {
+  return index / getKernel().getType().getShape().back();
+}
+
+bool DenseOp::readsZeroPadding() { return false; }
+
 ActivationKind DenseOp::getFusedActivation() { return getActivation(); }
 
 void DenseOp::setFusedActivation(ActivationKind kind) {
@@ -198,6 +204,19 @@ bool Conv2DOp::canWriteRowStride() { return true; }
 void Conv2DOp::setKernelAndBias(Value kernel, Value bias) {
   getKernelMutable().assign(kernel);
   assignOptional(getBiasMutable(), bias);
+}
+
+int64_t Conv2DOp::getKernelInputChannel(int64_t index) {
+  // Kernel (KH, KW, C / groups, F); output channel f belongs to group
+  // f / (F / groups), which reads input channels [g * C/groups, (g+1) * C/groups).
+  ArrayRef<int64_t> shape = getKernel().getType().getShape();
+  int64_t filters = shape[3], perGroup = shape[2];
+  int64_t f = index % filters, group = f / (filters / getGroups());
+  return group * perGroup + index / filters % perGroup;
+}
+
+bool Conv2DOp::readsZeroPadding() {
+  return llvm::any_of(getPadding(), [](int64_t p) { return p != 0; });
 }
 
 ActivationKind Conv2DOp::getFusedActivation() { return getActivation(); }

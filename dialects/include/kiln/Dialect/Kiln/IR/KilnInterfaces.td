@@ -50,15 +50,39 @@ def Kiln_ChannelLinearOpInterface : OpInterface<"ChannelLinearOpInterface"> {
     (the result's last axis) comes from the kernel's last axis alone (Dense,
     Conv2D, grouped and depthwise included). A per-channel affine map after
     such an op (an inference BatchNormalization) folds into its kernel and
-    bias: `-kiln-fold-batch-norm`.
+    bias: `-kiln-fold-batch-norm`. So does a per-channel affine map before
+    it (Rescaling, Normalization), where exact: `-kiln-fold-input-affine`.
   }];
   let cppNamespace = "::kiln";
   let methods = [
+    InterfaceMethod<"The input, channels on its last axis.", "::mlir::Value", "getInput">,
     InterfaceMethod<"The kernel, output channels on its last axis.",
       "::mlir::Value", "getKernel">,
     InterfaceMethod<"The bias, or null.", "::mlir::Value", "getBias">,
     InterfaceMethod<"Replaces the kernel and the bias (which may be new).",
-      "void", "setKernelAndBias", (ins "::mlir::Value":$kernel, "::mlir::Value":$bias)>
+      "void", "setKernelAndBias", (ins "::mlir::Value":$kernel, "::mlir::Value":$bias)>,
+    InterfaceMethod<[{
+      The input channel (index on the input's last axis) that kernel element
+      `index` (row-major) multiplies.
+    }], "int64_t", "getKernelInputChannel", (ins "int64_t":$index)>,
+    InterfaceMethod<"Whether some results read zeros from padding around the input.",
+      "bool", "readsZeroPadding">
+  ];
+}
+
+def Kiln_ConstantFoldOpInterface : OpInterface<"ConstantFoldOpInterface"> {
+  let description = [{
+    Implemented by ops the compiler can evaluate when every operand is a
+    constant weight: `-kiln-fold-constants` replaces them by a new constant.
+    Values are the operands' elements in row-major order, as floats; the
+    result has the op's result type. The arithmetic is the runtime kernel's
+    (float), so folding does not change the result.
+  }];
+  let cppNamespace = "::kiln";
+  let methods = [
+    InterfaceMethod<"Computes the result's elements; false if the op cannot.",
+      "bool", "evaluate", (ins "::llvm::ArrayRef<::std::vector<float>>":$operands,
+                               "::std::vector<float> &":$result)>
   ];
 }
 

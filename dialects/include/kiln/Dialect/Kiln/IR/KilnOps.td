@@ -22,7 +22,8 @@ def Kiln_DenseOp : Kiln_Op<"dense", [Pure,
     DeclareOpInterfaceMethods<InferTypeOpInterface>,
     DeclareOpInterfaceMethods<Kiln_ResidualFusionOpInterface>,
     DeclareOpInterfaceMethods<Kiln_ActivationFusionOpInterface>,
-    DeclareOpInterfaceMethods<Kiln_ChannelLinearOpInterface, ["setKernelAndBias"]>,
+    DeclareOpInterfaceMethods<Kiln_ChannelLinearOpInterface, ["setKernelAndBias",
+        "getKernelInputChannel", "readsZeroPadding"]>,
     DeclareOpInterfaceMethods<Kiln_ScratchOpInterface>]> {
   let summary = "Keras Dense: act(x · kernel + bias + residual) over the last axis";
   let description = [{
@@ -68,7 +69,8 @@ def Kiln_Conv2DOp : Kiln_Op<"conv2d", [Pure,
     DeclareOpInterfaceMethods<InferTypeOpInterface>,
     DeclareOpInterfaceMethods<Kiln_ResidualFusionOpInterface>,
     DeclareOpInterfaceMethods<Kiln_ActivationFusionOpInterface>,
-    DeclareOpInterfaceMethods<Kiln_ChannelLinearOpInterface, ["setKernelAndBias"]>,
+    DeclareOpInterfaceMethods<Kiln_ChannelLinearOpInterface, ["setKernelAndBias",
+        "getKernelInputChannel", "readsZeroPadding"]>,
     DeclareOpInterfaceMethods<Kiln_ScratchOpInterface>]> {
   let summary = "2-D convolution, grouped and dilated, with bias, residual and activation";
   let description = [{
@@ -348,6 +350,7 @@ def Kiln_GluOp : Kiln_Op<"glu", [Pure,
 //===----------------------------------------------------------------------===//
 
 def Kiln_BinaryOp : Kiln_Op<"binary", [Pure,
+    DeclareOpInterfaceMethods<Kiln_ConstantFoldOpInterface>,
     DeclareOpInterfaceMethods<Kiln_GradientOpInterface>,
     DeclareOpInterfaceMethods<Kiln_InPlaceOpInterface>,
     Kiln_FlopCountOpInterface,
@@ -370,6 +373,7 @@ def Kiln_BinaryOp : Kiln_Op<"binary", [Pure,
 }
 
 def Kiln_ConcatOp : Kiln_Op<"concat", [Pure,
+    DeclareOpInterfaceMethods<Kiln_ConstantFoldOpInterface>,
     DeclareOpInterfaceMethods<Kiln_GradientOpInterface>,
     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "concatenation along one axis (Keras Concatenate)";
@@ -410,6 +414,7 @@ def Kiln_ReduceOp : Kiln_Op<"reduce", [Pure,
 }
 
 def Kiln_StridedViewOp : Kiln_Op<"strided_view", [Pure,
+    DeclareOpInterfaceMethods<Kiln_ConstantFoldOpInterface>,
     DeclareOpInterfaceMethods<Kiln_GradientOpInterface>]> {
   let summary = "copies a strided, possibly permuted view of the input";
   let description = [{
@@ -449,6 +454,7 @@ def Kiln_MatmulOp : Kiln_Op<"matmul", [Pure,
 }
 
 def Kiln_ReshapeOp : Kiln_Op<"reshape", [Pure,
+    DeclareOpInterfaceMethods<Kiln_ConstantFoldOpInterface>,
     DeclareOpInterfaceMethods<Kiln_GradientOpInterface>,
     DeclareOpInterfaceMethods<Kiln_InPlaceOpInterface>]> {
   let summary = "same elements, new shape (row-major order kept)";

@@ -19,6 +19,28 @@ def DropInferenceNoOps : Pass<"kiln-drop-inference-noops"> {
   let dependentDialects = ["::kiln::KilnDialect"];
 }
 
+def FoldConstants : Pass<"kiln-fold-constants", "::mlir::ModuleOp"> {
+  let summary = "Evaluate ops whose operands are all constant weights";
+  let description = [{
+    An op implementing `ConstantFoldOpInterface` (binary arithmetic,
+    reshape, strided views, concatenation) whose operands all load constant
+    weights is computed at compile time and replaced by a load of a new
+    weight global holding its result. Folds run in program order, so whole
+    constant subgraphs fold. Weights that were reshaped or transposed before
+    use (a PReLU alpha, an attention scale) thereby become plain constants
+    that later passes can fold into kernels. Inference only: in training the
+    weights change.
+
+    ```mlir
+    %a = ml_program.global_load_const @alpha : tensor<4xf32>
+    %r = kiln.reshape %a : (tensor<4xf32>) -> tensor<1x4xf32>
+    // becomes
+    %r = ml_program.global_load_const @alpha.folded : tensor<1x4xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::ml_program::MLProgramDialect"];
+}
+
 def FoldBatchNorm : Pass<"kiln-fold-batch-norm", "::mlir::ModuleOp"> {
   let summary = "Fold inference BatchNormalization into the Dense or Conv before it";
   let description = [{
@@ -61,6 +83,33 @@ def BatchNormToAffine : Pass<"kiln-batch-norm-to-affine", "::mlir::ModuleOp"> {
     ```
   }];
   let dependentDialects = ["::mlir::ml_program::MLProgramDialect", "::kiln::KilnDialect"];
+}
+
+def FoldInputAffine : Pass<"kiln-fold-input-affine", "::mlir::ModuleOp"> {
+  let summary = "Fold per-channel scaling and shifting (Rescaling, Normalization) into the next Dense or Conv";
+  let description = [{
+    A chain of `kiln.binary` add, sub, mul or div (by a constant on either
+    side, except `c / x`) whose constants broadcast along the last axis only
+    is a per-channel affine map `x * s + t`. When it feeds only an op
+    implementing `ChannelLinearOpInterface` with constant weights, it
+    becomes part of that op: `kernel[.., c, f] * s[c]` and
+    `bias[f] + sum over the kernel of kernel * t[c]`, as new weight globals.
+
+    The fold is exact where the op reads no padding. A convolution that
+    pads with zeros would pad the normalized input with zeros, so there only
+    the maps nearest the op whose composition has no shift (`t = 0`, as a
+    Normalization's division or a Rescaling without offset) are folded, and
+    the rest of the chain stays.
+
+    ```mlir
+    %0 = kiln.binary %x, %mean {kind = #kiln.binary<sub>} : ...
+    %1 = kiln.binary %0, %std {kind = #kiln.binary<div>} : ...
+    %y = kiln.dense %1, %k, %b : ...
+    // becomes
+    %y = kiln.dense %x, %k_folded, %b_folded : ...
+    ```
+  }];
+  let dependentDialects = ["::mlir::ml_program::MLProgramDialect"];
 }
 
 def FuseActivation : Pass<"kiln-fuse-activation"> {
