@@ -432,6 +432,9 @@ def Kiln_StridedViewOp : Kiln_Op<"strided_view", [Pure,
   let results = (outs Kiln_F32Tensor:$result);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
+  // The identity view folds away; a view of a view becomes one view where
+  // the outer view stays inside the inner one's axes (two transposes).
+  let hasFolder = 1;
 }
 
 def Kiln_MatmulOp : Kiln_Op<"matmul", [Pure,
@@ -467,6 +470,8 @@ def Kiln_ReshapeOp : Kiln_Op<"reshape", [Pure,
   let results = (outs Kiln_F32Tensor:$result);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
+  // A reshape to the same type folds away; a reshape of a reshape reads the first input.
+  let hasFolder = 1;
 }
 
 //===----------------------------------------------------------------------===//
