@@ -1,4 +1,4 @@
-// RUN: kiln-opt %s -kiln-drop-inference-noops | FileCheck %s
+// RUN: kiln-opt %s -split-input-file -kiln-drop-inference-noops | FileCheck %s
 
 // CHECK-LABEL: func.func @chain
 // CHECK-SAME: (%[[X:.*]]: tensor<1x8xf32>)
@@ -13,6 +13,8 @@ func.func @chain(%x: tensor<1x8xf32>) -> tensor<1x8xf32> {
   %3 = kiln.dropout %2 {rate = 0.1 : f32} : tensor<1x8xf32>
   return %3 : tensor<1x8xf32>
 }
+
+// -----
 
 // An input returned through a no-op stays an output.
 // CHECK-LABEL: func.func @passthrough

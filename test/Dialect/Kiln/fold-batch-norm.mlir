@@ -1,4 +1,4 @@
-// RUN: kiln-opt %s -kiln-fold-batch-norm | FileCheck %s
+// RUN: kiln-opt %s -split-input-file -kiln-fold-batch-norm | FileCheck %s
 
 // s = gamma / sqrt(var + eps) = [1 / 0.5, 3 / 1] = [2, 3] (exact in binary);
 // the kernel's output columns scale by s: [[1, 2], [3, 4]] -> [[2, 6], [6, 12]];
@@ -11,11 +11,6 @@
 // CHECK: %[[D:.*]] = kiln.dense %{{.*}}, %[[K]], %[[B]]
 // CHECK-NOT: kiln.batch_norm
 // CHECK: return %[[D]]
-
-// Not folded: the conv result has another user, or an activation runs
-// between the conv and the normalization.
-// CHECK-LABEL: func.func @kept
-// CHECK-COUNT-2: kiln.batch_norm
 
 // CHECK-DAG: k.bn_folded: "0x04000000000000400000C0400000C04000004041"
 // CHECK-DAG: k.bn_folded.bias: "0x040000000000004000000040"
@@ -37,7 +32,20 @@ module {
     %1 = kiln.batch_norm %0, %m, %v gamma %g beta %be {axis = 1 : i64, epsilon = 0.0 : f32} : (tensor<1x2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<1x2xf32>
     return %1 : tensor<1x2xf32>
   }
+}
 
+// -----
+
+// Not folded: the conv result has another user, or an activation runs
+// between the conv and the normalization.
+// CHECK-LABEL: func.func @kept
+// CHECK-COUNT-2: kiln.batch_norm
+// CHECK-NOT: bn_folded
+
+module {
+  ml_program.global private @k(dense<[[1.0, 2.0], [3.0, 4.0]]> : tensor<2x2xf32>) : tensor<2x2xf32>
+  ml_program.global private @mean(dense<[0.5, 1.0]> : tensor<2xf32>) : tensor<2xf32>
+  ml_program.global private @var(dense<[0.25, 1.0]> : tensor<2xf32>) : tensor<2xf32>
   func.func @kept(%x: tensor<1x4x4x2xf32>) -> (tensor<1x4x4x2xf32>, tensor<1x4x4x2xf32>, tensor<1x4x4x2xf32>) {
     %k = ml_program.global_load_const @k : tensor<2x2xf32>
     %k4 = kiln.reshape %k : (tensor<2x2xf32>) -> tensor<1x1x2x2xf32>

@@ -1,4 +1,4 @@
-// RUN: kiln-opt %s -kiln-fuse-activation | FileCheck %s
+// RUN: kiln-opt %s -split-input-file -kiln-fuse-activation | FileCheck %s
 
 // CHECK-LABEL: func.func @fuse
 func.func @fuse(%x: tensor<1x4xf32>, %k: tensor<4x8xf32>) -> tensor<1x8xf32> {
@@ -10,6 +10,8 @@ func.func @fuse(%x: tensor<1x4xf32>, %k: tensor<4x8xf32>) -> tensor<1x8xf32> {
   return %1 : tensor<1x8xf32>
 }
 
+// -----
+
 // The dense result is used twice: fusing would change the other user's input.
 // CHECK-LABEL: func.func @shared_result
 func.func @shared_result(%x: tensor<1x4xf32>, %k: tensor<4x8xf32>) -> (tensor<1x8xf32>, tensor<1x8xf32>) {
@@ -19,6 +21,8 @@ func.func @shared_result(%x: tensor<1x4xf32>, %k: tensor<4x8xf32>) -> (tensor<1x
   %1 = kiln.activation %0 {kind = #kiln.activation<relu>} : tensor<1x8xf32>
   return %0, %1 : tensor<1x8xf32>, tensor<1x8xf32>
 }
+
+// -----
 
 // A producer with an epilogue already keeps it; the second activation stays.
 // CHECK-LABEL: func.func @already_fused
@@ -30,6 +34,8 @@ func.func @already_fused(%x: tensor<1x4xf32>, %k: tensor<4x8xf32>) -> tensor<1x8
   return %1 : tensor<1x8xf32>
 }
 
+// -----
+
 // Only activations after a fusible op fold.
 // CHECK-LABEL: func.func @no_producer
 func.func @no_producer(%x: tensor<1x8xf32>) -> tensor<1x8xf32> {
@@ -39,6 +45,8 @@ func.func @no_producer(%x: tensor<1x8xf32>) -> tensor<1x8xf32> {
   %1 = kiln.activation %0 {kind = #kiln.activation<relu>} : tensor<1x8xf32>
   return %1 : tensor<1x8xf32>
 }
+
+// -----
 
 // Convolutions take activation epilogues too; parameterized activations
 // (a Keras ReLU layer with max_value 5) stay separate.
@@ -53,6 +61,8 @@ func.func @conv(%x: tensor<1x8x8x4xf32>, %k: tensor<3x3x4x6xf32>) -> (tensor<1x6
   %3 = kiln.activation %2 {kind = #kiln.activation<relu>, max_value = 5.0 : f32} : tensor<1x6x6x6xf32>
   return %1, %3 : tensor<1x6x6x6xf32>, tensor<1x6x6x6xf32>
 }
+
+// -----
 
 // ReLU(max_value=6) (MobileNetV2) is relu6, and ReLU() with explicit zero
 // parameters is relu: both fold as those kinds.

@@ -1,4 +1,4 @@
-// RUN: kiln-opt %s -kiln-plan-memory | FileCheck %s
+// RUN: kiln-opt %s -split-input-file -kiln-plan-memory | FileCheck %s
 
 // A chain reuses memory: %0 (256 B) and %2 (256 B) share offset 0 because
 // %0 is dead once %1 is computed; %1 (512 B) is live alongside both.
@@ -17,6 +17,8 @@ func.func @chain(%x: tensor<1x64xf32>, %k1: tensor<64x64xf32>, %k2: tensor<64x12
   return %3 : tensor<1x10xf32>
 }
 
+// -----
+
 // A value returned twice takes the first output; the second is a copy.
 // Scratch memory lives only during its op; the larger result is placed first.
 // CHECK-LABEL: func.func @outputs_and_scratch
@@ -27,6 +29,8 @@ func.func @outputs_and_scratch(%x: tensor<2x16xf32>) -> (tensor<2x16xf32>, tenso
   %1 = kiln.activation %0 {kind = #kiln.activation<relu>} : tensor<2x16xf32>
   return %x, %1, %1 : tensor<2x16xf32>, tensor<2x16xf32>, tensor<2x16xf32>
 }
+
+// -----
 
 // In place: an activation, a reshape and a same-shaped binary operand that
 // die at their op hand their buffer on (kiln.in_place names the operand).
@@ -52,6 +56,8 @@ func.func @in_place(%x: tensor<2x8xf32>, %k: tensor<8x8xf32>, %row: tensor<1x8xf
   return %5 : tensor<16xf32>
 }
 
+// -----
+
 // A broadcast operand never takes the result, even when it dies here.
 // CHECK-LABEL: func.func @broadcast_operand
 func.func @broadcast_operand(%x: tensor<2x8xf32>, %k: tensor<8x1xf32>) -> tensor<2x8xf32> {
@@ -63,6 +69,8 @@ func.func @broadcast_operand(%x: tensor<2x8xf32>, %k: tensor<8x1xf32>) -> tensor
   %1 = kiln.binary %x, %0 {kind = #kiln.binary<sub>} : (tensor<2x8xf32>, tensor<2x1xf32>) -> tensor<2x8xf32>
   return %1 : tensor<2x8xf32>
 }
+
+// -----
 
 // Concatenation without copies. Over the channels of NHWC tensors, the
 // convolutions write their pixels' channels straight into their slice of
@@ -84,6 +92,8 @@ func.func @concat_channels(%x: tensor<1x4x4x2xf32>, %k: tensor<1x1x2x3xf32>) -> 
   return %4, %1 : tensor<1x4x4x8xf32>, tensor<1x4x4x2xf32>
 }
 
+// -----
+
 // Where each input's part is one contiguous run (batch 1, axis 1), any
 // producer writes there, at its byte offset into the result; no stride.
 // CHECK-LABEL: func.func @concat_runs
@@ -97,6 +107,8 @@ func.func @concat_runs(%x: tensor<1x8xf32>, %k: tensor<8x8xf32>) -> tensor<1x16x
   %3 = kiln.softmax %2 : tensor<1x16xf32>
   return %3 : tensor<1x16xf32>
 }
+
+// -----
 
 // A negative axis counts from the end (Keras's default -1).
 // CHECK-LABEL: func.func @concat_negative_axis
