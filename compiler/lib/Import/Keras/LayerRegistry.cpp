@@ -176,13 +176,6 @@ std::string LayerContext::shapeString(Value v, bool batchAsNone) {
   return s + (shape.size() == 1 ? ",)" : ")");
 }
 
-SmallVector<int64_t> rowMajorStrides(ArrayRef<int64_t> shape) {
-  SmallVector<int64_t> strides(shape.size(), 1);
-  for (int64_t d = int64_t(shape.size()) - 2; d >= 0; --d)
-    strides[d] = strides[d + 1] * shape[d + 1];
-  return strides;
-}
-
 Value permuteAxes(LayerContext &ctx, Value x, ArrayRef<int64_t> perm) {
   auto type = cast<RankedTensorType>(x.getType());
   SmallVector<int64_t> inStrides = rowMajorStrides(type.getShape()), shape, strides;

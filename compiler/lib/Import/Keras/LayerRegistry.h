@@ -226,9 +226,6 @@ inline mlir::Value reshapeTo(LayerContext &ctx, mlir::Value x, llvm::ArrayRef<in
                            mlir::RankedTensorType::get(shape, ctx.b.getF32Type()), x);
 }
 
-/// Row-major element strides of `shape`.
-llvm::SmallVector<int64_t> rowMajorStrides(llvm::ArrayRef<int64_t> shape);
-
 /// `x` with its axes reordered (result axis i is input axis perm[i]), as a
 /// strided view.
 mlir::Value permuteAxes(LayerContext &ctx, mlir::Value x, llvm::ArrayRef<int64_t> perm);

@@ -10,12 +10,10 @@ namespace {
 /// Row-major strides of an operand of `shape`, with 0 on the axes where it
 /// broadcasts (size 1 against a larger `result`).
 SmallVector<int64_t> stridesOf(ArrayRef<int64_t> shape, ArrayRef<int64_t> result) {
-  SmallVector<int64_t> strides(shape.size(), 0);
-  int64_t step = 1;
-  for (int64_t d = int64_t(shape.size()) - 1; d >= 0; --d) {
-    strides[d] = shape[d] == 1 && result[d] != 1 ? 0 : step;
-    step *= shape[d];
-  }
+  SmallVector<int64_t> strides = rowMajorStrides(shape);
+  for (size_t d = 0; d < shape.size(); ++d)
+    if (shape[d] == 1 && result[d] != 1)
+      strides[d] = 0;
   return strides;
 }
 

@@ -41,6 +41,13 @@ bool ElementwiseOp::canOverwriteOperand(unsigned index) {
 
 namespace kiln {
 
+SmallVector<int64_t> rowMajorStrides(ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> strides(shape.size(), 1);
+  for (int64_t d = int64_t(shape.size()) - 2; d >= 0; --d)
+    strides[d] = strides[d + 1] * shape[d + 1];
+  return strides;
+}
+
 BroadcastIteration collapseBroadcast(ArrayRef<RankedTensorType> operands,
                                      RankedTensorType result) {
   ArrayRef<int64_t> shape = result.getShape();

@@ -7,13 +7,6 @@ using namespace mlir;
 namespace kiln {
 namespace {
 
-SmallVector<int64_t> rowMajorStrides(ArrayRef<int64_t> shape) {
-  SmallVector<int64_t> strides(shape.size(), 1);
-  for (int64_t d = int64_t(shape.size()) - 2; d >= 0; --d)
-    strides[d] = strides[d + 1] * shape[d + 1];
-  return strides;
-}
-
 /// `outer` reads `inner`'s result; fills the one view of `inner`'s input
 /// that reads the same elements, if there is one: every outer axis must
 /// step along a single inner axis and stay inside it, so that no step

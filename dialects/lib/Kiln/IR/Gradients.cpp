@@ -347,14 +347,6 @@ LogicalResult BatchNormOp::replaceWithTrainingForm(RewriterBase &rewriter) {
 }
 
 namespace {
-/// Row-major strides of a shape, in elements.
-SmallVector<int64_t> rowMajorStrides(ArrayRef<int64_t> shape) {
-  SmallVector<int64_t> strides(shape.size(), 1);
-  for (int64_t d = int64_t(shape.size()) - 2; d >= 0; --d)
-    strides[d] = strides[d + 1] * shape[d + 1];
-  return strides;
-}
-
 /// `v` with its last two axes swapped, as a strided view.
 Value transposeLastTwo(OpBuilder &b, Location loc, Value v) {
   RankedTensorType type = tensorType(v);

@@ -32,6 +32,9 @@ inline constexpr int64_t panelFloats(int64_t k, int64_t n) {
   return k * ((n + kPanelWidth - 1) / kPanelWidth * kPanelWidth);
 }
 
+/// Row-major strides of a shape, in elements.
+llvm::SmallVector<int64_t> rowMajorStrides(llvm::ArrayRef<int64_t> shape);
+
 /// How elementwise kernels walk a result and its broadcast operands: the
 /// result's axes, with runs of axes that every operand walks contiguously
 /// (or broadcasts jointly) merged into one, and per operand the element
