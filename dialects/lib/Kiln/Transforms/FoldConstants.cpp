@@ -20,6 +20,7 @@ struct FoldConstantsPass : kiln::impl::FoldConstantsBase<FoldConstantsPass> {
     SymbolTable symbols(module);
     OpBuilder b(&getContext());
     SmallVector<kiln::ConstantFoldOpInterface> candidates;
+    SmallVector<SymbolRefAttr> created;
     // Program order: a folded result is a constant for the ops after it.
     module.walk([&](kiln::ConstantFoldOpInterface op) { candidates.push_back(op); });
     for (kiln::ConstantFoldOpInterface op : candidates) {
@@ -53,7 +54,5 @@ struct FoldConstantsPass : kiln::impl::FoldConstantsBase<FoldConstantsPass> {
       if (SymbolTable::symbolKnownUseEmpty(symbol.getLeafReference(), module))
         symbols.erase(symbols.lookup(symbol.getLeafReference()));
   }
-
-  SmallVector<SymbolRefAttr> created;
 };
 } // namespace
