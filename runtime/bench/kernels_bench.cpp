@@ -1,8 +1,9 @@
 // Kernel benchmarks, one family per group: GEMM (square and batch-1),
 // ResNet50's convolutions (in sequence, cold, and layer by layer, warm),
-// depthwise convolution, pooling, activations and
-// softmax. Each reports GFLOP/s (or GB/s for memory-bound kernels) and the
-// share of the single-core fp32 peak measured first, in this binary.
+// depthwise convolution, pooling, activations, softmax and an LSTM layer
+// (kernels stored as panels or row-major). Each reports GFLOP/s (or GB/s
+// for memory-bound kernels) and the share of the single-core fp32 peak
+// measured first, in this binary.
 //   build/runtime/bench/kiln-kernel-bench [--benchmark_filter=REGEX]
 #include "kiln/rt/peak.h"
 
@@ -227,6 +228,34 @@ void BM_Softmax(benchmark::State &state) {
   state.SetItemsProcessed(int64_t(state.iterations()) * int64_t(rows * n));
 }
 BENCHMARK(BM_Softmax)->Args({128, 128})->Args({1, 1000});
+
+/// An LSTM over a sequence, batch N: kernels as the compiler stores them
+/// for inference (panels, -kiln-prepack-weights) against row-major
+/// kernels (rnn_f32 packs them into scratch from 32 rows on).
+void BM_Lstm(benchmark::State &state) {
+  const std::size_t n = state.range(0), t = state.range(1), f = state.range(2),
+                    u = state.range(3), gu = 4 * u;
+  const bool stored = state.range(4) != 0;
+  const auto x = randomFloats(n * t * f, 1), k = randomFloats(f * gu, 2),
+             rk = randomFloats(u * gu, 3), b = randomFloats(gu, 4);
+  kiln::rt::RnnShape s{n, t, f, u, false, false, false, false, stored, stored};
+  std::vector<float> kp(kiln::rt::packed_floats(f, gu)), rkp(kiln::rt::packed_floats(u, gu));
+  kiln::rt::pack_panels(k.data(), f, gu, kp.data());
+  kiln::rt::pack_panels(rk.data(), u, gu, rkp.data());
+  std::vector<float> y(n * u), scratch(kiln::rt::rnn_scratch_floats<kiln::rt::Cell::lstm>(s));
+  for (auto _ : state) {
+    kiln::rt::rnn_f32<kiln::rt::Cell::lstm, Act::tanh, Act::sigmoid>(
+        x.data(), stored ? kp.data() : k.data(), stored ? rkp.data() : rk.data(), b.data(),
+        nullptr, nullptr, nullptr, y.data(), nullptr, nullptr, scratch.data(), s);
+    benchmark::DoNotOptimize(y.data());
+  }
+  reportFlops(state, 2.0 * n * t * (f + u) * gu);
+}
+BENCHMARK(BM_Lstm)
+    ->ArgNames({"n", "t", "f", "u", "stored"})
+    ->Args({1, 16, 32, 64, 0})->Args({1, 16, 32, 64, 1})
+    ->Args({1, 100, 128, 128, 0})->Args({1, 100, 128, 128, 1})
+    ->Args({32, 50, 64, 128, 0})->Args({32, 50, 64, 128, 1});
 
 } // namespace
 

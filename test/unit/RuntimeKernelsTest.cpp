@@ -405,7 +405,8 @@ TEST(FastMath, MaximumErrorsOverTheFloatRange) {
 
 namespace {
 /// rnn_f32 over a batch of 40 (from 32 rows on it multiplies by kernels in
-/// panels) against the same samples one at a time (plain kernels).
+/// panels) against the same samples one at a time, with plain kernels and
+/// with kernels stored as panels (what -kiln-prepack-weights makes).
 template <kiln::rt::Cell C> void checkRecurrentPanels(bool resetAfter, bool returnSequences) {
   constexpr std::size_t n = 40, t = 3, f = 5, u = 20;
   constexpr std::size_t gu = kiln::rt::detail::gates<C>() * u;
@@ -423,10 +424,27 @@ template <kiln::rt::Cell C> void checkRecurrentPanels(bool resetAfter, bool retu
                                                 h0.data(), c0.data(), y.data(), h.data(), c.data(),
                                                 scratch.data(), batch);
   std::vector<float> y1(perSample), h1(u), c1(u), scratch1(kiln::rt::rnn_scratch_floats<C>(one));
+  // Stored panels: the recurrent kernel too, except where the GRU step reads it by parts.
+  kiln::rt::RnnShape stored = one;
+  stored.kernel_in_panels = true;
+  stored.recurrent_in_panels = !(C == kiln::rt::Cell::gru && !resetAfter);
+  ASSERT_LE(kiln::rt::rnn_scratch_floats<C>(stored), kiln::rt::rnn_scratch_floats<C>(one));
+  std::vector<float> kp(kiln::rt::packed_floats(f, gu)), rkp(kiln::rt::packed_floats(u, gu));
+  kiln::rt::pack_panels(k.data(), f, gu, kp.data());
+  kiln::rt::pack_panels(rk.data(), u, gu, rkp.data());
+  const float *rkStored = stored.recurrent_in_panels ? rkp.data() : rk.data();
+  std::vector<float> y2(perSample), h2(u), c2(u), scratch2(kiln::rt::rnn_scratch_floats<C>(stored));
   for (std::size_t s = 0; s < n; ++s) {
     kiln::rt::rnn_f32<C, Act::tanh, Act::sigmoid>(
         x.data() + s * t * f, k.data(), rk.data(), b.data(), nullptr, h0.data() + s * u,
         c0.data() + s * u, y1.data(), h1.data(), c1.data(), scratch1.data(), one);
+    kiln::rt::rnn_f32<C, Act::tanh, Act::sigmoid>(
+        x.data() + s * t * f, kp.data(), rkStored, b.data(), nullptr, h0.data() + s * u,
+        c0.data() + s * u, y2.data(), h2.data(), c2.data(), scratch2.data(), stored);
+    for (std::size_t i = 0; i < perSample; ++i)
+      EXPECT_NEAR(y2[i], y1[i], 1e-5f) << "stored panels, sample " << s << " output " << i;
+    for (std::size_t i = 0; i < u; ++i)
+      EXPECT_NEAR(h2[i], h1[i], 1e-5f) << "stored panels, sample " << s << " h " << i;
     for (std::size_t i = 0; i < perSample; ++i)
       EXPECT_NEAR(y[s * perSample + i], y1[i], 1e-5f) << "sample " << s << " output " << i;
     for (std::size_t i = 0; i < u; ++i) {

@@ -50,9 +50,9 @@ func.func @concat_slices(%x: tensor<1x4x4x2xf32>, %k: tensor<1x1x2x6xf32>) -> (t
 // CHECK: kiln::rt::conv2d_packed_f32<kiln::rt::Act::relu>({{v[0-9]+}}, {{v[0-9]+}}, nullptr, {{v[0-9]+}}, 1, 4, 4, 2, 1, 1, 2, 4, 4, 1, 1, 1, 1, 0, 0);
 // CHECK: kiln::rt::dense_packed_f32<kiln::rt::Act::linear>({{v[0-9]+}}, {{v[0-9]+}}, nullptr, {{v[0-9]+}}, 1, 32, 32);
 func.func @packed_kernels(%x: tensor<1x4x4x2xf32>, %k: tensor<1x1x2x2xf32>, %d: tensor<32x32xf32>) -> tensor<1x32xf32> {
-  %0 = kiln.conv2d %x, %k {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>, activation = #kiln.activation<relu>, kiln.packed_kernel} : (tensor<1x4x4x2xf32>, tensor<1x1x2x2xf32>) -> tensor<1x4x4x2xf32>
+  %0 = kiln.conv2d %x, %k {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>, activation = #kiln.activation<relu>, kiln.panel_operands = array<i64: 1>} : (tensor<1x4x4x2xf32>, tensor<1x1x2x2xf32>) -> tensor<1x4x4x2xf32>
   %1 = kiln.reshape %0 : (tensor<1x4x4x2xf32>) -> tensor<1x32xf32>
-  %2 = kiln.dense %1, %d {kiln.packed_kernel} : (tensor<1x32xf32>, tensor<32x32xf32>) -> tensor<1x32xf32>
+  %2 = kiln.dense %1, %d {kiln.panel_operands = array<i64: 1>} : (tensor<1x32xf32>, tensor<32x32xf32>) -> tensor<1x32xf32>
   return %2 : tensor<1x32xf32>
 }
 

@@ -40,13 +40,13 @@ module {
 
 // A kernel already stored as panels (-kiln-prepack-weights) is left alone.
 // CHECK-LABEL: func.func @predict
-// CHECK: kiln.dense {{.*}} {kiln.packed_kernel}
+// CHECK: kiln.dense {{.*}} {kiln.panel_operands = array<i64: 1>}
 // CHECK-NOT: kiln.pack_at_run_time
 module {
   ml_program.global private @dense.kernel(dense<1.0> : tensor<20x16xf32>) : tensor<20x16xf32> {kiln.panel_width = 16 : i64}
   func.func @predict(%x: tensor<1x20xf32>) -> tensor<1x16xf32> {
     %k = ml_program.global_load_const @dense.kernel : tensor<20x16xf32>
-    %0 = kiln.dense %x, %k {kiln.packed_kernel} : (tensor<1x20xf32>, tensor<20x16xf32>) -> tensor<1x16xf32>
+    %0 = kiln.dense %x, %k {kiln.panel_operands = array<i64: 1>} : (tensor<1x20xf32>, tensor<20x16xf32>) -> tensor<1x16xf32>
     return %0 : tensor<1x16xf32>
   }
 }

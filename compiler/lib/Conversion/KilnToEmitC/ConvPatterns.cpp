@@ -18,7 +18,7 @@ struct Conv2DLowering : KernelCallPattern<Conv2DOp> {
     // A kernel in panels (prepacked, or packed just now) has its own
     // kernel, for groups of one only.
     FailureOr<Value> panels =
-        panelKernel(op, adaptor.getKernel(), op.getKernel().getType(), rewriter);
+        panelKernel(op.getKernelMutable(), adaptor.getKernel(), rewriter);
     if (failed(panels))
       return failure();
     bool packed = bool(*panels);
@@ -61,7 +61,7 @@ struct Conv2DTransposeLowering : KernelCallPattern<Conv2DTransposeOp> {
     // A kernel in panels (prepacked, or packed just now) has its own
     // kernel, for groups of one only.
     FailureOr<Value> panels =
-        panelKernel(op, adaptor.getKernel(), op.getKernel().getType(), rewriter);
+        panelKernel(op.getKernelMutable(), adaptor.getKernel(), rewriter);
     if (failed(panels))
       return failure();
     bool packed = bool(*panels);

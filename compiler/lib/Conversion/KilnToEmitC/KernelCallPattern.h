@@ -74,22 +74,24 @@ struct CallBuilder {
 };
 
 /// Where a Dense or Conv op's packed kernel variant reads its (K x N)
-/// kernel: the operand itself when -kiln-prepack-weights stored it as
-/// panels; the op's scratch, after packing it there, when it is packed at
-/// run time (-kiln-pack-at-run-time); null when the op takes the plain kernel.
-inline mlir::FailureOr<mlir::Value> panelKernel(mlir::Operation *op, mlir::Value kernel,
-                                                mlir::RankedTensorType type,
+/// `kernel` operand (`converted` after type conversion): the operand itself
+/// when -kiln-prepack-weights stored it as panels; the op's scratch, after
+/// packing it there, when it is packed at run time (-kiln-pack-at-run-time);
+/// null when the op takes the plain kernel.
+inline mlir::FailureOr<mlir::Value> panelKernel(mlir::OpOperand &kernel, mlir::Value converted,
                                                 mlir::ConversionPatternRewriter &rewriter) {
-  if (op->hasAttr(attr::kPackedKernel))
-    return kernel;
+  mlir::Operation *op = kernel.getOwner();
+  if (readsPanels(op, kernel.getOperandNumber()))
+    return converted;
   if (!op->hasAttr(attr::kPackAtRunTime))
     return mlir::Value();
   mlir::FailureOr<mlir::Value> scratch = getScratchBuffer(op, rewriter);
   if (mlir::failed(scratch))
     return mlir::failure();
+  auto type = mlir::cast<mlir::RankedTensorType>(kernel.get().getType());
   int64_t n = type.getShape().back(), k = type.getNumElements() / n;
   CallBuilder call{rewriter};
-  call.value(kernel);
+  call.value(converted);
   call.ints({k, n});
   call.value(*scratch);
   call.emit(op->getLoc(), "kiln::rt::pack_panels");

@@ -19,7 +19,7 @@ struct DenseLowering : KernelCallPattern<kiln::DenseOp> {
     auto kernelType = op.getKernel().getType();
     int64_t in = kernelType.getDimSize(0), units = kernelType.getDimSize(1);
     int64_t rows = inputType.getNumElements() / in;
-    FailureOr<Value> panels = panelKernel(op, adaptor.getKernel(), kernelType, rewriter);
+    FailureOr<Value> panels = panelKernel(op.getKernelMutable(), adaptor.getKernel(), rewriter);
     if (failed(panels))
       return failure();
     SmallVector<Value> operands{adaptor.getInput(), *panels ? *panels : adaptor.getKernel()};

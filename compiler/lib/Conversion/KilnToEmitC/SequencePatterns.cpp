@@ -96,6 +96,8 @@ struct RnnLowering : OpConversionPattern<kiln::RnnOp> {
                  std::to_string(input.getDimSize(2)) + ", " + std::to_string(op.getUnits()) +
                  ", " + flag(op.getGoBackwards()) + ", " + flag(op.getReturnSequences()) +
                  ", " + flag(op.getResetAfter()) + ", " + flag(op.getZeroOutputForMask()) +
+                 ", " + flag(readsPanels(op, op.getKernelMutable().getOperandNumber())) + ", " +
+                 flag(readsPanels(op, op.getRecurrentKernelMutable().getOperandNumber())) +
                  "}"));
     kiln::emitKernelCall(
         rewriter, op.getLoc(), "kiln::rt::rnn_f32", operands, args,

@@ -89,6 +89,11 @@ LogicalResult DenseOp::verify() {
 
 void DenseOp::setResidual(Value residual) { assignOptional(getResidualMutable(), residual); }
 
+bool kiln::readsPanels(Operation *op, unsigned index) {
+  auto operands = op->getAttrOfType<DenseI64ArrayAttr>(attr::kPanelOperands);
+  return operands && llvm::is_contained(operands.asArrayRef(), int64_t(index));
+}
+
 namespace {
 /// Scratch of an op that packs its kernel on every call (the attribute
 /// kiln.pack_at_run_time, -kiln-pack-at-run-time): the (K x N) kernel in
@@ -102,6 +107,12 @@ int64_t runTimePanelBytes(Operation *op, RankedTensorType kernel) {
 } // namespace
 
 int64_t DenseOp::getScratchBytes() { return runTimePanelBytes(*this, getKernel().getType()); }
+
+bool DenseOp::canReadPanels(unsigned index) {
+  return index == getKernelMutable().getOperandNumber();
+}
+
+bool DenseOp::canPackAtRunTime() { return true; }
 
 int64_t DenseOp::getFlops() {
   auto kernel = getKernel().getType();
@@ -190,6 +201,13 @@ LogicalResult Conv2DOp::verify() {
 void Conv2DOp::setResidual(Value residual) { assignOptional(getResidualMutable(), residual); }
 
 int64_t Conv2DOp::getScratchBytes() { return runTimePanelBytes(*this, getKernel().getType()); }
+
+// Grouped and depthwise convolutions have no panel variant.
+bool Conv2DOp::canReadPanels(unsigned index) {
+  return getGroups() == 1 && index == getKernelMutable().getOperandNumber();
+}
+
+bool Conv2DOp::canPackAtRunTime() { return getGroups() == 1; }
 
 int64_t Conv2DOp::getFlops() {
   // Each output element sums KH * KW * (C / groups) products.

@@ -103,18 +103,28 @@ int64_t RnnOp::getFlops() {
 
 int64_t RnnOp::getScratchBytes() {
   // The input projection of every step, one step's recurrent projection,
-  // the running states and the GRU's gate temporaries; from 32 rows on, the
-  // input kernel in panels (N·T rows) and the recurrent one (N rows, but
-  // not a GRU without reset_after, whose step multiplies by parts of it)
+  // the running states and the GRU's gate temporaries; from 32 rows on,
+  // kernels not stored as panels are packed here: the input kernel (N·T
+  // rows) and the recurrent one (N rows, but not a GRU without
+  // reset_after, whose step multiplies by parts of it)
   // (kiln::rt::rnn_scratch_floats).
   auto input = getInput().getType();
   int64_t n = input.getDimSize(0), t = input.getDimSize(1), f = input.getDimSize(2),
           u = getUnits(), gu = getNumGates() * u;
   constexpr int64_t kPanelRows = 32; // kiln::rt::detail::kRnnPanelRows
   int64_t floats = n * t * gu + n * gu + 2 * n * u + 3 * u;
-  if (n * t >= kPanelRows)
+  if (n * t >= kPanelRows && !readsPanels(*this, getKernelMutable().getOperandNumber()))
     floats += panelFloats(f, gu);
-  if (n >= kPanelRows && !(getCell() == RnnCellKind::gru && !getResetAfter()))
+  if (n >= kPanelRows && canReadPanels(getRecurrentKernelMutable().getOperandNumber()) &&
+      !readsPanels(*this, getRecurrentKernelMutable().getOperandNumber()))
     floats += panelFloats(u, gu);
   return floats * int64_t(sizeof(float));
+}
+
+bool RnnOp::canReadPanels(unsigned index) {
+  if (index == getKernelMutable().getOperandNumber())
+    return true;
+  // A GRU without reset_after multiplies r·h by the last U columns alone.
+  return index == getRecurrentKernelMutable().getOperandNumber() &&
+         !(getCell() == RnnCellKind::gru && !getResetAfter());
 }

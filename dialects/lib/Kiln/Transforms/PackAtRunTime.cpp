@@ -17,15 +17,9 @@ namespace {
 struct PackAtRunTimePass : kiln::impl::PackAtRunTimeBase<PackAtRunTimePass> {
   void runOnOperation() override {
     Builder b(&getContext());
-    auto mark = [&](Operation *op) {
-      if (!op->hasAttr(kiln::attr::kPackedKernel))
+    getOperation().walk([&](kiln::PanelKernelOpInterface op) {
+      if (op.canPackAtRunTime() && !op->hasAttr(kiln::attr::kPanelOperands))
         op->setAttr(kiln::attr::kPackAtRunTime, b.getUnitAttr());
-    };
-    getOperation().walk([&](Operation *op) {
-      if (isa<kiln::DenseOp>(op))
-        mark(op);
-      else if (auto conv = dyn_cast<kiln::Conv2DOp>(op); conv && conv.getGroups() == 1)
-        mark(op);
     });
   }
 };

@@ -11,15 +11,10 @@ namespace kiln {
 using namespace mlir;
 
 namespace {
-/// Whether `user` reads `kernel` as a kernel its packed variant takes.
-bool takesPackedKernel(Operation *user, Value kernel) {
-  if (auto dense = dyn_cast<kiln::DenseOp>(user))
-    return dense.getKernel() == kernel && dense.getInput() != kernel &&
-           dense.getResidual() != kernel && dense.getBias() != kernel;
-  if (auto conv = dyn_cast<kiln::Conv2DOp>(user))
-    return conv.getKernel() == kernel && conv.getGroups() == 1 && conv.getInput() != kernel &&
-           conv.getResidual() != kernel && conv.getBias() != kernel;
-  return false;
+/// Whether `use` reads the weight through a kernel variant taking panels.
+bool readsAsPanels(OpOperand &use) {
+  auto op = dyn_cast<kiln::PanelKernelOpInterface>(use.getOwner());
+  return op && op.canReadPanels(use.getOperandNumber());
 }
 
 struct PrepackWeightsPass : kiln::impl::PrepackWeightsBase<PrepackWeightsPass> {
@@ -34,7 +29,7 @@ struct PrepackWeightsPass : kiln::impl::PrepackWeightsBase<PrepackWeightsPass> {
         continue;
       // Every reader must take the packed layout: a weight also read as
       // plain data (a shared kernel some other op reads) stays plain.
-      SmallVector<Operation *> readers;
+      SmallVector<OpOperand *> readers;
       bool packable = true;
       for (const SymbolTable::SymbolUse &use : *uses) {
         auto load = dyn_cast<ml_program::GlobalLoadConstOp>(use.getUser());
@@ -42,17 +37,24 @@ struct PrepackWeightsPass : kiln::impl::PrepackWeightsBase<PrepackWeightsPass> {
           packable = false;
           break;
         }
-        for (Operation *user : load->getUsers()) {
-          packable = packable && takesPackedKernel(user, load.getResult());
-          readers.push_back(user);
+        for (OpOperand &read : load->getUses()) {
+          packable = packable && readsAsPanels(read);
+          readers.push_back(&read);
         }
       }
       if (!packable || readers.empty() ||
           !kiln::worthPacking(cast<RankedTensorType>(global.getType())))
         continue;
       global->setAttr(kiln::attr::kPanelWidth, b.getI64IntegerAttr(kiln::kPanelWidth));
-      for (Operation *reader : readers)
-        reader->setAttr(kiln::attr::kPackedKernel, b.getUnitAttr());
+      for (OpOperand *read : readers) {
+        Operation *reader = read->getOwner();
+        SmallVector<int64_t> operands;
+        if (auto marked = reader->getAttrOfType<DenseI64ArrayAttr>(kiln::attr::kPanelOperands))
+          operands.assign(marked.asArrayRef().begin(), marked.asArrayRef().end());
+        operands.push_back(read->getOperandNumber());
+        llvm::sort(operands);
+        reader->setAttr(kiln::attr::kPanelOperands, b.getDenseI64ArrayAttr(operands));
+      }
     }
   }
 };

@@ -20,6 +20,11 @@ struct RnnShape {
   std::size_t batch, steps, features, units;
   bool go_backwards, return_sequences, reset_after;
   bool zero_output_for_mask; // masked steps output zeros, not the last output
+  // The kernels as the compiler stored them: in panels (packed_floats) when
+  // set, else row-major. A GRU without reset_after reads its recurrent
+  // kernel by parts, so it takes that one row-major.
+  bool kernel_in_panels = false;
+  bool recurrent_in_panels = false;
 };
 
 namespace detail {
@@ -93,10 +98,14 @@ namespace detail {
 /// with runtime/bench shapes of 1 to 640 rows).
 constexpr std::size_t kRnnPanelRows = 32;
 /// Whether rnn_f32 packs the input kernel (for all N·T rows at once) and
-/// the recurrent kernel (N rows a step, packed once for every step).
-constexpr bool rnnPacksInput(const RnnShape &s) { return s.batch * s.steps >= kRnnPanelRows; }
+/// the recurrent kernel (N rows a step, packed once for every step) into
+/// scratch: only kernels not already stored as panels.
+constexpr bool rnnPacksInput(const RnnShape &s) {
+  return !s.kernel_in_panels && s.batch * s.steps >= kRnnPanelRows;
+}
 template <Cell C> constexpr bool rnnPacksRecurrent(const RnnShape &s) {
-  return s.batch >= kRnnPanelRows && !(C == Cell::gru && !s.reset_after);
+  return !s.recurrent_in_panels && s.batch >= kRnnPanelRows &&
+         !(C == Cell::gru && !s.reset_after);
 }
 } // namespace detail
 
@@ -110,7 +119,8 @@ template <Cell C> constexpr std::size_t rnn_scratch_floats(const RnnShape &s) {
          (detail::rnnPacksRecurrent<C>(s) ? packed_floats(s.units, gu) : 0);
 }
 
-/// Runs a recurrent layer. x is (N, T, F); kernel (F, G·U); recurrent (U, G·U);
+/// Runs a recurrent layer. x is (N, T, F); kernel (F, G·U); recurrent (U, G·U),
+/// each in panels where `s` says so;
 /// bias (G·U), or (2·G·U) for a GRU with reset_after, or null; mask (N, T) of
 /// 0/1 or null; h0, c0 (N, U) or null for zeros. out is (N, T, U) with
 /// return_sequences (in processing order), else (N, U); h_out, c_out (N, U)
@@ -125,19 +135,24 @@ inline void rnn_f32(const float *x, const float *kernel, const float *recurrent,
   float *h = hw + n * gu;        // (N, U)
   float *c = h + n * u;          // (N, U)
   float *tmp = c + n * u;        // (3·U), the GRU's gate temporaries
-  float *panels = tmp + 3 * u;   // the input kernel, then the recurrent one, in panels
+  float *panels = tmp + 3 * u;   // kernels packed here, the input one first
   const float *recurrentBias = bias && s.reset_after ? bias + gu : nullptr;
   // The input projection of every step at once.
+  const float *kernelPanels = s.kernel_in_panels ? kernel : nullptr;
   if (detail::rnnPacksInput(s)) {
     pack_panels(kernel, s.features, gu, panels);
-    dense_packed_f32<Act::linear>(x, panels, bias, xw, n * t, s.features, gu);
+    kernelPanels = panels;
     panels += packed_floats(s.features, gu);
-  } else {
-    dense_f32<Act::linear>(x, kernel, bias, xw, n * t, s.features, gu);
   }
-  const bool packedRecurrent = detail::rnnPacksRecurrent<C>(s);
-  if (packedRecurrent)
+  if (kernelPanels)
+    dense_packed_f32<Act::linear>(x, kernelPanels, bias, xw, n * t, s.features, gu);
+  else
+    dense_f32<Act::linear>(x, kernel, bias, xw, n * t, s.features, gu);
+  const float *recurrentPanels = s.recurrent_in_panels ? recurrent : nullptr;
+  if (detail::rnnPacksRecurrent<C>(s)) {
     pack_panels(recurrent, u, gu, panels);
+    recurrentPanels = panels;
+  }
   if (h0) std::memcpy(h, h0, n * u * sizeof(float));
   else std::memset(h, 0, n * u * sizeof(float));
   if (c0) std::memcpy(c, c0, n * u * sizeof(float));
@@ -148,8 +163,8 @@ inline void rnn_f32(const float *x, const float *kernel, const float *recurrent,
     const std::size_t ti = s.go_backwards ? t - 1 - step : step;
     if (hwCols == gu) {
       // h·U for the whole batch: each row of U is read once per step.
-      if (packedRecurrent)
-        dense_packed_f32<Act::linear>(h, panels, recurrentBias, hw, n, u, gu);
+      if (recurrentPanels)
+        dense_packed_f32<Act::linear>(h, recurrentPanels, recurrentBias, hw, n, u, gu);
       else
         dense_f32<Act::linear>(h, recurrent, recurrentBias, hw, n, u, gu);
     } else {

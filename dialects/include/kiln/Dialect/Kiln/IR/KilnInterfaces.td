@@ -44,6 +44,26 @@ def Kiln_ScratchOpInterface : OpInterface<"ScratchOpInterface"> {
   ];
 }
 
+def Kiln_PanelKernelOpInterface : OpInterface<"PanelKernelOpInterface"> {
+  let description = [{
+    Implemented by ops whose kernel has a variant reading a weight operand
+    as panels: the operand reshaped to (K x N), N its last axis, in panels
+    of 16 columns (kiln::rt::pack_panels). `-kiln-prepack-weights` stores
+    a constant weight that way when every reader can take it and lists the
+    operand in the reader's `kiln.panel_operands`; `-kiln-pack-at-run-time`
+    has trained kernels packed into scratch on every call instead.
+  }];
+  let cppNamespace = "::kiln";
+  let methods = [
+    InterfaceMethod<"Whether the kernel can read operand `index` stored as panels.",
+      "bool", "canReadPanels", (ins "unsigned":$index)>,
+    InterfaceMethod<[{
+      Whether the op packs its kernel into scratch panels on every call
+      when marked `kiln.pack_at_run_time`.
+    }], "bool", "canPackAtRunTime", (ins), "", "return false;">
+  ];
+}
+
 def Kiln_ChannelLinearOpInterface : OpInterface<"ChannelLinearOpInterface"> {
   let description = [{
     Implemented by ops computing `x * kernel + bias` whose result channel `f`

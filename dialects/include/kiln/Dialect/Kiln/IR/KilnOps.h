@@ -32,6 +32,14 @@ inline constexpr int64_t panelFloats(int64_t k, int64_t n) {
   return k * ((n + kPanelWidth - 1) / kPanelWidth * kPanelWidth);
 }
 
+namespace attr {
+/// On an op: the operands it reads stored as panels (-kiln-prepack-weights).
+inline constexpr const char kPanelOperands[] = "kiln.panel_operands";
+} // namespace attr
+
+/// Whether `op` reads operand `index` stored as panels.
+bool readsPanels(mlir::Operation *op, unsigned index);
+
 /// Row-major strides of a shape, in elements.
 llvm::SmallVector<int64_t> rowMajorStrides(llvm::ArrayRef<int64_t> shape);
 

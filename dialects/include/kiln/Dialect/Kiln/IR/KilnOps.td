@@ -24,6 +24,7 @@ def Kiln_DenseOp : Kiln_Op<"dense", [Pure,
     DeclareOpInterfaceMethods<Kiln_ActivationFusionOpInterface>,
     DeclareOpInterfaceMethods<Kiln_ChannelLinearOpInterface, ["setKernelAndBias",
         "getKernelInputChannel", "readsZeroPadding"]>,
+    DeclareOpInterfaceMethods<Kiln_PanelKernelOpInterface, ["canPackAtRunTime"]>,
     DeclareOpInterfaceMethods<Kiln_ScratchOpInterface>]> {
   let summary = "Keras Dense: act(x · kernel + bias + residual) over the last axis";
   let description = [{
@@ -71,6 +72,7 @@ def Kiln_Conv2DOp : Kiln_Op<"conv2d", [Pure,
     DeclareOpInterfaceMethods<Kiln_ActivationFusionOpInterface>,
     DeclareOpInterfaceMethods<Kiln_ChannelLinearOpInterface, ["setKernelAndBias",
         "getKernelInputChannel", "readsZeroPadding"]>,
+    DeclareOpInterfaceMethods<Kiln_PanelKernelOpInterface, ["canPackAtRunTime"]>,
     DeclareOpInterfaceMethods<Kiln_ScratchOpInterface>]> {
   let summary = "2-D convolution, grouped and dilated, with bias, residual and activation";
   let description = [{
@@ -536,6 +538,7 @@ def Kiln_RnnOp : Kiln_Op<"rnn", [Pure,
     DeclareOpInterfaceMethods<Kiln_GradientOpInterface>,
     DeclareOpInterfaceMethods<Kiln_FlopCountOpInterface, ["getFlops"]>,
     AttrSizedOperandSegments,
+    DeclareOpInterfaceMethods<Kiln_PanelKernelOpInterface>,
     DeclareOpInterfaceMethods<Kiln_ScratchOpInterface>]> {
   let summary = "a SimpleRNN, LSTM or GRU layer over a whole sequence";
   let description = [{

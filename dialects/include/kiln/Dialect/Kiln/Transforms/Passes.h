@@ -25,8 +25,6 @@ inline constexpr const char kRowStride[] = "kiln.row_stride";
 inline constexpr const char kWrittenInputs[] = "kiln.written_inputs";
 /// On a weight global: stored as panels of this many columns.
 inline constexpr const char kPanelWidth[] = "kiln.panel_width";
-/// On a Dense or Conv2D: its kernel is stored as panels.
-inline constexpr const char kPackedKernel[] = "kiln.packed_kernel";
 /// On a Dense or Conv op: pack the kernel into scratch panels on every call.
 inline constexpr const char kPackAtRunTime[] = "kiln.pack_at_run_time";
 inline constexpr const char kArenaBytes[] = "kiln.arena_bytes";

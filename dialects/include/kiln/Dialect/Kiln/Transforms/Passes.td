@@ -210,17 +210,19 @@ def DedupWeights : Pass<"kiln-dedup-weights", "::mlir::ModuleOp"> {
 }
 
 def PrepackWeights : Pass<"kiln-prepack-weights", "::mlir::ModuleOp"> {
-  let summary = "Store Dense and Conv kernels in the panel layout their kernels read";
+  let summary = "Store weight kernels in the panel layout their kernels read";
   let description = [{
-    Marks every constant weight that is read only as the kernel of a
-    `kiln.dense` or an ungrouped `kiln.conv2d` with `kiln.panel_width`
-    (16), and those ops with `kiln.packed_kernel`, unless the padding would
-    make it more than 1.5 times larger (fewer than 11 output columns, or
-    17 to 21, ...): narrow layers keep the plain kernel. The weight's value in IR
-    stays the logical (K x N) matrix (a conv kernel is (KH*KW*C) x F); the
-    weight blob stores it as ceil(N / 16) panels of K rows of 16 floats,
-    zero padded, which `kiln::rt::dense_packed_f32` and
-    `kiln::rt::conv2d_packed_f32` stream through their register-blocked
+    Marks every constant weight that every reader takes as panels
+    (`PanelKernelOpInterface`: the kernel of a `kiln.dense` or an
+    ungrouped `kiln.conv2d`, the input and recurrent kernels of a
+    `kiln.rnn`) with `kiln.panel_width` (16), and lists the operand in each
+    reader's `kiln.panel_operands`, unless the padding would make it more
+    than 1.5 times larger (fewer than 11 output columns, or 17 to 21, ...):
+    narrow layers keep the plain kernel. The weight's value in IR stays the
+    logical (K x N) matrix (a conv kernel is (KH*KW*C) x F); the weight
+    blob stores it as ceil(N / 16) panels of K rows of 16 floats, zero
+    padded, which the packed kernels (`kiln::rt::dense_packed_f32`,
+    `conv2d_packed_f32`, `rnn_f32`) stream through their register-blocked
     microkernels: nothing is packed at run time. Runs after every pass that
     reads weight values (folding, dedup).
   }];
@@ -231,12 +233,15 @@ def PackAtRunTime : Pass<"kiln-pack-at-run-time", "::mlir::ModuleOp"> {
   let summary = "Pack the kernels of trained Dense and Conv layers into panels at run time";
   let description = [{
     For training builds, whose weights change and cannot be prepacked:
-    marks every `kiln.dense` and ungrouped `kiln.conv2d` whose kernel is
-    not stored as panels with `kiln.pack_at_run_time`, narrow ones too
-    (the padding costs scratch, not stored bytes). Such an op takes
-    scratch memory for its kernel in panels (`ScratchOpInterface`), packs it there on every call and runs the
-    register-blocked packed kernel: a pass over the weights buys the
-    GEMM microkernel for the whole batch.
+    marks every op that can pack its kernel on every call
+    (`PanelKernelOpInterface::canPackAtRunTime`: `kiln.dense`, ungrouped
+    `kiln.conv2d`) and reads no operand as stored panels with
+    `kiln.pack_at_run_time`, narrow ones too (the padding costs scratch,
+    not stored bytes). Such an op takes scratch memory for its kernel in
+    panels (`ScratchOpInterface`), packs it there on every call and runs
+    the register-blocked packed kernel: a pass over the weights buys the
+    GEMM microkernel for the whole batch. (`kiln.rnn` decides for itself
+    from its row counts, `kiln::rt::rnn_f32`.)
   }];
 }
 
