@@ -7,8 +7,6 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/SymbolTable.h"
 
-#include <cmath>
-
 namespace kiln {
 #define GEN_PASS_DEF_FOLDBATCHNORM
 #include "kiln/Dialect/Kiln/Transforms/Passes.h.inc"
@@ -32,25 +30,18 @@ struct FoldBatchNormPass : kiln::impl::FoldBatchNormBase<FoldBatchNormPass> {
           (fusion && fusion.getFusedActivation() != kiln::ActivationKind::linear))
         continue;
       auto kernel = kiln::constantValues(producer.getKernel(), symbols);
-      auto mean = kiln::constantValues(norm.getMean(), symbols);
-      auto variance = kiln::constantValues(norm.getVariance(), symbols);
-      std::optional<std::vector<float>> gamma, beta, bias;
-      if (norm.getGamma() && !(gamma = kiln::constantValues(norm.getGamma(), symbols)))
-        continue;
-      if (norm.getBeta() && !(beta = kiln::constantValues(norm.getBeta(), symbols)))
-        continue;
+      std::optional<kiln::ChannelAffine> map = kiln::batchNormAffine(norm, symbols);
+      std::optional<std::vector<float>> bias;
       if (producer.getBias() && !(bias = kiln::constantValues(producer.getBias(), symbols)))
         continue;
-      if (!kernel || !mean || !variance)
+      if (!kernel || !map)
         continue;
-      size_t channels = mean->size();
-      std::vector<float> scale(channels), newBias(channels);
-      float epsilon = norm.getEpsilon().convertToFloat();
-      for (size_t f = 0; f < channels; ++f) {
-        scale[f] = (gamma ? (*gamma)[f] : 1.0f) / std::sqrt((*variance)[f] + epsilon);
-        newBias[f] = ((bias ? (*bias)[f] : 0.0f) - (*mean)[f]) * scale[f] +
-                     (beta ? (*beta)[f] : 0.0f);
-      }
+      // (x·k + b)·s + t = x·(k s) + (b s + t).
+      const std::vector<float> &scale = map->scale;
+      size_t channels = scale.size();
+      std::vector<float> newBias(channels);
+      for (size_t f = 0; f < channels; ++f)
+        newBias[f] = (bias ? (*bias)[f] : 0.0f) * scale[f] + map->shift[f];
       for (size_t i = 0; i < kernel->size(); ++i)
         (*kernel)[i] *= scale[i % channels];
       Operation *op = producer.getOperation();

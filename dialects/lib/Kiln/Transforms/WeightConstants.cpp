@@ -3,6 +3,7 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 
+#include <cmath>
 #include <cstring>
 
 using namespace mlir;
@@ -50,6 +51,24 @@ std::string weightName(Value v, StringRef fallback) {
   if (auto load = v ? v.getDefiningOp<ml_program::GlobalLoadConstOp>() : nullptr)
     return load.getGlobal().getLeafReference().str();
   return fallback.str();
+}
+
+std::optional<ChannelAffine> batchNormAffine(BatchNormOp norm, SymbolTable &symbols) {
+  auto mean = constantValues(norm.getMean(), symbols);
+  auto variance = constantValues(norm.getVariance(), symbols);
+  std::optional<std::vector<float>> gamma, beta;
+  if (!mean || !variance || (norm.getGamma() && !(gamma = constantValues(norm.getGamma(), symbols))) ||
+      (norm.getBeta() && !(beta = constantValues(norm.getBeta(), symbols))))
+    return std::nullopt;
+  const size_t channels = mean->size();
+  const float epsilon = norm.getEpsilon().convertToFloat();
+  ChannelAffine map{std::vector<float>(channels), std::vector<float>(channels)};
+  for (size_t k = 0; k < channels; ++k) {
+    const float inv = 1.0f / std::sqrt((*variance)[k] + epsilon);
+    map.scale[k] = gamma ? (*gamma)[k] * inv : inv;
+    map.shift[k] = (beta ? (*beta)[k] : 0.0f) - (*mean)[k] * map.scale[k];
+  }
+  return map;
 }
 
 } // namespace kiln

@@ -2,6 +2,8 @@
 #ifndef KILN_TRANSFORMS_WEIGHTCONSTANTS_H
 #define KILN_TRANSFORMS_WEIGHTCONSTANTS_H
 
+#include "kiln/Dialect/Kiln/IR/KilnOps.h"
+
 #include "mlir/Dialect/MLProgram/IR/MLProgram.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -23,6 +25,16 @@ mlir::Value newWeight(mlir::OpBuilder &b, mlir::Operation *at, mlir::ModuleOp mo
 
 /// The name of the weight `v` loads, or `fallback`.
 std::string weightName(mlir::Value v, llvm::StringRef fallback);
+
+/// An inference BatchNormalization as the per-channel map x * scale + shift.
+struct ChannelAffine {
+  std::vector<float> scale, shift;
+};
+
+/// `norm`'s map, computed in float as kiln::rt::batch_norm_f32 computes it,
+/// so every pass that folds a normalization rounds the same way; none when
+/// a statistic or parameter is not a constant weight.
+std::optional<ChannelAffine> batchNormAffine(BatchNormOp norm, mlir::SymbolTable &symbols);
 
 } // namespace kiln
 
