@@ -55,14 +55,7 @@ inline void conv2d_f32(const float *x, const float *w, const float *bias, float 
               }
           }
         }
-        if (residual) {
-          const float *rp = residual + pixel * f;
-          for (std::size_t o = 0; o < f; ++o)
-            yp[o] = activate<A>(yp[o] + rp[o]);
-        } else {
-          for (std::size_t o = 0; o < f; ++o)
-            yp[o] = activate<A>(yp[o]);
-        }
+        epilogue_row<A>(yp, nullptr, residual ? residual + pixel * f : nullptr, yp, f);
       }
 }
 

@@ -68,15 +68,8 @@ inline void depthwise_conv2d_f32(const float *x, const float *w, const float *bi
           }
         }
         float *yp = y + pixel * ldy + o0;
-        const float *rp = residual ? residual + pixel * f + o0 : nullptr;
-        for (std::size_t j = 0; j < width; ++j) {
-          float v = acc[j];
-          if (bias)
-            v += bias[o0 + j];
-          if (rp)
-            v += rp[j];
-          yp[j] = activate<A>(v);
-        }
+        epilogue_row<A>(acc, bias ? bias + o0 : nullptr,
+                        residual ? residual + pixel * f + o0 : nullptr, yp, width);
       }
     }
   });

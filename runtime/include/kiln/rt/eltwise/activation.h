@@ -86,6 +86,22 @@ inline void activation_f32(const float *x, float *y, std::size_t n) {
     y[i] = activate<A>(x[i]);
 }
 
+/// The epilogue of a row of sums: y[j] = act(acc[j] + bias[j] + residual[j])
+/// for n elements, `bias` and `residual` null when absent. acc and y may
+/// alias exactly.
+template <Act A>
+inline void epilogue_row(const float *acc, const float *bias, const float *residual, float *y,
+                         std::size_t n) {
+  for (std::size_t j = 0; j < n; ++j) {
+    float v = acc[j];
+    if (bias)
+      v += bias[j];
+    if (residual)
+      v += residual[j];
+    y[j] = activate<A>(v);
+  }
+}
+
 /// The Keras ReLU, LeakyReLU and ELU layers' parameterized forms:
 /// relu: x > threshold ? min(x, max_value) : alpha * (x - threshold);
 /// leaky_relu: x >= 0 ? x : alpha * x; elu: x > 0 ? x : alpha * (e^x - 1).

@@ -84,12 +84,9 @@ inline void dense_f32(const float *x, const float *w, const float *bias,
   });
   if (A == Act::linear && !residual)
     return;
-  for (std::size_t i = 0; i < rows; ++i) {
-    float *yr = y + i * units;
-    const float *rr = residual ? residual + i * units : nullptr;
-    for (std::size_t j = 0; j < units; ++j)
-      yr[j] = activate<A>(rr ? yr[j] + rr[j] : yr[j]);
-  }
+  for (std::size_t i = 0; i < rows; ++i)
+    epilogue_row<A>(y + i * units, nullptr, residual ? residual + i * units : nullptr,
+                    y + i * units, units);
 }
 
 } // namespace rt
