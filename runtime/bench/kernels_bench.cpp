@@ -174,19 +174,27 @@ void BM_Conv(benchmark::State &state) {
 BENCHMARK(BM_Conv)->Args({56, 64, 3, 64})->Args({28, 128, 3, 128})->Args({14, 256, 3, 256})
     ->Args({7, 512, 3, 512})->Args({56, 64, 1, 256})->Args({7, 2048, 1, 512});
 
-void BM_Depthwise(benchmark::State &state) {
-  const std::size_t h = state.range(0), c = state.range(1), k = 3;
+/// A 3x3 depthwise convolution, "same" padding, at stride 1 or 2, with
+/// the activation of MobileNetV2 (relu6) or EfficientNet (silu).
+template <Act A> void BM_Depthwise(benchmark::State &state) {
+  const std::size_t h = state.range(0), c = state.range(1), s = state.range(2), k = 3;
+  const std::size_t o = (h + s - 1) / s, pad = ((o - 1) * s + k - h) / 2;
   const auto x = randomFloats(h * h * c, 1), w = randomFloats(k * k * c, 2),
              b = randomFloats(c, 3);
-  std::vector<float> y(h * h * c);
+  std::vector<float> y(o * o * c);
   for (auto _ : state) {
-    kiln::rt::depthwise_conv2d_f32<Act::relu6>(x.data(), w.data(), b.data(), y.data(), 1, h, h,
-                                               c, k, k, c, h, h, 1, 1, 1, 1, 1, 1);
+    kiln::rt::depthwise_conv2d_f32<A>(x.data(), w.data(), b.data(), y.data(), 1, h, h, c, k, k,
+                                      c, o, o, s, s, 1, 1, pad, pad);
     benchmark::DoNotOptimize(y.data());
   }
-  reportFlops(state, 2.0 * h * h * c * k * k);
+  reportFlops(state, 2.0 * o * o * c * k * k);
 }
-BENCHMARK(BM_Depthwise)->Args({112, 32})->Args({56, 144})->Args({14, 576});
+BENCHMARK_TEMPLATE(BM_Depthwise, Act::relu6)
+    ->ArgNames({"hw", "c", "stride"})
+    ->Args({112, 32, 1})->Args({56, 144, 1})->Args({14, 576, 1});
+BENCHMARK_TEMPLATE(BM_Depthwise, Act::silu)
+    ->ArgNames({"hw", "c", "stride"})
+    ->Args({112, 96, 2})->Args({56, 144, 1})->Args({14, 576, 1});
 
 void BM_MaxPool(benchmark::State &state) {
   const std::size_t h = state.range(0), c = state.range(1), o = h / 2;

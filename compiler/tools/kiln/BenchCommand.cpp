@@ -133,6 +133,7 @@ int benchCommand(int argc, char **argv) {
   std::string error;
   if (!takeThreadsFlag(args, threads, error))
     return reportError(error);
+  cl::HideUnrelatedOptions(category); // LLVM's and MLIR's own flags stay accepted, unlisted
   cl::ParseCommandLineOptions(int(args.size()), args.data(),
                               "kiln bench: time a compiled model with Google Benchmark\n"
                               "  --threads N  threads the generated kernels use (default 1)\n"

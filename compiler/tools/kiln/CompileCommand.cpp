@@ -360,6 +360,7 @@ int compileCommand(int argc, char **argv) {
   std::string error;
   if (!takeThreadsFlag(args, threads, error))
     return reportError(error);
+  cl::HideUnrelatedOptions(category); // LLVM's and MLIR's own flags stay accepted, unlisted
   cl::ParseCommandLineOptions(int(args.size()), args.data(),
                               "kiln compile: compile a Keras model to C++\n"
                               "  --stats      print memory and weight statistics\n"

@@ -219,6 +219,7 @@ int diffCommand(int argc, char **argv) {
       cl::value_desc("NAME=D1x...xDk"), cl::cat(category));
   cl::list<std::string> limits("limit", cl::desc("raise an import limit (kiln --help lists them)"),
                                cl::value_desc("NAME=N"), cl::cat(category));
+  cl::HideUnrelatedOptions(category); // LLVM's and MLIR's own flags stay accepted, unlisted
   cl::ParseCommandLineOptions(
       argc, argv,
       "kiln diff: compare every layer's output with Keras's\n"

@@ -222,6 +222,7 @@ int summaryCommand(int argc, char **argv) {
   cl::list<std::string> limits("limit", cl::desc("raise an import limit (kiln --help lists them)"),
                                cl::value_desc("NAME=N"), cl::cat(category));
   cl::opt<bool> json("json", cl::desc("print the numbers as JSON"), cl::cat(category));
+  cl::HideUnrelatedOptions(category); // LLVM's and MLIR's own flags stay accepted, unlisted
   cl::ParseCommandLineOptions(argc, argv, "kiln summary: the model.summary() table\n");
   ModelReport report;
   if (!loadReport(model, std::vector<std::string>(limits.begin(), limits.end()), report))
@@ -243,6 +244,7 @@ int plotCommand(int argc, char **argv) {
                               cl::cat(category));
   cl::opt<bool> showShapes("show-shapes", cl::desc("label layers with their shapes"),
                            cl::cat(category));
+  cl::HideUnrelatedOptions(category); // LLVM's and MLIR's own flags stay accepted, unlisted
   cl::ParseCommandLineOptions(argc, argv, "kiln plot: draw the layer graph\n");
   std::string ext = llvm::sys::path::extension(output).str();
   if (ext != ".dot" && ext != ".svg" && ext != ".png")

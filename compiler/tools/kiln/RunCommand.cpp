@@ -68,6 +68,7 @@ int runCommand(int argc, char **argv) {
   std::string error;
   if (!takeThreadsFlag(cliArgs, threads, error))
     return reportError(error);
+  cl::HideUnrelatedOptions(category); // LLVM's and MLIR's own flags stay accepted, unlisted
   cl::ParseCommandLineOptions(int(cliArgs.size()), cliArgs.data(),
                               "kiln run: compile, build and run a Keras model\n"
                               "  --threads N  threads the generated kernels use (default 1)\n");

@@ -100,6 +100,7 @@ int trainCommand(int argc, char **argv) {
       cl::desc("hold out the last fraction F of the samples and evaluate them after every epoch "
                "(as Keras's fit)"),
       cl::value_desc("F"), cl::init(0.0), cl::cat(category));
+  cl::HideUnrelatedOptions(category); // LLVM's and MLIR's own flags stay accepted, unlisted
   cl::ParseCommandLineOptions(argc, argv, "kiln train: fit a Keras model with generated code\n");
 
   if (!llvm::StringRef(model.getValue()).ends_with(".keras"))
