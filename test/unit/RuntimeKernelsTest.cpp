@@ -350,30 +350,50 @@ TEST(Parallel, RunsEveryItemOnceAndNests) {
   EXPECT_EQ(kiln::rt::thread_count(), 3u);
 }
 
+namespace {
+/// One depthwise geometry: input (n, h, wd, c), kernel (kh, kw), multiplier,
+/// strides, dilations, top/left padding and output size.
+struct DepthwiseCase {
+  std::size_t n, h, wd, c, mult, kh, kw, sh, sw, dh, dw, pt, pl, oh, ow;
+};
+
+/// depthwise_conv2d_f32 against conv2d_f32 with groups = c (the scalar
+/// reference), with a residual and a channel-slice output (row stride
+/// f + 3), then the same bits on 2 threads.
+template <Act A> void checkDepthwise(const DepthwiseCase &k) {
+  const std::size_t f = k.c * k.mult, ldy = f + 3;
+  auto x = randomVector(k.n * k.h * k.wd * k.c, 31), w = randomVector(k.kh * k.kw * f, 32),
+       b = randomVector(f, 33), residual = randomVector(k.n * k.oh * k.ow * f, 34);
+  std::vector<float> got(k.n * k.oh * k.ow * ldy, 0.0f), want(got.size(), 0.0f);
+  kiln::rt::conv2d_f32<A>(x.data(), w.data(), b.data(), want.data(), k.n, k.h, k.wd, k.c, k.kh,
+                          k.kw, f, k.oh, k.ow, k.sh, k.sw, k.dh, k.dw, k.pt, k.pl, k.c,
+                          residual.data(), ldy);
+  kiln::rt::depthwise_conv2d_f32<A>(x.data(), w.data(), b.data(), got.data(), k.n, k.h, k.wd,
+                                    k.c, k.kh, k.kw, f, k.oh, k.ow, k.sh, k.sw, k.dh, k.dw, k.pt,
+                                    k.pl, residual.data(), ldy);
+  expectClose(got, std::vector<double>(want.begin(), want.end()));
+  std::vector<float> twoThreads(got.size(), 0.0f);
+  kiln::rt::ThreadScope scope(2);
+  kiln::rt::depthwise_conv2d_f32<A>(x.data(), w.data(), b.data(), twoThreads.data(), k.n, k.h,
+                                    k.wd, k.c, k.kh, k.kw, f, k.oh, k.ow, k.sh, k.sw, k.dh, k.dw,
+                                    k.pt, k.pl, residual.data(), ldy);
+  EXPECT_EQ(twoThreads, got);
+}
+} // namespace
+
 TEST(Depthwise, MatchesTheGroupedReferenceKernel) {
-  // Multipliers 1 and 2, 70 channels (a full 64-channel block and a partial
-  // one), stride 2 with asymmetric padding, dilation, residual and a
-  // channel-slice output; the same bits on 1 and 2 threads.
-  for (std::size_t mult : {1, 2}) {
-    const std::size_t n = 2, h = 7, wd = 6, c = 70, f = c * mult, kh = 3, kw = 3, sh = 2,
-                      sw = 1, dh = 1, dw = 2, pt = 1, pl = 2, oh = 4, ow = 2, ldy = f + 3;
-    auto x = randomVector(n * h * wd * c, 31), w = randomVector(kh * kw * f, 32),
-         b = randomVector(f, 33), residual = randomVector(n * oh * ow * f, 34);
-    std::vector<float> got(n * oh * ow * ldy, 0.0f), want(n * oh * ow * ldy, 0.0f);
-    kiln::rt::conv2d_f32<Act::relu6>(x.data(), w.data(), b.data(), want.data(), n, h, wd, c, kh,
-                                     kw, f, oh, ow, sh, sw, dh, dw, pt, pl, c, residual.data(),
-                                     ldy);
-    kiln::rt::depthwise_conv2d_f32<Act::relu6>(x.data(), w.data(), b.data(), got.data(), n, h,
-                                               wd, c, kh, kw, f, oh, ow, sh, sw, dh, dw, pt, pl,
-                                               residual.data(), ldy);
-    expectClose(got, std::vector<double>(want.begin(), want.end()));
-    std::vector<float> twoThreads(got.size(), 0.0f);
-    kiln::rt::ThreadScope scope(2);
-    kiln::rt::depthwise_conv2d_f32<Act::relu6>(x.data(), w.data(), b.data(), twoThreads.data(),
-                                               n, h, wd, c, kh, kw, f, oh, ow, sh, sw, dh, dw,
-                                               pt, pl, residual.data(), ldy);
-    EXPECT_EQ(twoThreads, got);
-  }
+  // Multipliers 1 and 2 over 70 channels (four 16-channel vectors and a
+  // scalar tail), stride 2 with asymmetric padding, dilation.
+  for (std::size_t mult : {1, 2})
+    checkDepthwise<Act::relu6>({2, 7, 6, 70, mult, 3, 3, 2, 1, 1, 2, 1, 2, 4, 2});
+  // Rows wide enough for the 8-pixel register blocks, with edge pixels on
+  // both sides: 3x3 "same" at stride 1 and 2, 5x5 at stride 2, a 3x3
+  // dilated by 2, "valid" padding, and channels 16, 48 and 72 (a tail of 8).
+  checkDepthwise<Act::silu>({1, 13, 21, 48, 1, 3, 3, 1, 1, 1, 1, 1, 1, 13, 21});
+  checkDepthwise<Act::relu>({2, 14, 23, 16, 1, 3, 3, 2, 2, 1, 1, 0, 0, 7, 12});
+  checkDepthwise<Act::linear>({1, 17, 30, 72, 1, 5, 5, 2, 2, 1, 1, 1, 1, 9, 15});
+  checkDepthwise<Act::hard_silu>({1, 12, 25, 32, 1, 3, 3, 1, 1, 2, 2, 2, 2, 12, 25});
+  checkDepthwise<Act::relu6>({1, 9, 20, 32, 1, 3, 3, 1, 1, 1, 1, 0, 0, 7, 18});
 }
 
 TEST(FastMath, MaximumErrorsOverTheFloatRange) {

@@ -1,13 +1,22 @@
 // Depthwise convolution (groups == input channels) over NHWC activations
 // and a (KH, KW, 1, C * multiplier) kernel, as Keras's DepthwiseConv2D
 // kernel (KH, KW, C, multiplier) reads in memory: output channel o comes
-// from input channel o / multiplier. Channels are the vector axis: a block
-// of kBlock output channels of one pixel is accumulated in registers over
-// all taps, then bias, residual and activation are applied once.
+// from input channel o / multiplier.
+//
+// Channels are the vector axis. With multiplier 1, each 16-channel slice
+// of an output row is computed 8 (then 4) pixels at a time: per tap, one
+// weight vector feeds that many accumulators, which stay in registers over
+// all taps.
+// Pixels whose
+// window crosses the left or right edge, the last channels past a multiple
+// of 16, and multipliers above 1 take a path that checks every tap. Every
+// output sums its taps in (ky, kx) order from zero, then adds bias and
+// residual and applies the activation, on every path.
 #ifndef KILN_RT_CONV_DEPTHWISE_H
 #define KILN_RT_CONV_DEPTHWISE_H
 
 #include "kiln/rt/eltwise/activation.h"
+#include "kiln/rt/gemm/isa.h"
 #include "kiln/rt/parallel.h"
 
 #include <cstddef>
@@ -16,15 +25,130 @@ namespace kiln {
 namespace rt {
 
 namespace detail {
-/// acc[j] += x[j / mult] * w[j] for j < width, the channel block of one tap.
-template <std::size_t Width>
-inline void depthwiseTap(float *acc, const float *x, const float *w, std::size_t mult) {
-  if (mult == 1)
-    for (std::size_t j = 0; j < Width; ++j)
-      acc[j] += x[j] * w[j];
-  else
-    for (std::size_t j = 0; j < Width; ++j)
-      acc[j] += x[j / mult] * w[j];
+/// Geometry of one depthwise call, in the argument order of
+/// depthwise_conv2d_f32.
+struct DepthwiseShape {
+  std::size_t h, wd, c, kh, kw, f, oh, ow, sh, sw, dh, dw, pt, pl, ldy;
+};
+
+/// Input row of tap row ky for output row oy, or -1 outside the input.
+inline std::ptrdiff_t depthwiseInputRow(const DepthwiseShape &s, std::size_t oy, std::size_t ky) {
+  const std::ptrdiff_t iy = std::ptrdiff_t(oy * s.sh + ky * s.dh) - std::ptrdiff_t(s.pt);
+  return iy < 0 || iy >= std::ptrdiff_t(s.h) ? -1 : iy;
+}
+
+/// Stores one pixel's 16 channels: sums + bias + residual, activated.
+template <Act A>
+KILN_RT_ALWAYS_INLINE void depthwiseStore(isa::Row16 v, const float *bias, const float *residual,
+                                          float *y) {
+  if (bias)
+    isa::add(v, isa::load(bias));
+  if (residual)
+    isa::add(v, isa::load(residual));
+  if (A == Act::relu)
+    isa::relu(v);
+  else if (A == Act::relu6)
+    isa::clamp(v, 0.0f, 6.0f);
+  isa::store(y, v);
+  if (A != Act::linear && A != Act::relu && A != Act::relu6)
+    activation_f32<A>(y, y, 16);
+}
+
+/// kOutX pixels from ox, channels c0 .. c0+15, every tap inside the row
+/// horizontally (multiplier 1, so channel o reads channel o).
+template <Act A, std::size_t kOutX>
+inline void depthwiseBlock(const float *x, const float *w, const float *bias,
+                           const float *residual, float *y, const DepthwiseShape &s,
+                           std::size_t b, std::size_t oy, std::size_t ox, std::size_t c0) {
+  isa::Row16 acc[kOutX];
+  for (isa::Row16 &a : acc)
+    a = isa::zero();
+  const std::size_t ix0 = ox * s.sw - s.pl, pixelStep = s.sw * s.c;
+  for (std::size_t ky = 0; ky < s.kh; ++ky) {
+    const std::ptrdiff_t iy = depthwiseInputRow(s, oy, ky);
+    if (iy < 0)
+      continue;
+    const float *row = x + ((b * s.h + std::size_t(iy)) * s.wd + ix0) * s.c + c0;
+    const float *wk = w + ky * s.kw * s.f + c0;
+    for (std::size_t kx = 0; kx < s.kw; ++kx) {
+      const isa::Row16 wv = isa::load(wk + kx * s.f);
+      const float *xp = row + kx * s.dw * s.c;
+      for (std::size_t i = 0; i < kOutX; ++i)
+        isa::fmav(acc[i], isa::load(xp + i * pixelStep), wv);
+    }
+  }
+  const std::size_t pixel = (b * s.oh + oy) * s.ow + ox;
+  for (std::size_t i = 0; i < kOutX; ++i)
+    depthwiseStore<A>(acc[i], bias ? bias + c0 : nullptr,
+                      residual ? residual + (pixel + i) * s.f + c0 : nullptr,
+                      y + (pixel + i) * s.ldy + c0);
+}
+
+/// One pixel, channels c0 .. c0+15 (multiplier 1), taps checked.
+template <Act A>
+inline void depthwisePixel(const float *x, const float *w, const float *bias,
+                           const float *residual, float *y, const DepthwiseShape &s,
+                           std::size_t b, std::size_t oy, std::size_t ox, std::size_t c0) {
+  isa::Row16 acc = isa::zero();
+  for (std::size_t ky = 0; ky < s.kh; ++ky) {
+    const std::ptrdiff_t iy = depthwiseInputRow(s, oy, ky);
+    if (iy < 0)
+      continue;
+    for (std::size_t kx = 0; kx < s.kw; ++kx) {
+      const std::ptrdiff_t ix = std::ptrdiff_t(ox * s.sw + kx * s.dw) - std::ptrdiff_t(s.pl);
+      if (ix < 0 || ix >= std::ptrdiff_t(s.wd))
+        continue;
+      const float *xp = x + ((b * s.h + std::size_t(iy)) * s.wd + std::size_t(ix)) * s.c + c0;
+      isa::fmav(acc, isa::load(xp), isa::load(w + (ky * s.kw + kx) * s.f + c0));
+    }
+  }
+  const std::size_t pixel = (b * s.oh + oy) * s.ow + ox;
+  depthwiseStore<A>(acc, bias ? bias + c0 : nullptr,
+                    residual ? residual + pixel * s.f + c0 : nullptr, y + pixel * s.ldy + c0);
+}
+
+/// One pixel, output channels o0 .. o1 (any multiplier), scalar, taps checked.
+template <Act A>
+inline void depthwiseChannels(const float *x, const float *w, const float *bias,
+                              const float *residual, float *y, const DepthwiseShape &s,
+                              std::size_t b, std::size_t oy, std::size_t ox, std::size_t o0,
+                              std::size_t o1) {
+  const std::size_t mult = s.f / s.c;
+  float acc[16];
+  for (std::size_t blk = o0; blk < o1; blk += 16) {
+    const std::size_t width = o1 - blk < 16 ? o1 - blk : 16;
+    for (std::size_t j = 0; j < width; ++j)
+      acc[j] = 0.0f;
+    for (std::size_t ky = 0; ky < s.kh; ++ky) {
+      const std::ptrdiff_t iy = depthwiseInputRow(s, oy, ky);
+      if (iy < 0)
+        continue;
+      for (std::size_t kx = 0; kx < s.kw; ++kx) {
+        const std::ptrdiff_t ix = std::ptrdiff_t(ox * s.sw + kx * s.dw) - std::ptrdiff_t(s.pl);
+        if (ix < 0 || ix >= std::ptrdiff_t(s.wd))
+          continue;
+        const float *xp = x + ((b * s.h + std::size_t(iy)) * s.wd + std::size_t(ix)) * s.c;
+        const float *wp = w + (ky * s.kw + kx) * s.f;
+        for (std::size_t j = 0; j < width; ++j)
+          acc[j] += xp[(blk + j) / mult] * wp[blk + j];
+      }
+    }
+    const std::size_t pixel = (b * s.oh + oy) * s.ow + ox;
+    epilogue_row<A>(acc, bias ? bias + blk : nullptr,
+                    residual ? residual + pixel * s.f + blk : nullptr, y + pixel * s.ldy + blk,
+                    width);
+  }
+}
+
+/// Output columns [lo, hi) whose every tap lies inside the input row.
+inline void depthwiseInterior(const DepthwiseShape &s, std::size_t &lo, std::size_t &hi) {
+  lo = (s.pl + s.sw - 1) / s.sw;
+  const std::size_t reach = (s.kw - 1) * s.dw; // last tap's offset from the first
+  hi = s.wd + s.pl < reach + 1 ? 0 : (s.wd - 1 + s.pl - reach) / s.sw + 1;
+  if (hi > s.ow)
+    hi = s.ow;
+  if (lo > hi)
+    lo = hi;
 }
 } // namespace detail
 
@@ -38,40 +162,35 @@ inline void depthwise_conv2d_f32(const float *x, const float *w, const float *bi
                                  std::size_t ow, std::size_t sh, std::size_t sw, std::size_t dh,
                                  std::size_t dw, std::size_t pt, std::size_t pl,
                                  const float *residual = nullptr, std::size_t ldy = 0) {
-  constexpr std::size_t kBlock = 64;
-  const std::size_t mult = f / c;
-  if (ldy == 0)
-    ldy = f;
+  const detail::DepthwiseShape s{h, wd, c, kh, kw, f, oh, ow, sh, sw, dh, dw, pt, pl,
+                                 ldy ? ldy : f};
+  // The vector path needs multiplier 1; it covers the channels up to the
+  // last multiple of 16.
+  const std::size_t vectorChannels = f == c ? f / 16 * 16 : 0;
+  std::size_t lo, hi;
+  detail::depthwiseInterior(s, lo, hi);
   parallel_for(n * oh, [&](std::size_t row) {
     const std::size_t b = row / oh, oy = row % oh;
-    for (std::size_t ox = 0; ox < ow; ++ox) {
-      const std::size_t pixel = row * ow + ox;
-      for (std::size_t o0 = 0; o0 < f; o0 += kBlock) {
-        const std::size_t width = f - o0 < kBlock ? f - o0 : kBlock;
-        float acc[kBlock] = {};
-        for (std::size_t ky = 0; ky < kh; ++ky) {
-          const std::ptrdiff_t iy = std::ptrdiff_t(oy * sh + ky * dh) - std::ptrdiff_t(pt);
-          if (iy < 0 || iy >= std::ptrdiff_t(h))
-            continue;
-          for (std::size_t kx = 0; kx < kw; ++kx) {
-            const std::ptrdiff_t ix = std::ptrdiff_t(ox * sw + kx * dw) - std::ptrdiff_t(pl);
-            if (ix < 0 || ix >= std::ptrdiff_t(wd))
-              continue;
-            const float *xp =
-                x + ((b * h + std::size_t(iy)) * wd + std::size_t(ix)) * c + o0 / mult;
-            const float *wp = w + (ky * kw + kx) * f + o0;
-            if (width == kBlock)
-              detail::depthwiseTap<kBlock>(acc, xp, wp, mult);
-            else
-              for (std::size_t j = 0; j < width; ++j)
-                acc[j] += xp[j / mult] * wp[j];
-          }
-        }
-        float *yp = y + pixel * ldy + o0;
-        epilogue_row<A>(acc, bias ? bias + o0 : nullptr,
-                        residual ? residual + pixel * f + o0 : nullptr, yp, width);
-      }
-    }
+    // Pixels outside, channels inside: a block's input window (a few
+    // pixels of kh rows, all channels) stays in L1 across the channels.
+    auto pixel = [&](std::size_t ox) {
+      for (std::size_t c0 = 0; c0 < vectorChannels; c0 += 16)
+        detail::depthwisePixel<A>(x, w, bias, residual, y, s, b, oy, ox, c0);
+    };
+    std::size_t ox = 0;
+    for (; ox < lo; ++ox)
+      pixel(ox);
+    for (; ox + 8 <= hi; ox += 8)
+      for (std::size_t c0 = 0; c0 < vectorChannels; c0 += 16)
+        detail::depthwiseBlock<A, 8>(x, w, bias, residual, y, s, b, oy, ox, c0);
+    for (; ox + 4 <= hi; ox += 4)
+      for (std::size_t c0 = 0; c0 < vectorChannels; c0 += 16)
+        detail::depthwiseBlock<A, 4>(x, w, bias, residual, y, s, b, oy, ox, c0);
+    for (; ox < ow; ++ox)
+      pixel(ox);
+    if (vectorChannels < f)
+      for (ox = 0; ox < ow; ++ox)
+        detail::depthwiseChannels<A>(x, w, bias, residual, y, s, b, oy, ox, vectorChannels, f);
   });
 }
 
