@@ -84,12 +84,13 @@ inline void depthwiseBlock(const float *x, const float *w, const float *bias,
                       y + (pixel + i) * s.ldy + c0);
 }
 
-/// One pixel, channels c0 .. c0+15 (multiplier 1), taps checked.
-template <Act A>
-inline void depthwisePixel(const float *x, const float *w, const float *bias,
-                           const float *residual, float *y, const DepthwiseShape &s,
-                           std::size_t b, std::size_t oy, std::size_t ox, std::size_t c0) {
-  isa::Row16 acc = isa::zero();
+/// Calls tap(xp, wp) for every tap of output pixel (b, oy, ox) that lies
+/// inside the input, in (ky, kx) order: xp is that input pixel's channel 0,
+/// wp the tap's kernel channel 0.
+template <class Tap>
+KILN_RT_ALWAYS_INLINE void forEachCheckedTap(const float *x, const float *w,
+                                             const DepthwiseShape &s, std::size_t b,
+                                             std::size_t oy, std::size_t ox, const Tap &tap) {
   for (std::size_t ky = 0; ky < s.kh; ++ky) {
     const std::ptrdiff_t iy = depthwiseInputRow(s, oy, ky);
     if (iy < 0)
@@ -98,10 +99,21 @@ inline void depthwisePixel(const float *x, const float *w, const float *bias,
       const std::ptrdiff_t ix = std::ptrdiff_t(ox * s.sw + kx * s.dw) - std::ptrdiff_t(s.pl);
       if (ix < 0 || ix >= std::ptrdiff_t(s.wd))
         continue;
-      const float *xp = x + ((b * s.h + std::size_t(iy)) * s.wd + std::size_t(ix)) * s.c + c0;
-      isa::fmav(acc, isa::load(xp), isa::load(w + (ky * s.kw + kx) * s.f + c0));
+      tap(x + ((b * s.h + std::size_t(iy)) * s.wd + std::size_t(ix)) * s.c,
+          w + (ky * s.kw + kx) * s.f);
     }
   }
+}
+
+/// One pixel, channels c0 .. c0+15 (multiplier 1), taps checked.
+template <Act A>
+inline void depthwisePixel(const float *x, const float *w, const float *bias,
+                           const float *residual, float *y, const DepthwiseShape &s,
+                           std::size_t b, std::size_t oy, std::size_t ox, std::size_t c0) {
+  isa::Row16 acc = isa::zero();
+  forEachCheckedTap(x, w, s, b, oy, ox, [&](const float *xp, const float *wp) {
+    isa::fmav(acc, isa::load(xp + c0), isa::load(wp + c0));
+  });
   const std::size_t pixel = (b * s.oh + oy) * s.ow + ox;
   depthwiseStore<A>(acc, bias ? bias + c0 : nullptr,
                     residual ? residual + pixel * s.f + c0 : nullptr, y + pixel * s.ldy + c0);
@@ -119,20 +131,10 @@ inline void depthwiseChannels(const float *x, const float *w, const float *bias,
     const std::size_t width = o1 - blk < 16 ? o1 - blk : 16;
     for (std::size_t j = 0; j < width; ++j)
       acc[j] = 0.0f;
-    for (std::size_t ky = 0; ky < s.kh; ++ky) {
-      const std::ptrdiff_t iy = depthwiseInputRow(s, oy, ky);
-      if (iy < 0)
-        continue;
-      for (std::size_t kx = 0; kx < s.kw; ++kx) {
-        const std::ptrdiff_t ix = std::ptrdiff_t(ox * s.sw + kx * s.dw) - std::ptrdiff_t(s.pl);
-        if (ix < 0 || ix >= std::ptrdiff_t(s.wd))
-          continue;
-        const float *xp = x + ((b * s.h + std::size_t(iy)) * s.wd + std::size_t(ix)) * s.c;
-        const float *wp = w + (ky * s.kw + kx) * s.f;
-        for (std::size_t j = 0; j < width; ++j)
-          acc[j] += xp[(blk + j) / mult] * wp[blk + j];
-      }
-    }
+    forEachCheckedTap(x, w, s, b, oy, ox, [&](const float *xp, const float *wp) {
+      for (std::size_t j = 0; j < width; ++j)
+        acc[j] += xp[(blk + j) / mult] * wp[blk + j];
+    });
     const std::size_t pixel = (b * s.oh + oy) * s.ow + ox;
     epilogue_row<A>(acc, bias ? bias + blk : nullptr,
                     residual ? residual + pixel * s.f + blk : nullptr, y + pixel * s.ldy + blk,
