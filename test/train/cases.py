@@ -21,7 +21,8 @@ from keras import layers  # noqa: E402
 BATCH = 8
 STEPS = 10
 # Batches held out for validation after the training batches.
-VALIDATION = {"two_outputs_loss_weights": 2, "cnn_batchnorm": 2, "lstm_sequence": 1}
+VALIDATION = {"two_outputs_loss_weights": 2, "cnn_batchnorm": 2, "lstm_sequence": 1,
+              "regularized_mlp": 2, "regularized_sequence": 1}
 
 
 def mlp_sgd_momentum():
@@ -237,11 +238,57 @@ def seq2seq_masked():
     return m
 
 
+def regularized_mlp():
+    """Weight regularizers (L2 kernel, L1 bias, L1L2 by its snake-case name),
+    an activity regularizer, an ActivityRegularization layer, and a frozen
+    layer whose regularizer Keras leaves out of the loss."""
+    x = keras.Input((10,), name="x")
+    h = layers.Dense(16, activation="relu", name="h1",
+                     kernel_regularizer=keras.regularizers.L2(1e-2),
+                     bias_regularizer=keras.regularizers.L1(1e-3),
+                     activity_regularizer=keras.regularizers.L1L2(l1=1e-3, l2=2e-3))(x)
+    h = layers.ActivityRegularization(l1=1e-2, l2=0.0, name="sparse")(h)
+    h = layers.Dense(8, activation="tanh", name="frozen", kernel_regularizer="l2",
+                     trainable=False)(h)
+    y = layers.Dense(3, name="out", kernel_regularizer=keras.regularizers.L1L2(1e-3, 1e-2))(h)
+    m = keras.Model(x, y)
+    m.compile(optimizer=keras.optimizers.SGD(0.05, momentum=0.5), loss="mse")
+    return m
+
+
+def regularized_sequence():
+    """Regularizers on the variables of an Embedding, a Conv1D and an LSTM's
+    cell (kernel, recurrent_kernel, bias), and on a two-output model's
+    loss: the total includes the penalties, each output's loss does not."""
+    ids = keras.Input((6,), dtype="int32", name="ids")
+    e = layers.Embedding(20, 8, name="embed",
+                         embeddings_regularizer=keras.regularizers.L2(1e-3))(ids)
+    c = layers.Conv1D(8, 3, padding="same", activation="relu", name="conv",
+                      kernel_regularizer=keras.regularizers.L1(1e-3))(e)
+    h = layers.LSTM(12, name="lstm", kernel_regularizer=keras.regularizers.L2(1e-2),
+                    recurrent_regularizer=keras.regularizers.L1L2(1e-3, 1e-3),
+                    bias_regularizer=keras.regularizers.L2(1e-2),
+                    activity_regularizer=keras.regularizers.L2(1e-3))(c)
+    a = layers.Dense(4, activation="softmax", name="topic")(h)
+    b = layers.Dense(1, name="score", kernel_regularizer=keras.regularizers.L2(5e-2))(h)
+    m = keras.Model(ids, [a, b])
+    m.compile(optimizer=keras.optimizers.Adam(1e-2),
+              loss=["sparse_categorical_crossentropy", "mse"], loss_weights=[1.0, 0.5])
+    return m
+
+
+def regularized(model):
+    """Whether Keras adds regularization losses to the model's total loss."""
+    return (any(getattr(layer, "activity_regularizer", None) is not None
+                for layer in model._flatten_layers())
+            or any(getattr(v, "regularizer", None) is not None for v in model.trainable_weights))
+
+
 CASES = {f.__name__: f for f in [lstm_sequence, gru_sequence, bidirectional_sequence, seq2seq_masked, text_attention, mlp_sgd_momentum,
                                    mlp_adam, rare_activations, merge_extrema, upsampling_decoder,
                                    two_outputs_loss_weights,
                                    shared_layer, frozen_base, cnn_batchnorm,
-                                   finetune_frozen_cnn]}
+                                   finetune_frozen_cnn, regularized_mlp, regularized_sequence]}
 
 
 def target_for(model, k, rng, n):
@@ -289,7 +336,8 @@ def generate(name, out):
                                     return_dict=True)
         per_output = [logs.get(o + "_loss", np.nan) for o in model.output_names]
         if len(per_output) == 1:
-            per_output = [logs["loss"]]
+            # Keras logs only the total, which includes the regularizers.
+            per_output = [np.nan if regularized(model) else logs["loss"]]
         history.append(per_output + [logs["loss"]])
         metrics.append({k: float(v) for k, v in logs.items() if not k.endswith("loss")})
     np.save(os.path.join(case, "keras", "losses.npy"), np.array(history, dtype="float32"))

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <functional>
 #include <random>
+#include <tuple>
 #include <type_traits>
 #include <vector>
 
@@ -270,6 +271,31 @@ TEST(TrainingKernels, LossGradients) {
   checkLoss<Loss::categorical_crossentropy>(true, 0.2f, logits, onehot, rows, n);
   checkLoss<Loss::sparse_categorical_crossentropy>(false, 0.0f, probs, ids, rows, n);
   checkLoss<Loss::sparse_categorical_crossentropy>(true, 0.0f, logits, ids, rows, n);
+}
+
+TEST(TrainingKernels, RegularizationGradient) {
+  // Values kept away from 0, where |x| has no derivative; at exactly 0 the
+  // kernel takes JAX's +1.
+  const std::size_t n = 40;
+  std::vector<float> x = randomVector(n, 21);
+  for (float &v : x)
+    v += v >= 0.0f ? 0.05f : -0.05f;
+  for (auto [l1, l2, scale] : {std::tuple{0.01f, 0.0f, 1.0f}, std::tuple{0.0f, 0.02f, 0.125f},
+                               std::tuple{0.003f, 0.5f, 1.0f}}) {
+    Forward f = [&](const std::vector<float> &v) {
+      float penalty = 0.0f;
+      kiln::rt::regularization_f32(v.data(), &penalty, n, l1, l2, scale);
+      return double(penalty);
+    };
+    std::vector<float> dx(n);
+    kiln::rt::regularization_grad_f32(x.data(), dx.data(), n, l1, l2, scale);
+    expectClose(dx, numericGradient(f, x));
+  }
+  float zero = 0.0f, minusZero = -0.0f, g = 0.0f;
+  kiln::rt::regularization_grad_f32(&zero, &g, 1, 0.5f, 0.0f, 1.0f);
+  EXPECT_EQ(g, 0.5f);
+  kiln::rt::regularization_grad_f32(&minusZero, &g, 1, 0.5f, 0.0f, 1.0f);
+  EXPECT_EQ(g, 0.5f);
 }
 
 TEST(TrainingKernels, ConvolutionGradients) {

@@ -70,7 +70,13 @@ LogicalResult readTraining(ModuleOp module, ModelInterface &model, std::string &
     auto weight = cast<DictionaryAttr>(losses[k]).getAs<FloatAttr>("weight");
     t.lossWeights.push_back(weight ? float(weight.getValueAsDouble()) : 1.0f);
   }
-  for (unsigned r = model.outputs.size(); r < type.getNumResults(); ++r) {
+  unsigned firstMetric = model.outputs.size();
+  if (firstMetric < type.getNumResults() &&
+      step.getResultAttr(firstMetric, attr::kRegularizationResult)) {
+    t.regularized = true;
+    ++firstMetric;
+  }
+  for (unsigned r = firstMetric; r < type.getNumResults(); ++r) {
     auto name = step.getResultAttrOfType<StringAttr>(r, attr::kName);
     t.metricNames.push_back(name ? name.str() : "metric_" + std::to_string(r));
   }

@@ -7,6 +7,9 @@
 // CHECK: kiln::rt::pack_panels([[K:v[0-9]+]], 20, 10, [[P:v[0-9]+]]);
 // CHECK: kiln::rt::dense_packed_f32<kiln::rt::Act::linear>({{v[0-9]+}}, [[P]], nullptr, {{v[0-9]+}}, 4, 20, 10);
 // CHECK: kiln::rt::dense_grad_input_f32({{v[0-9]+}}, {{v[0-9]+}}, {{v[0-9]+}}, 4, 20, 10, {{v[0-9]+}});
+// CHECK-LABEL: void regularize(
+// CHECK: kiln::rt::regularization_f32([[W:v[0-9]+]], {{v[0-9]+}}, 12, 1.000000050e-03f, 5.000000000e-01f, 2.500000000e-01f);
+// CHECK: kiln::rt::regularization_grad_f32([[W]], {{v[0-9]+}}, 12, 1.000000050e-03f, 5.000000000e-01f, 2.500000000e-01f);
 module {
   ml_program.global private mutable @dense.kernel(dense<1.0> : tensor<20x10xf32>) : tensor<20x10xf32>
   func.func @train_step(%x: tensor<4x20xf32>, %dy: tensor<4x10xf32>) -> (tensor<4x10xf32>, tensor<4x20xf32>) {
@@ -14,5 +17,12 @@ module {
     %0 = kiln.dense %x, %k : (tensor<4x20xf32>, tensor<20x10xf32>) -> tensor<4x10xf32>
     %1 = kiln.dense_grad_input %dy, %k : (tensor<4x10xf32>, tensor<20x10xf32>) -> tensor<4x20xf32>
     return %0, %1 : tensor<4x10xf32>, tensor<4x20xf32>
+  }
+
+  // A regularizer's penalty and gradient: (input, output, count, l1, l2, scale).
+  func.func @regularize(%w: tensor<4x3xf32>) -> (tensor<1xf32>, tensor<4x3xf32>) {
+    %p = kiln.regularization %w {l1 = 1.0e-3 : f32, l2 = 0.5 : f32, scale = 0.25 : f32} : (tensor<4x3xf32>) -> tensor<1xf32>
+    %g = kiln.regularization_grad %w {l1 = 1.0e-3 : f32, l2 = 0.5 : f32, scale = 0.25 : f32} : tensor<4x3xf32>
+    return %p, %g : tensor<1xf32>, tensor<4x3xf32>
   }
 }

@@ -395,3 +395,64 @@ module attributes {kiln.training = {
   // CHECK: %[[DY:.*]] = kiln.strided_view %[[DC]] {offset = 4 : i64, strides = array<i64: 8, 1>} : (tensor<2x8xf32>) -> tensor<2x4xf32>
   // CHECK: kiln.dense_grad_kernel %arg0, %[[DY]]
 }
+
+// -----
+
+// Regularizers: a trained weight's penalty (with its gradient added to the
+// weight's), a frozen weight's none, and an activity regularizer's penalty
+// over the batch (scale 1/4) with its gradient added to the regularized
+// value. @evaluate and @train_step return the penalties' sum after the loss.
+module attributes {kiln.training = {
+    losses = [{kind = #kiln.loss<mean_squared_error>, weight = 1.0 : f32} ],
+    optimizer = {kind = #kiln.optimizer<sgd>, learning_rate = 0.1 : f32}}} {
+  ml_program.global private @h.kernel(dense<0.5> : tensor<3x2xf32>) : tensor<3x2xf32> {kiln.regularizer = {l1 = 0.0 : f32, l2 = 0.01 : f32}}
+  ml_program.global private @f.kernel(dense<0.5> : tensor<2x2xf32>) : tensor<2x2xf32> {kiln.frozen, kiln.regularizer = {l1 = 0.0 : f32, l2 = 0.01 : f32}}
+  func.func @forward(%x: tensor<4x3xf32>) -> tensor<4x2xf32> {
+    %hk = ml_program.global_load_const @h.kernel : tensor<3x2xf32>
+    %h = kiln.dense %x, %hk : (tensor<4x3xf32>, tensor<3x2xf32>) -> tensor<4x2xf32>
+    %r = kiln.activity_regularization %h {l1 = 1.0e-3 : f32, l2 = 0.0 : f32} : tensor<4x2xf32>
+    %fk = ml_program.global_load_const @f.kernel : tensor<2x2xf32>
+    %y = kiln.dense %r, %fk : (tensor<4x2xf32>, tensor<2x2xf32>) -> tensor<4x2xf32>
+    return %y : tensor<4x2xf32>
+  }
+  // CHECK-LABEL: func.func @evaluate
+  // CHECK-SAME: -> (tensor<1xf32> {kiln.name = "output_0_loss"}, tensor<1xf32> {kiln.name = "regularization_loss", kiln.regularization})
+  // CHECK: %[[L:.*]] = kiln.loss
+  // CHECK: %[[A:.*]] = kiln.regularization %{{.*}} {l1 = 1.000000e-03 : f32, l2 = 0.000000e+00 : f32, scale = 2.500000e-01 : f32}
+  // CHECK-NOT: kiln.regularization_grad
+  // CHECK: %[[W:.*]] = kiln.regularization %{{.*}} {l1 = 0.000000e+00 : f32, l2 = 0.00999999977 : f32}
+  // CHECK: %[[S:.*]] = kiln.binary %[[A]], %[[W]] {kind = #kiln.binary<add>}
+  // CHECK-NOT: kiln.regularization
+  // CHECK: return %[[L]], %[[S]]
+  // CHECK-LABEL: func.func @train_step
+  // CHECK: %[[H:.*]] = kiln.dense
+  // CHECK: %[[L:.*]] = kiln.loss
+  // CHECK: kiln.loss_grad
+  // CHECK: %[[A:.*]] = kiln.regularization %[[H]] {{.*}}scale = 2.500000e-01
+  // CHECK: %[[AG:.*]] = kiln.regularization_grad %[[H]] {{.*}}scale = 2.500000e-01
+  // CHECK: %[[HK:.*]] = ml_program.global_load @h.kernel
+  // CHECK: %[[W:.*]] = kiln.regularization %[[HK]]
+  // CHECK: %[[S:.*]] = kiln.binary %[[A]], %[[W]] {kind = #kiln.binary<add>}
+  // CHECK: %[[WG:.*]] = kiln.regularization_grad %[[HK]]
+  // CHECK: %[[DH:.*]] = kiln.binary %[[AG]], %{{.*}} {kind = #kiln.binary<add>}
+  // CHECK: %[[DK:.*]] = kiln.dense_grad_kernel %{{.*}}, %[[DH]]
+  // CHECK: %[[SUM:.*]] = kiln.binary %[[WG]], %[[DK]] {kind = #kiln.binary<add>}
+  // CHECK: kiln.optimizer_update %[[SUM]] {{.*}}weight = @h.kernel
+  // CHECK-NOT: kiln.regularization %{{.*}} : (tensor<2x2xf32>)
+  // CHECK: return %[[L]], %[[S]]
+}
+
+// -----
+
+// A weight regularizer kiln cannot train with is refused by name.
+module attributes {kiln.training = {
+    losses = [{kind = #kiln.loss<mean_squared_error>, weight = 1.0 : f32} ],
+    optimizer = {kind = #kiln.optimizer<sgd>, learning_rate = 0.1 : f32}}} {
+  // expected-error @below {{kiln cannot train weight 'o.kernel' with the regularizer 'OrthogonalRegularizer': kiln trains with L1, L2 and L1L2}}
+  ml_program.global private @o.kernel(dense<0.5> : tensor<3x2xf32>) : tensor<3x2xf32> {kiln.regularizer = "OrthogonalRegularizer"}
+  func.func @forward(%x: tensor<4x3xf32>) -> tensor<4x2xf32> {
+    %k = ml_program.global_load_const @o.kernel : tensor<3x2xf32>
+    %y = kiln.dense %x, %k : (tensor<4x3xf32>, tensor<3x2xf32>) -> tensor<4x2xf32>
+    return %y : tensor<4x2xf32>
+  }
+}

@@ -10,6 +10,12 @@ func.func @training_ops(%x: tensor<2x4xf32>, %p: tensor<2x3xf32>, %t: tensor<2x3
   %l = kiln.loss %p, %t {kind = #kiln.loss<categorical_crossentropy>, from_logits, label_smoothing = 0.1 : f32} : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<1xf32>
   // CHECK: kiln.loss %{{.*}}, %{{.*}} {kind = #kiln.loss<sparse_categorical_crossentropy>}
   %s = kiln.loss %p, %ids {kind = #kiln.loss<sparse_categorical_crossentropy>} : (tensor<2x3xf32>, tensor<2xf32>) -> tensor<1xf32>
+  // CHECK: kiln.regularization %{{.*}} {l1 = 0.000000e+00 : f32, l2 = 0.00999999977 : f32, scale = 5.000000e-01 : f32}
+  %pen = kiln.regularization %p {l1 = 0.0 : f32, l2 = 0.01 : f32, scale = 0.5 : f32} : (tensor<2x3xf32>) -> tensor<1xf32>
+  // CHECK: kiln.regularization_grad %{{.*}} {l1 = 1.000000e-03 : f32, l2 = 0.000000e+00 : f32}
+  %dpen = kiln.regularization_grad %k {l1 = 1.0e-3 : f32, l2 = 0.0 : f32} : tensor<4x3xf32>
+  // CHECK: kiln.activity_regularization %{{.*}} {l1 = 0.000000e+00 : f32, l2 = 0.000000e+00 : f32, unsupported = "MyRegularizer"}
+  %act = kiln.activity_regularization %p {l1 = 0.0 : f32, l2 = 0.0 : f32, unsupported = "MyRegularizer"} : tensor<2x3xf32>
   // CHECK: kiln.metric %{{.*}}, %{{.*}} {kind = #kiln.metric<sparse_categorical_accuracy>}
   %acc = kiln.metric %p, %ids {kind = #kiln.metric<sparse_categorical_accuracy>} : (tensor<2x3xf32>, tensor<2xf32>) -> tensor<1xf32>
   // CHECK: kiln.metric %{{.*}}, %{{.*}} {kind = #kiln.metric<binary_accuracy>, threshold = 2.500000e-01 : f32}
@@ -41,6 +47,22 @@ func.func @sparse_target_shape(%p: tensor<2x3xf32>, %t: tensor<2x3xf32>) -> tens
   // expected-error @+1 {{target must have shape (2) for this loss, got 'tensor<2x3xf32>'}}
   %l = kiln.loss %p, %t {kind = #kiln.loss<sparse_categorical_crossentropy>} : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<1xf32>
   return %l : tensor<1xf32>
+}
+
+// -----
+
+func.func @regularization_result(%w: tensor<4x3xf32>) -> tensor<3xf32> {
+  // expected-error @+1 {{result must be tensor<1xf32>}}
+  %p = kiln.regularization %w {l1 = 0.0 : f32, l2 = 0.01 : f32} : (tensor<4x3xf32>) -> tensor<3xf32>
+  return %p : tensor<3xf32>
+}
+
+// -----
+
+func.func @regularization_factors(%w: tensor<4x3xf32>) -> tensor<1xf32> {
+  // expected-error @+1 {{l1 and l2 must not be negative}}
+  %p = kiln.regularization %w {l1 = -1.0 : f32, l2 = 0.01 : f32} : (tensor<4x3xf32>) -> tensor<1xf32>
+  return %p : tensor<1xf32>
 }
 
 // -----

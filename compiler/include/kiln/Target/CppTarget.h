@@ -44,6 +44,9 @@ struct TrainingInterface {
   /// One per output, named like it: what its loss compares the output with.
   std::vector<TensorInterface> targets;
   std::vector<float> lossWeights; // Keras loss_weights, one per output
+  /// Whether train_step and evaluate also return the regularizers' penalty
+  /// (after the losses), which the total loss includes.
+  bool regularized = false;
   /// Keras's log names of the metrics train_step and evaluate report after
   /// the losses ("accuracy", or "OUTPUT_accuracy" with several outputs).
   std::vector<std::string> metricNames;

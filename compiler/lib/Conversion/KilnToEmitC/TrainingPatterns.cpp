@@ -83,6 +83,22 @@ struct LossGradLowering : KernelCallPattern<LossGradOp> {
   }
 };
 
+/// kiln.regularization and its gradient: (input, out, n, l1, l2, scale).
+template <typename Op> struct RegularizationLowering : KernelCallPattern<Op> {
+  RegularizationLowering(MLIRContext *ctx, StringRef callee)
+      : KernelCallPattern<Op>(ctx), callee(callee.str()) {}
+  LogicalResult emitCall(Op op, typename Op::Adaptor adaptor, Value out,
+                         ConversionPatternRewriter &rewriter) const override {
+    int64_t n = op.getInput().getType().getNumElements();
+    emitKernelCall(rewriter, op.getLoc(), callee, {adaptor.getInput(), out},
+                   {rewriter.getIndexAttr(0), rewriter.getIndexAttr(1),
+                    rewriter.getI64IntegerAttr(n), op.getL1Attr(), op.getL2Attr(),
+                    op.getScaleAttr()});
+    return success();
+  }
+  std::string callee;
+};
+
 struct DenseGradInputLowering : KernelCallPattern<DenseGradInputOp> {
   using KernelCallPattern::KernelCallPattern;
   LogicalResult emitCall(DenseGradInputOp op, OpAdaptor adaptor, Value out,
@@ -587,4 +603,7 @@ void kiln::populateTrainingPatterns(RewritePatternSet &patterns,
   patterns.add<OptimizerUpdateLowering, MovingAverageUpdateLowering>(ctx, weightsSymbol);
   patterns.add<DropoutLowering<DropoutTrainOp>>(ctx, "kiln::rt::noise_f32");
   patterns.add<DropoutLowering<DropoutGradOp>>(ctx, "kiln::rt::noise_grad_f32");
+  patterns.add<RegularizationLowering<RegularizationOp>>(ctx, "kiln::rt::regularization_f32");
+  patterns.add<RegularizationLowering<RegularizationGradOp>>(ctx,
+                                                             "kiln::rt::regularization_grad_f32");
 }

@@ -201,6 +201,7 @@ void ModelBuilder::buildCall(const LayerSpec &layer, size_t callIndex) {
       if (Value m = masks.lookup(v))
         ctx.keywordMasks[v] = m;
   SmallVector<Value> results = (*fn)(ctx, inputs);
+  addActivityRegularizers(ctx, results);
   // Keras sets the first output's mask from compute_mask; raw operations
   // produce unmasked arrays.
   Value outputMask;

@@ -60,6 +60,9 @@ Value WeightCache::load(OpBuilder &b, Location loc, const WeightStore &store,
     // --freeze: training leaves them as they are.
     if (!trainable || frozenLayers.count(layer.name))
       global->setAttr(attr::kFrozen, UnitAttr::get(b.getContext()));
+    // Keras penalizes trainable variables only.
+    else if (Attribute regularizer = weightRegularizer(b, layer, role))
+      global->setAttr(attr::kRegularizer, regularizer);
     // Where kiln train writes the trained value back (same elements in the
     // same order, whatever shape the layer uses it in).
     if (recordPaths && !data.path.empty())

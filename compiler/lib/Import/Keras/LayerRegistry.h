@@ -286,6 +286,17 @@ void registerSequenceLayers(LayerRegistry &registry);
 /// Attention, MultiHeadAttention.
 void registerAttentionLayers(LayerRegistry &registry);
 
+/// The layer config key of a weight's regularizer (kernel_regularizer,
+/// recurrent_regularizer, ...).
+std::string weightRegularizerKey(const std::string &role);
+/// The kiln.regularizer attribute of weight `role` of `layer`: {l1, l2},
+/// the class name of a regularizer kiln cannot train with, or null.
+mlir::Attribute weightRegularizer(mlir::Builder &b, const LayerSpec &layer,
+                                  const std::string &role);
+/// Passes each float output of a layer with an activity regularizer (or an
+/// ActivityRegularization layer) through kiln.activity_regularization.
+void addActivityRegularizers(LayerContext &ctx, llvm::SmallVectorImpl<mlir::Value> &outputs);
+
 /// Keras's masked softmax along `axis`: positions where `mask` (0/1, the
 /// input's rank, broadcastable) is 0 count as -1e9 and come out as 0.
 mlir::Value maskedSoftmax(LayerContext &ctx, mlir::Value x, mlir::Value mask, int64_t axis);

@@ -67,6 +67,17 @@ LogicalResult MetricOp::verify() {
   return success();
 }
 
+LogicalResult RegularizationOp::verify() {
+  if (getType().getShape() != ArrayRef<int64_t>{1})
+    return emitOpError("result must be tensor<1xf32>");
+  if (getL1().convertToFloat() < 0.0f || getL2().convertToFloat() < 0.0f)
+    return emitOpError("l1 and l2 must not be negative");
+  return success();
+}
+
+/// |x| and x² per element, their two sums, the scaled total.
+int64_t RegularizationOp::getFlops() { return 4 * tensorType(getInput()).getNumElements(); }
+
 LogicalResult LossGradOp::verify() {
   if (failed(verifyLossOperands(*this)))
     return failure();

@@ -63,12 +63,97 @@ FailureOr<kiln::MetricKind> resolveMetric(Operation *where, DictionaryAttr metri
   return *kind;
 }
 
+/// Gradients keyed by the value (or weight) they belong to; a second
+/// contribution is added to the first.
+struct GradientMap {
+  llvm::MapVector<Value, Value> values;
+  llvm::MapVector<StringAttr, Value> weights;
+
+  Value add(OpBuilder &b, Location loc, Value previous, Value grad) {
+    if (!previous)
+      return grad;
+    return kiln::BinaryOp::create(b, loc, grad.getType(), previous, grad,
+                                  kiln::BinaryKind::add);
+  }
+  void addToValue(OpBuilder &b, Location loc, Value v, Value grad) {
+    values[v] = add(b, loc, values.lookup(v), grad);
+  }
+  void addToWeight(OpBuilder &b, Location loc, StringAttr weight, Value grad) {
+    weights[weight] = add(b, loc, weights.lookup(weight), grad);
+  }
+};
+
 /// What a function compares its outputs with: one target argument per
 /// output, each output's loss and its metrics.
 struct Objectives {
   SmallVector<Value> targets, losses, metrics;
   SmallVector<StringAttr> lossNames, metricNames;
+  Value regularization; // the penalties' sum, when the model has regularizers
 };
+
+/// Keras's regularization losses in `func`, summed before its terminator:
+/// each trained weight's regularizer (kiln.regularizer), and each
+/// kiln.activity_regularization divided by its batch size. With `grads`,
+/// also adds each penalty's gradient (to a weight, or to the regularized
+/// value when it depends on a trained weight).
+FailureOr<Value> addRegularization(func::FuncOp func,
+                                   const llvm::SetVector<StringAttr> &trainable, GradientMap *grads,
+                                   const DenseSet<Value> *dependsOnWeights) {
+  Block &body = func.getBody().front();
+  OpBuilder b(body.getTerminator());
+  auto scalarType = RankedTensorType::get({1}, b.getF32Type());
+  Value total;
+  auto addPenalty = [&](Location loc, Value x, FloatAttr l1, FloatAttr l2, float scale) {
+    auto penalty = kiln::RegularizationOp::create(b, loc, scalarType, x, l1, l2,
+                                                  b.getF32FloatAttr(scale));
+    total = total ? kiln::BinaryOp::create(b, loc, scalarType, total, penalty,
+                                           kiln::BinaryKind::add)
+                        .getResult()
+                  : penalty.getResult();
+    return kiln::RegularizationGradOp::create(b, loc, x.getType(), x, l1, l2,
+                                              b.getF32FloatAttr(scale));
+  };
+  SmallVector<kiln::ActivityRegularizationOp> activities;
+  func.walk([&](kiln::ActivityRegularizationOp op) { activities.push_back(op); });
+  for (kiln::ActivityRegularizationOp op : activities) {
+    if (auto unsupported = op.getUnsupportedAttr())
+      return op->emitError("kiln cannot train with the activity regularizer '")
+             << unsupported.strref() << "': kiln trains with L1, L2 and L1L2";
+    Value x = op.getInput();
+    auto type = cast<RankedTensorType>(x.getType());
+    float scale = type.getRank() > 0 ? 1.0f / float(type.getDimSize(0)) : 1.0f;
+    auto grad = addPenalty(op.getLoc(), x, op.getL1Attr(), op.getL2Attr(), scale);
+    if (grads && dependsOnWeights->contains(x))
+      grads->addToValue(b, op.getLoc(), x, grad);
+    else
+      grad->erase();
+  }
+  auto module = func->getParentOfType<ModuleOp>();
+  for (StringAttr weight : trainable) {
+    auto global = module.lookupSymbol<ml_program::GlobalOp>(weight);
+    Attribute regularizer = global->getAttr(kiln::attr::kRegularizer);
+    if (!regularizer)
+      continue;
+    auto dict = dyn_cast<DictionaryAttr>(regularizer);
+    auto l1 = dict ? dict.getAs<FloatAttr>("l1") : FloatAttr();
+    auto l2 = dict ? dict.getAs<FloatAttr>("l2") : FloatAttr();
+    if (!l1 || !l2) {
+      auto name = dyn_cast<StringAttr>(regularizer);
+      return global.emitError("kiln cannot train weight '")
+             << weight.strref() << "' with the regularizer '"
+             << (name ? name.strref() : StringRef("?"))
+             << "': kiln trains with L1, L2 and L1L2";
+    }
+    Value w = ml_program::GlobalLoadOp::create(b, global.getLoc(), global.getType(),
+                                               FlatSymbolRefAttr::get(weight));
+    auto grad = addPenalty(global.getLoc(), w, l1, l2, 1.0f);
+    if (grads)
+      grads->addToWeight(b, global.getLoc(), weight, grad);
+    else
+      grad->erase();
+  }
+  return total;
+}
 
 /// Appends a target argument per output of `func` and computes each
 /// output's loss (settings as in kiln.training, but the weight) and metrics
@@ -129,6 +214,8 @@ void returnObjectives(func::FuncOp func, const Objectives &objectives) {
   for (unsigned k = 0; k < ret->getNumOperands(); ++k)
     outputNames.push_back(func.getResultAttrOfType<StringAttr>(k, kiln::attr::kName));
   SmallVector<Value> results(objectives.losses);
+  if (objectives.regularization)
+    results.push_back(objectives.regularization);
   results.append(objectives.metrics);
   func::ReturnOp::create(b, ret->getLoc(), results);
   ret->erase();
@@ -145,33 +232,17 @@ void returnObjectives(func::FuncOp func, const Objectives &objectives) {
     argAttrs.push_back(attrs ? attrs : b.getDictionaryAttr({}));
   }
   func.setAllArgAttrs(argAttrs);
-  SmallVector<StringAttr> names(objectives.lossNames);
-  names.append(objectives.metricNames);
   SmallVector<DictionaryAttr> resultAttrs;
-  for (StringAttr name : names)
+  for (StringAttr name : objectives.lossNames)
+    resultAttrs.push_back(b.getDictionaryAttr(b.getNamedAttr(kiln::attr::kName, name)));
+  if (objectives.regularization)
+    resultAttrs.push_back(b.getDictionaryAttr(
+        {b.getNamedAttr(kiln::attr::kName, b.getStringAttr("regularization_loss")),
+         b.getNamedAttr(kiln::attr::kRegularizationResult, b.getUnitAttr())}));
+  for (StringAttr name : objectives.metricNames)
     resultAttrs.push_back(b.getDictionaryAttr(b.getNamedAttr(kiln::attr::kName, name)));
   func.setAllResultAttrs(resultAttrs);
 }
-
-/// Gradients keyed by the value (or weight) they belong to; a second
-/// contribution is added to the first.
-struct GradientMap {
-  llvm::MapVector<Value, Value> values;
-  llvm::MapVector<StringAttr, Value> weights;
-
-  Value add(OpBuilder &b, Location loc, Value previous, Value grad) {
-    if (!previous)
-      return grad;
-    return kiln::BinaryOp::create(b, loc, grad.getType(), previous, grad,
-                                  kiln::BinaryKind::add);
-  }
-  void addToValue(OpBuilder &b, Location loc, Value v, Value grad) {
-    values[v] = add(b, loc, values.lookup(v), grad);
-  }
-  void addToWeight(OpBuilder &b, Location loc, StringAttr weight, Value grad) {
-    weights[weight] = add(b, loc, weights.lookup(weight), grad);
-  }
-};
 
 struct BuildTrainStepPass : kiln::impl::BuildTrainStepBase<BuildTrainStepPass> {
   void runOnOperation() override {
@@ -226,6 +297,11 @@ struct BuildTrainStepPass : kiln::impl::BuildTrainStepBase<BuildTrainStepPass> {
     FailureOr<Objectives> evaluated = addObjectives(evaluate, losses, metrics);
     if (failed(evaluated))
       return failure();
+    FailureOr<Value> penalty =
+        addRegularization(evaluate, trainable, nullptr, nullptr);
+    if (failed(penalty))
+      return failure();
+    evaluated->regularization = *penalty;
     returnObjectives(evaluate, *evaluated);
 
     auto step = cast<func::FuncOp>(forward->clone());
@@ -340,6 +416,10 @@ struct BuildTrainStepPass : kiln::impl::BuildTrainStepBase<BuildTrainStepPass> {
                                TypeRange{output.getType()}, attrs);
       grads.addToValue(b, output.getLoc(), output, b.create(gradState)->getResult(0));
     }
+    FailureOr<Value> penalty = addRegularization(step, trainable, &grads, &dependsOnWeights);
+    if (failed(penalty))
+      return failure();
+    objectives->regularization = *penalty;
 
     // Backward, last op first.
     for (Operation *op : llvm::reverse(forwardOps)) {
@@ -353,7 +433,7 @@ struct BuildTrainStepPass : kiln::impl::BuildTrainStepBase<BuildTrainStepPass> {
         continue;
       }
       if (auto noOp = dyn_cast<kiln::InferenceNoOpInterface>(op)) {
-        if (!isa<kiln::IdentityOp>(op))
+        if (!isa<kiln::IdentityOp, kiln::ActivityRegularizationOp>(op))
           return op->emitError("kiln cannot train through '")
                  << op->getName() << "' yet: its training-time randomness is not implemented";
         grads.addToValue(b, op->getLoc(), noOp.getForwardedValue(), resultGrads[0]);

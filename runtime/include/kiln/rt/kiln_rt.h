@@ -30,6 +30,7 @@
 #include "kiln/rt/train/metric.h"
 #include "kiln/rt/train/norm_grad.h"
 #include "kiln/rt/train/optimizer.h"
+#include "kiln/rt/train/regularization.h"
 #include "kiln/rt/train/resize_grad.h"
 #include "kiln/rt/train/rnn_grad.h"
 #include "kiln/rt/train/sequence_grad.h"

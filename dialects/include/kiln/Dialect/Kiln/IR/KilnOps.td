@@ -680,6 +680,25 @@ def Kiln_DropoutOp : Kiln_InferenceNoOp<"dropout",
   let hasVerifier = 1;
 }
 
+def Kiln_ActivityRegularizationOp : Kiln_InferenceNoOp<"activity_regularization"> {
+  let summary = "a layer output that carries an activity regularizer";
+  let description = [{
+    Keras's `activity_regularizer` (and the ActivityRegularization layer):
+    the identity, but training adds l1 · Σ|x| + l2 · Σx² over the batch,
+    divided by the batch size, to the total loss. Inference drops it.
+    `unsupported` names a regularizer class kiln cannot train with (training
+    refuses it).
+
+    ```mlir
+    %y = kiln.activity_regularization %x {l1 = 0.0 : f32, l2 = 1.000000e-03 : f32}
+        : tensor<8x16xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$input, F32Attr:$l1, F32Attr:$l2,
+                   OptionalAttr<StrAttr>:$unsupported);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+}
+
 def Kiln_IdentityOp : Kiln_InferenceNoOp<"identity"> {
   let summary = "identity (Keras Identity layer, linear Activation)";
   let description = [{

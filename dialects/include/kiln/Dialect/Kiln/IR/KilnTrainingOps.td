@@ -73,6 +73,42 @@ def Kiln_LossGradOp : Kiln_Op<"loss_grad", [Pure, Kiln_FlopCountOpInterface]> {
   let hasVerifier = 1;
 }
 
+def Kiln_RegularizationOp : Kiln_Op<"regularization", [Pure,
+    DeclareOpInterfaceMethods<Kiln_FlopCountOpInterface, ["getFlops"]>]> {
+  let summary = "a Keras L1L2 penalty: scale · (l1 · Σ|x| + l2 · Σx²)";
+  let description = [{
+    The penalty a weight regularizer (`kernel_regularizer`, ...) adds to the
+    loss, or with `scale` = 1 / batch an activity regularizer (Keras divides
+    those by the batch size). Summed in double precision.
+
+    ```mlir
+    %p = kiln.regularization %w {l1 = 0.0 : f32, l2 = 0.01 : f32}
+        : (tensor<64x32xf32>) -> tensor<1xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$input, F32Attr:$l1, F32Attr:$l2,
+                   DefaultValuedAttr<F32Attr, "1.0f">:$scale);
+  let results = (outs RankedTensorOf<[F32], [HasStaticShapePred]>:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Kiln_RegularizationGradOp : Kiln_Op<"regularization_grad", [Pure,
+    SameOperandsAndResultType, Kiln_FlopCountOpInterface]> {
+  let summary = "gradient of kiln.regularization: scale · (l1 · sign(x) + 2 · l2 · x)";
+  let description = [{
+    sign(x) is +1 at x = 0, as JAX differentiates |x| (select(x >= 0, 1, -1)).
+
+    ```mlir
+    %g = kiln.regularization_grad %w {l1 = 0.0 : f32, l2 = 0.01 : f32} : tensor<64x32xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$input, F32Attr:$l1, F32Attr:$l2,
+                   DefaultValuedAttr<F32Attr, "1.0f">:$scale);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+}
+
 def Kiln_DenseGradInputOp : Kiln_Op<"dense_grad_input", [Pure,
     DeclareOpInterfaceMethods<Kiln_FlopCountOpInterface, ["getFlops"]>,
     DeclareOpInterfaceMethods<Kiln_ScratchOpInterface>]> {

@@ -39,6 +39,12 @@ inline constexpr const char kProfile[] = "kiln.profile";
 inline constexpr const char kTraining[] = "kiln.training";
 /// On a weight global: not trained (trainable: false, kiln compile --freeze).
 inline constexpr const char kFrozen[] = "kiln.frozen";
+/// On a weight global: its Keras regularizer, {l1, l2} (L1, L2, L1L2), or
+/// the class name of one kiln cannot train with. Training adds its penalty.
+inline constexpr const char kRegularizer[] = "kiln.regularizer";
+/// On a @train_step / @evaluate result: the sum of the regularizers'
+/// penalties, which the total loss includes.
+inline constexpr const char kRegularizationResult[] = "kiln.regularization";
 /// On a weight global: its dataset in the model's weights file (training).
 inline constexpr const char kWeightPath[] = "kiln.weight_path";
 /// On the module: bytes of persistent optimizer state (slots).
