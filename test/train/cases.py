@@ -30,8 +30,10 @@ def mlp_sgd_momentum():
     h = layers.Dense(16, activation="relu", name="hidden")(x)
     y = layers.Dense(4, activation="softmax", name="probs")(h)
     m = keras.Model(x, y)
+    # A repeated metric and weighted_metrics exercise Keras's log names:
+    # accuracy, mse, mse_1, weighted_accuracy, mae.
     m.compile(optimizer=keras.optimizers.SGD(0.1, momentum=0.9), loss="categorical_crossentropy",
-              metrics=["accuracy"])
+              metrics=["accuracy", "mse", "mse"], weighted_metrics=["accuracy", "mae"])
     return m
 
 

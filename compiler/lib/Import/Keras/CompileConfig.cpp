@@ -12,6 +12,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <functional>
+#include <map>
 
 namespace kiln::keras {
 namespace {
@@ -131,12 +132,17 @@ std::optional<llvm::StringRef> metricByName(llvm::StringRef name) {
       .Default(std::nullopt);
 }
 
-/// One metric of an output, named as Keras logs it: the string it was
-/// given, or the metric object's name; "OUTPUT_" in front when the model
-/// has several outputs. Metrics kiln does not compute are left out with a
-/// warning, so that they do not stop training.
-void addMetric(mlir::Builder &b, const Value &metric, const std::string &prefix,
-               llvm::SmallVectorImpl<mlir::Attribute> &out) {
+/// A metric of one output before Keras names it in the logs: its own name
+/// (the string it was given, or the metric object's name) and its settings.
+struct MetricEntry {
+  std::string name;
+  llvm::SmallVector<mlir::NamedAttribute> settings;
+};
+using MetricsPerOutput = llvm::SmallVector<llvm::SmallVector<MetricEntry>>;
+
+/// One metric of an output. Metrics kiln does not compute are left out with
+/// a warning, so that they do not stop training.
+void addMetric(mlir::Builder &b, const Value &metric, llvm::SmallVectorImpl<MetricEntry> &out) {
   std::string id, name;
   const Object *config = nullptr;
   if (auto s = metric.getAsString()) {
@@ -162,57 +168,91 @@ void addMetric(mlir::Builder &b, const Value &metric, const std::string &prefix,
                     "categorical_accuracy, sparse_categorical_accuracy, mae, mse); it is left out\n";
     return;
   }
-  llvm::SmallVector<mlir::NamedAttribute> attrs{
-      b.getNamedAttr("name", b.getStringAttr(prefix + name)),
-      b.getNamedAttr("metric", b.getStringAttr(*function))};
+  MetricEntry entry{name, {b.getNamedAttr("metric", b.getStringAttr(*function))}};
   if (config && *function == "binary_accuracy")
-    attrs.push_back(
+    entry.settings.push_back(
         b.getNamedAttr("threshold", b.getF32FloatAttr(number(*config, "threshold", 0.5))));
-  out.push_back(b.getDictionaryAttr(attrs));
+  out.push_back(std::move(entry));
 }
 
-/// compile_config's metrics, one list per output. A single output takes
-/// every metric; several take a list with one entry per output or a dict by
-/// output name, each entry one metric or a list of them.
-mlir::ArrayAttr metricsAttr(mlir::Builder &b, const Value *metrics,
-                            const std::vector<std::string> &outputNames) {
+/// compile_config's `metrics` or `weighted_metrics` (`field`), one list per
+/// output. A single output takes every metric; several take a list with one
+/// entry per output or a dict by output name, each entry one metric or a
+/// list of them.
+MetricsPerOutput collectMetrics(mlir::Builder &b, const Value *metrics, llvm::StringRef field,
+                                const std::vector<std::string> &outputNames) {
   const size_t numOutputs = outputNames.size();
-  llvm::SmallVector<llvm::SmallVector<mlir::Attribute>> perOutput(numOutputs);
+  MetricsPerOutput perOutput(numOutputs);
   std::function<void(const Value &, size_t)> addAll = [&](const Value &entry, size_t k) {
     if (const llvm::json::Array *list = entry.getAsArray()) {
       for (const Value &m : *list)
         addAll(m, k);
     } else if (entry.kind() != Value::Null) {
-      addMetric(b, entry, numOutputs > 1 ? outputNames[k] + "_" : "", perOutput[k]);
+      addMetric(b, entry, perOutput[k]);
     }
   };
-  if (metrics && metrics->kind() != Value::Null) {
-    const llvm::json::Array *list = metrics->getAsArray();
-    const Object *dict = metrics->getAsObject();
-    if (numOutputs == 1) {
-      addAll(dict && !dict->get("class_name") && dict->size() == 1 ? dict->begin()->second
-                                                                     : *metrics,
-             0);
-    } else if (list && list->size() == numOutputs) {
-      for (size_t k = 0; k < numOutputs; ++k)
-        addAll((*list)[k], k);
-    } else if (dict && !dict->get("class_name")) {
-      for (const auto &[key, entry] : *dict) {
-        auto it = llvm::find(outputNames, key.str());
-        if (it == outputNames.end())
-          throw ImportError(kWhere, "metrics name '" + key.str() + "', which is not an output");
-        addAll(entry, size_t(it - outputNames.begin()));
-      }
-    } else {
-      throw ImportError(kWhere, "metrics of a model with " + std::to_string(numOutputs) +
-                                    " outputs must be a list with one entry per output or a "
-                                    "dict by output name");
+  if (!metrics || metrics->kind() == Value::Null)
+    return perOutput;
+  const llvm::json::Array *list = metrics->getAsArray();
+  const Object *dict = metrics->getAsObject();
+  if (numOutputs == 1) {
+    addAll(dict && !dict->get("class_name") && dict->size() == 1 ? dict->begin()->second
+                                                                   : *metrics,
+           0);
+  } else if (list && list->size() == numOutputs) {
+    for (size_t k = 0; k < numOutputs; ++k)
+      addAll((*list)[k], k);
+  } else if (dict && !dict->get("class_name")) {
+    for (const auto &[key, entry] : *dict) {
+      auto it = llvm::find(outputNames, key.str());
+      if (it == outputNames.end())
+        throw ImportError(kWhere, field.str() + " name '" + key.str() + "', which is not an output");
+      addAll(entry, size_t(it - outputNames.begin()));
     }
+  } else {
+    throw ImportError(kWhere, field.str() + " of a model with " + std::to_string(numOutputs) +
+                                  " outputs must be a list with one entry per output or a "
+                                  "dict by output name");
   }
-  llvm::SmallVector<mlir::Attribute> lists;
-  for (auto &metricsOfOutput : perOutput)
-    lists.push_back(b.getArrayAttr(metricsOfOutput));
-  return b.getArrayAttr(lists);
+  return perOutput;
+}
+
+/// Every metric of `metrics` then `weighted_metrics`, one list per output,
+/// each named as Keras's CompileMetrics.result() logs it: "OUTPUT_" in front
+/// with several outputs; a repeated name gets "_1", "_2", ..., and a weighted
+/// metric whose name is taken becomes "weighted_NAME". kiln takes no sample
+/// weights, so a weighted metric computes what its unweighted form does.
+mlir::ArrayAttr metricsAttr(mlir::Builder &b, const Object &compile,
+                            const std::vector<std::string> &outputNames) {
+  const size_t numOutputs = outputNames.size();
+  MetricsPerOutput plain = collectMetrics(b, compile.get("metrics"), "metrics", outputNames);
+  MetricsPerOutput weighted =
+      collectMetrics(b, compile.get("weighted_metrics"), "weighted_metrics", outputNames);
+  std::map<std::string, int> counters;
+  llvm::SmallVector<llvm::SmallVector<mlir::Attribute>> lists(numOutputs);
+  auto name = [&](const MetricEntry &entry, size_t k, bool isWeighted) {
+    std::string prefix = numOutputs > 1 ? outputNames[k] + "_" : "";
+    std::string logName = prefix + entry.name;
+    if (counters.emplace(logName, 1).second)
+      return logName;
+    if (isWeighted) {
+      logName = prefix + "weighted_" + entry.name;
+      if (counters.emplace(logName, 1).second)
+        return logName;
+    }
+    return logName + "_" + std::to_string(counters[logName]++);
+  };
+  for (bool isWeighted : {false, true})
+    for (size_t k = 0; k < numOutputs; ++k)
+      for (const MetricEntry &entry : (isWeighted ? weighted : plain)[k]) {
+        llvm::SmallVector<mlir::NamedAttribute> attrs(entry.settings);
+        attrs.push_back(b.getNamedAttr("name", b.getStringAttr(name(entry, k, isWeighted))));
+        lists[k].push_back(b.getDictionaryAttr(attrs));
+      }
+  llvm::SmallVector<mlir::Attribute> result;
+  for (auto &metricsOfOutput : lists)
+    result.push_back(b.getArrayAttr(metricsOfOutput));
+  return b.getArrayAttr(result);
 }
 
 mlir::DictionaryAttr optimizerAttr(mlir::Builder &b, const Object &envelope,
@@ -320,7 +360,7 @@ mlir::DictionaryAttr trainingAttr(mlir::MLIRContext *ctx, const Value *root,
                               "saving, or give --optimizer and --learning-rate)");
   return b.getDictionaryAttr(
       {b.getNamedAttr("losses", b.getArrayAttr(losses)),
-       b.getNamedAttr("metrics", metricsAttr(b, compile->get("metrics"), outputNames)),
+       b.getNamedAttr("metrics", metricsAttr(b, *compile, outputNames)),
        b.getNamedAttr("optimizer", optimizerAttr(b, *optimizer, options))});
 }
 
