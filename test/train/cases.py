@@ -3,7 +3,8 @@ and records what `train_on_batch` does on fixed batches (no shuffling): the
 losses and metrics after every step and the weights after the last. Cases in
 VALIDATION also hold out samples at the end of the data, which Keras
 `evaluate`s after the last step; NAME_train --validation-split must report
-the same. kiln's NAME_train must retrace all of it (run_case.sh, compare.py).
+the same. Cases in VALIDATION_DATA get a validation folder of their own
+(NAME_train --validation-data). kiln's NAME_train must retrace all of it (run_case.sh, compare.py).
 
 usage: cases.py --list | --out DIR [CASE...]
 """
@@ -20,9 +21,12 @@ from keras import layers  # noqa: E402
 
 BATCH = 8
 STEPS = 10
-# Batches held out for validation after the training batches.
-VALIDATION = {"two_outputs_loss_weights": 2, "cnn_batchnorm": 2, "lstm_sequence": 1,
-              "regularized_mlp": 2, "regularized_sequence": 1}
+# Samples held out for validation after the training batches
+# (--validation-split). Most end in a partial batch, which counts too.
+VALIDATION = {"two_outputs_loss_weights": 2 * BATCH + 3, "cnn_batchnorm": 2 * BATCH,
+              "regularized_mlp": 2 * BATCH + 1, "regularized_sequence": 5}
+# Samples of a validation folder of their own (--validation-data).
+VALIDATION_DATA = {"lstm_sequence": BATCH + 3}
 
 
 def mlp_sgd_momentum():
@@ -316,16 +320,23 @@ def generate(name, out):
     os.makedirs(os.path.join(case, "keras", "weights"), exist_ok=True)
     model.save(os.path.join(case, "model.keras"))
     rng = np.random.default_rng(3)
-    held_out = BATCH * VALIDATION.get(name, 0)
-    n = BATCH * STEPS + held_out
+    held_out = VALIDATION.get(name, 0)
+    n = BATCH * STEPS + held_out + VALIDATION_DATA.get(name, 0)
     inputs = [rng.integers(0, 20, size=(n,) + tuple(t.shape[1:])).astype("int32")
               if "int" in str(t.dtype) else
               rng.standard_normal((n,) + tuple(t.shape[1:])).astype("float32")
               for t in model.inputs]
     targets = [target_for(model, k, rng, n) for k in range(len(model.outputs))]
     input_names = [t._keras_history[0].name for t in model.inputs]
+    # The samples past the training ones and the held-out ones go to the
+    # validation folder.
+    split_at = BATCH * STEPS + held_out
+    if VALIDATION_DATA.get(name):
+        os.makedirs(os.path.join(case, "val_data"), exist_ok=True)
     for nm, v in zip(input_names + list(model.output_names), inputs + targets):
-        np.save(os.path.join(case, "data", nm + ".npy"), v)
+        np.save(os.path.join(case, "data", nm + ".npy"), v[:split_at])
+        if VALIDATION_DATA.get(name):
+            np.save(os.path.join(case, "val_data", nm + ".npy"), v[split_at:])
     # Keras from the saved file, as kiln sees it: compile_config restored.
     model = keras.saving.load_model(os.path.join(case, "model.keras"))
     initial = {var.path: np.array(var.numpy()) for var in model.weights}
@@ -346,13 +357,18 @@ def generate(name, out):
     with open(os.path.join(case, "keras", "metrics.json"), "w") as f:
         json.dump(metrics, f)
     train_args = ""
+    val = None
     if held_out:
         # Keras's fit(validation_split=F) trains on the first
         # floor(n * (1 - F)) samples: F is chosen so that is the STEPS batches.
-        split = held_out / n
-        assert math.floor(n * (1.0 - split)) == BATCH * STEPS
+        split = held_out / split_at
+        assert math.floor(split_at * (1.0 - split)) == BATCH * STEPS
         train_args = f"--validation-split {split!r}"
-        val = slice(BATCH * STEPS, n)
+        val = slice(BATCH * STEPS, split_at)
+    elif VALIDATION_DATA.get(name):
+        train_args = "--validation-data @CASE@/val_data"
+        val = slice(split_at, n)
+    if val is not None:
         xs = [v[val] for v in inputs]
         ys = [t[val] for t in targets]
         logs = model.evaluate(xs if len(xs) > 1 else xs[0], ys if len(ys) > 1 else ys[0],

@@ -20,5 +20,7 @@ if [ -n "${KILN_TEST_CXX_FLAGS:-}" ]; then
 fi
 "$kiln" compile "$case/model.keras" --train "${args[@]}" --name model -o "$work/build" --emit=exe
 read -r -a train_args < "$case/train_args.txt" || true
+# Folders of the case (a validation folder) are written as @CASE@/...
+train_args=("${train_args[@]//@CASE@/$case}")
 "$work/build/model_train" --data "$case/data" --out "$work/out" "${train_args[@]}"
 "$python" "$(dirname "$0")/compare.py" "$case" "$work/out"

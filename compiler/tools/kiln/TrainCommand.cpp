@@ -100,6 +100,11 @@ int trainCommand(int argc, char **argv) {
       cl::desc("hold out the last fraction F of the samples and evaluate them after every epoch "
                "(as Keras's fit)"),
       cl::value_desc("F"), cl::init(0.0), cl::cat(category));
+  cl::opt<std::string> validationData(
+      "validation-data",
+      cl::desc("evaluate the samples of this folder (named as --data's) after every epoch; "
+               "overrides --validation-split, as Keras's fit"),
+      cl::value_desc("DIR"), cl::cat(category));
   cl::HideUnrelatedOptions(category); // LLVM's and MLIR's own flags stay accepted, unlisted
   cl::ParseCommandLineOptions(argc, argv, "kiln train: fit a Keras model with generated code\n");
 
@@ -116,6 +121,10 @@ int trainCommand(int argc, char **argv) {
                        std::to_string(validationSplit));
   if (!llvm::sys::fs::is_directory(data))
     return reportError("--data: '" + data + "' is not a folder");
+  if (!validationData.empty() && !llvm::sys::fs::is_directory(validationData))
+    return reportError("--validation-data: '" + validationData + "' is not a folder");
+  if (!validationData.empty() && validationSplit > 0.0)
+    llvm::errs() << "kiln train: note: --validation-data overrides --validation-split\n";
 
   CompileRequest request;
   request.modelPath = model;
@@ -129,9 +138,12 @@ int trainCommand(int argc, char **argv) {
 
   // OUT.keras.kiln-train/ holds the build and the last finished epoch's
   // checkpoint; it goes away when the run completes.
-  llvm::SmallString<256> absData(data.getValue()), absModel(model.getValue());
+  llvm::SmallString<256> absData(data.getValue()), absModel(model.getValue()),
+      absValidation(validationData.getValue());
   llvm::sys::fs::make_absolute(absData);
   llvm::sys::fs::make_absolute(absModel);
+  if (!validationData.empty())
+    llvm::sys::fs::make_absolute(absValidation);
   std::string work = out + ".kiln-train";
   std::string fingerprint = runFingerprint(
       absModel.str().str(), absData.str().str(),
@@ -142,7 +154,8 @@ int trainCommand(int argc, char **argv) {
                                : std::string()),
        "freeze " + llvm::join(request.training.freeze, ","),
        "shuffle " + std::string(noShuffle ? "no" : "yes"), "seed " + std::to_string(seed),
-       "validation-split " + std::to_string(validationSplit)});
+       "validation-split " + std::to_string(validationSplit),
+       "validation-data " + (validationData.empty() ? std::string() : absValidation.str().str())});
   int64_t done = 0;
   std::string checkpoint = work + "/checkpoint";
   if (readText(work + "/run.txt") == fingerprint &&
@@ -178,7 +191,9 @@ int trainCommand(int argc, char **argv) {
                                   "--total-epochs", std::to_string(epochs)};
     if (!noShuffle)
       args.insert(args.end(), {"--shuffle-seed", std::to_string(seed)});
-    if (validationSplit > 0.0) {
+    if (!validationData.empty()) {
+      args.insert(args.end(), {"--validation-data", absValidation.str().str()});
+    } else if (validationSplit > 0.0) {
       // Printed to round-trip exactly: the split must be Keras's.
       char split[32];
       std::snprintf(split, sizeof split, "%.17g", double(validationSplit));

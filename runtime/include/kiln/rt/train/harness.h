@@ -5,6 +5,7 @@
 #define KILN_RT_TRAIN_HARNESS_H
 
 #include "kiln/rt/harness.h"
+#include "kiln/rt/train/dataset.h"
 
 #include <cstdio>
 #include <algorithm>
@@ -120,42 +121,24 @@ inline void printProgress(const ModelInfo &m, const TrainInfo &info, std::size_t
   std::fflush(stdout);
 }
 
-/// Reads DIR/NAME.npy as (N, *shape) with the tensor's element type.
-inline bool readSamples(const std::string &dir, const TensorInfo &t, NpyArray &array,
-                        std::size_t &samples, std::string &error) {
-  std::string path = dir + "/" + t.name + ".npy";
-  if (!readNpy(path, array, error))
-    return false;
-  bool ok = array.shape.size() == t.rank + 1;
-  for (std::size_t d = 0; ok && d < t.rank; ++d)
-    ok = array.shape[d + 1] == t.shape[d];
-  if (!ok) {
-    std::string want = "(N";
-    for (std::size_t d = 0; d < t.rank; ++d)
-      want += ", " + std::to_string(t.shape[d]);
-    error = "'" + path + "' has shape " + shapeString(array.shape.data(), array.shape.size()) +
-            "; expected " + want + ")";
-    return false;
-  }
-  samples = std::size_t(array.shape[0]);
-  return true;
-}
 } // namespace detail
 
 /// usage: NAME_train --data DIR --out DIR [--epochs E] [--steps S] [--load DIR]
-///                   [--validation-split F] [--shuffle-seed S]
+///                   [--validation-split F | --validation-data DIR] [--shuffle-seed S]
 ///                   [--first-epoch N --total-epochs T] [--bench-steps N]
-/// Batches follow the files' order (no shuffling); a last partial batch is
-/// skipped, since the batch size is fixed at compile time. As Keras's fit,
-/// --validation-split holds out the last fraction F of the samples (before
-/// any shuffling) and evaluates them after every epoch. --load starts from
-/// the weights and optimizer state an earlier run wrote to its --out;
-/// --first-epoch and --total-epochs only number the progress lines. Writes
-/// DIR/logs.npy (a row of logs per step), DIR/val_logs.npy (a row per
-/// epoch), DIR/log_names.txt, DIR/weights/ and DIR/optimizer.bin.
+/// Batches follow the files' order (no shuffling); a last partial training
+/// batch is skipped, since the batch size is fixed at compile time. As
+/// Keras's fit, --validation-split holds out the last fraction F of the
+/// samples (before any shuffling), --validation-data names a folder of its
+/// own (it overrides --validation-split, as in Keras); either is evaluated
+/// after every epoch, every sample counted. --load starts from the weights
+/// and optimizer state an earlier run wrote to its --out; --first-epoch and
+/// --total-epochs only number the progress lines. Writes DIR/logs.npy (a
+/// row of logs per step), DIR/val_logs.npy (a row per epoch),
+/// DIR/log_names.txt, DIR/weights/ and DIR/optimizer.bin.
 inline int trainMain(int argc, char **argv, const TrainInfo &info) {
   const ModelInfo &m = *info.model;
-  std::string dataDir, outDir, loadDir;
+  std::string dataDir, outDir, loadDir, validationDir;
   long epochs = 1, maxSteps = -1, firstEpoch = 1, totalEpochs = 0;
   bool shuffle = false;
   unsigned long long seed = 0;
@@ -173,7 +156,7 @@ inline int trainMain(int argc, char **argv, const TrainInfo &info) {
     };
     if (arg == "--help" || arg == "-h") {
       std::printf("usage: %s --data DIR --out DIR [--epochs E] [--steps S] "
-                  "[--validation-split F]\n",
+                  "[--validation-split F | --validation-data DIR]\n",
                   argv[0]);
       return 0;
     } else if (const char *v = value("--data")) {
@@ -192,6 +175,8 @@ inline int trainMain(int argc, char **argv, const TrainInfo &info) {
       if (*end || !(validationSplit >= 0.0 && validationSplit < 1.0))
         return detail::fail(m, std::string("--validation-split must be in [0, 1), got '") + v +
                                    "'");
+    } else if (const char *v = value("--validation-data")) {
+      validationDir = v;
     } else if (const char *v = value("--shuffle-seed")) {
       shuffle = true;
       seed = std::strtoull(v, nullptr, 10);
@@ -229,63 +214,37 @@ inline int trainMain(int argc, char **argv, const TrainInfo &info) {
       return detail::fail(m, error);
   }
 
-  // Inputs by input name, targets by output name.
-  std::size_t samples = 0;
-  std::vector<NpyArray> inputs(m.num_inputs), targets(m.num_outputs);
-  std::vector<std::vector<std::int32_t>> ids32(m.num_inputs);
-  std::vector<std::vector<std::int64_t>> ids64(m.num_inputs);
-  std::vector<const unsigned char *> inBase(m.num_inputs);
-  std::vector<std::size_t> inBytes(m.num_inputs);
-  for (std::size_t k = 0; k < m.num_inputs + m.num_outputs; ++k) {
-    bool isInput = k < m.num_inputs;
-    const TensorInfo &t = isInput ? m.inputs[k] : info.targets[k - m.num_inputs];
-    NpyArray &array = isInput ? inputs[k] : targets[k - m.num_inputs];
-    std::size_t n = 0;
-    std::string error;
-    if (!detail::readSamples(dataDir, t, array, n, error))
-      return detail::fail(m, error);
-    if (k > 0 && n != samples)
-      return detail::fail(m, std::string("'") + t.name + ".npy' has " + std::to_string(n) +
-                                 " samples, the others " + std::to_string(samples));
-    samples = n;
-    if (!isInput)
-      continue;
-    bool ok = true;
-    if (t.dtype == DType::i32) {
-      ok = npyIntegers(array, ids32[k], error);
-      inBase[k] = reinterpret_cast<const unsigned char *>(ids32[k].data());
-      inBytes[k] = t.size * 4;
-    } else if (t.dtype == DType::i64) {
-      ok = npyIntegers(array, ids64[k], error);
-      inBase[k] = reinterpret_cast<const unsigned char *>(ids64[k].data());
-      inBytes[k] = t.size * 8;
-    } else {
-      inBase[k] = reinterpret_cast<const unsigned char *>(array.data.data());
-      inBytes[k] = t.size * 4;
-    }
-    if (!ok)
-      return detail::fail(m, std::string("input '") + t.name + "': " + error);
+  Dataset data, validationData;
+  std::string loadError;
+  if (!loadDataset(dataDir, m, info.targets, data, loadError) ||
+      (!validationDir.empty() &&
+       !loadDataset(validationDir, m, info.targets, validationData, loadError)))
+    return detail::fail(m, loadError);
+  if (!validationDir.empty() && validationSplit > 0.0) {
+    std::fprintf(stderr, "%s: note: --validation-data overrides --validation-split\n",
+                 m.model_name);
+    validationSplit = 0.0;
   }
   // Keras's split: the first floor(N * (1 - F)) samples train.
+  const std::size_t samples = data.samples;
   const std::size_t trainSamples =
       validationSplit > 0.0 ? std::size_t(std::floor(double(samples) * (1.0 - validationSplit)))
                             : samples;
-  const std::size_t valSamples = samples - trainSamples;
-  const std::size_t batches = trainSamples / m.batch, valBatches = valSamples / m.batch;
+  const Dataset &valSet = validationDir.empty() ? data : validationData;
+  const std::size_t valFirst = validationDir.empty() ? trainSamples : 0;
+  const std::size_t valSamples = validationDir.empty() ? samples - trainSamples : valSet.samples;
+  const std::size_t batches = trainSamples / m.batch;
   if (batches == 0)
     return detail::fail(m, "the data has " + std::to_string(trainSamples) +
                                " training samples, fewer than one batch of " +
                                std::to_string(m.batch));
-  if (validationSplit > 0.0 && valBatches == 0)
-    return detail::fail(m, "--validation-split holds out " + std::to_string(valSamples) +
-                               " samples, fewer than one batch of " + std::to_string(m.batch));
+  if ((validationSplit > 0.0 || !validationDir.empty()) && valSamples == 0)
+    return detail::fail(m, validationDir.empty()
+                               ? "--validation-split holds out no samples"
+                               : "'" + validationDir + "' holds no samples");
   if (trainSamples % m.batch)
     std::fprintf(stderr, "%s: note: the last %zu training samples (a partial batch) are skipped\n",
                  m.model_name, trainSamples % m.batch);
-  if (valSamples % m.batch)
-    std::fprintf(stderr,
-                 "%s: note: the last %zu validation samples (a partial batch) are skipped\n",
-                 m.model_name, valSamples % m.batch);
 
   std::vector<unsigned char> arena(m.static_arena ? 0 : m.arena_bytes + 64);
   void *aligned = arena.empty() ? nullptr
@@ -294,32 +253,25 @@ inline int trainMain(int argc, char **argv, const TrainInfo &info) {
   const std::size_t numLogs = info.num_logs;
   std::vector<float> history, valHistory;
   std::vector<float> logs(numLogs);
-  std::vector<const void *> inPtrs(m.num_inputs);
-  std::vector<const float *> targetPtrs(m.num_outputs);
+  Batch batch;
   // With --shuffle-seed, each epoch visits the samples in its own seeded
   // order (like Keras's shuffle=True), gathered into batch buffers.
   std::vector<std::size_t> order(trainSamples);
   for (std::size_t i = 0; i < trainSamples; ++i)
     order[i] = i;
-  std::vector<std::vector<unsigned char>> inBatch(m.num_inputs);
-  std::vector<std::vector<float>> targetBatch(m.num_outputs);
-  for (std::size_t k = 0; k < m.num_inputs; ++k)
-    inBatch[k].resize(m.batch * inBytes[k]);
-  for (std::size_t k = 0; k < m.num_outputs; ++k)
-    targetBatch[k].resize(m.batch * info.targets[k].size);
+  auto trainStep = [&] {
+    info.train_step(batch.inputs.data(), batch.targets.data(), logs.data(), aligned);
+  };
   if (benchSteps > 0) {
     // The first batch, over and over: five timed runs of N steps after one
     // warm-up step; the median per step. The weights change as in training.
-    for (std::size_t k = 0; k < m.num_inputs; ++k)
-      inPtrs[k] = inBase[k];
-    for (std::size_t k = 0; k < m.num_outputs; ++k)
-      targetPtrs[k] = targets[k].data.data();
-    info.train_step(inPtrs.data(), targetPtrs.data(), logs.data(), aligned);
+    batch.point(data, 0);
+    trainStep();
     std::vector<double> perStep;
     for (int rep = 0; rep < 5; ++rep) {
       auto t0 = std::chrono::steady_clock::now();
       for (long s = 0; s < benchSteps; ++s)
-        info.train_step(inPtrs.data(), targetPtrs.data(), logs.data(), aligned);
+        trainStep();
       perStep.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() /
                         double(benchSteps));
     }
@@ -340,50 +292,27 @@ inline int trainMain(int argc, char **argv, const TrainInfo &info) {
     const auto start = std::chrono::steady_clock::now();
     std::size_t b = 0;
     for (; b < batches && step != maxSteps; ++b, ++step) {
-      for (std::size_t k = 0; k < m.num_inputs; ++k) {
-        inPtrs[k] = inBase[k] + b * m.batch * inBytes[k];
-        if (!shuffle)
-          continue;
-        for (std::size_t i = 0; i < m.batch; ++i)
-          std::memcpy(inBatch[k].data() + i * inBytes[k],
-                      inBase[k] + order[b * m.batch + i] * inBytes[k], inBytes[k]);
-        inPtrs[k] = inBatch[k].data();
-      }
-      for (std::size_t k = 0; k < m.num_outputs; ++k) {
-        const std::size_t size = info.targets[k].size;
-        targetPtrs[k] = targets[k].data.data() + b * m.batch * size;
-        if (!shuffle)
-          continue;
-        for (std::size_t i = 0; i < m.batch; ++i)
-          std::memcpy(targetBatch[k].data() + i * size,
-                      targets[k].data.data() + order[b * m.batch + i] * size,
-                      size * sizeof(float));
-        targetPtrs[k] = targetBatch[k].data();
-      }
-      info.train_step(inPtrs.data(), targetPtrs.data(), logs.data(), aligned);
+      if (shuffle)
+        batch.gather(data, order.data() + b * m.batch, m.batch);
+      else
+        batch.point(data, b * m.batch);
+      trainStep();
       history.insert(history.end(), logs.begin(), logs.end());
       for (std::size_t k = 0; k < numLogs; ++k)
         sums[k] += logs[k];
       if (interactive || b + 1 == batches || step + 1 == maxSteps)
         detail::printProgress(m, info, b + 1, batches, start, sums, interactive);
     }
-    if (valBatches > 0) {
-      // The held-out samples in file order, in inference mode; every batch
-      // has kBatch samples, so the mean of the batches' logs is Keras's.
+    if (valSamples > 0) {
       std::vector<double> valSums(numLogs, 0.0);
-      for (std::size_t vb = 0; vb < valBatches; ++vb) {
-        const std::size_t first = trainSamples + vb * m.batch;
-        for (std::size_t k = 0; k < m.num_inputs; ++k)
-          inPtrs[k] = inBase[k] + first * inBytes[k];
-        for (std::size_t k = 0; k < m.num_outputs; ++k)
-          targetPtrs[k] = targets[k].data.data() + first * info.targets[k].size;
-        info.evaluate(inPtrs.data(), targetPtrs.data(), logs.data(), aligned);
-        for (std::size_t k = 0; k < numLogs; ++k)
-          valSums[k] += logs[k];
-      }
+      evaluateRows(valSet, valFirst, valSamples, m.batch, numLogs,
+                   [&](const Batch &b, float *out) {
+                     info.evaluate(b.inputs.data(), b.targets.data(), out, aligned);
+                   },
+                   valSums);
       for (std::size_t k = 0; k < numLogs; ++k)
-        valHistory.push_back(float(valSums[k] / double(valBatches)));
-      detail::printLogs(m, info, "val_", valSums, double(valBatches));
+        valHistory.push_back(float(valSums[k] / double(valSamples)));
+      detail::printLogs(m, info, "val_", valSums, double(valSamples));
     }
     std::printf("\n");
   }
@@ -400,7 +329,7 @@ inline int trainMain(int argc, char **argv, const TrainInfo &info) {
   };
   if (!write(outDir + "/logs.npy", {std::int64_t(step), std::int64_t(numLogs)}, history.data()))
     return detail::fail(m, error);
-  if (valBatches > 0 &&
+  if (valSamples > 0 &&
       !write(outDir + "/val_logs.npy",
              {std::int64_t(valHistory.size() / numLogs), std::int64_t(numLogs)},
              valHistory.data()))
