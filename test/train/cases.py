@@ -380,6 +380,11 @@ def generate(name, out):
     for var in model.weights:
         np.save(os.path.join(case, "keras", "weights", var.path.replace("/", ".") + ".npy"),
                 np.asarray(var.numpy(), dtype="float32"))
+    # The optimizer's variables as Keras saves them (optimizer/vars/N): the
+    # step count, the learning rate, the slots.
+    os.makedirs(os.path.join(case, "keras", "optimizer"), exist_ok=True)
+    for i, var in enumerate(model.optimizer.variables):
+        np.save(os.path.join(case, "keras", "optimizer", f"{i}.npy"), np.asarray(var.numpy()))
     # Weights fit leaves alone (frozen layers) must come back bit for bit;
     # moving statistics are non-trainable too, but move.
     with open(os.path.join(case, "keras", "frozen.txt"), "w") as f:

@@ -88,6 +88,16 @@ LogicalResult readTraining(ModuleOp module, ModelInterface &model, std::string &
     return failure();
   }
   step.walk([&](kiln::FlopCountOpInterface op) { t.flops += op.getFlops(); });
+  if (auto optimizer = training.getAs<DictionaryAttr>("optimizer"))
+    if (auto kind = optimizer.getAs<kiln::OptimizerKindAttr>("kind"))
+      t.optimizer = kiln::stringifyOptimizerKind(kind.getValue()).str();
+  step.walk([&](kiln::OptimizerUpdateOp update) {
+    for (WeightInterface &w : model.weights)
+      if (w.name == update.getWeight()) {
+        w.stateOffset = int64_t(update.getStateOffset());
+        w.numSlots = update.getNumSlots();
+      }
+  });
   model.arenaBytes = std::max({model.arenaBytes, t.planBytes, evaluatePlan.getInt()});
   model.training = std::move(t);
   return success();
@@ -178,9 +188,12 @@ FailureOr<ModelInterface> readModelInterface(ModuleOp module, const std::string 
     if (auto offset = global->getAttrOfType<IntegerAttr>(attr::kWeightOffset)) {
       auto type = cast<RankedTensorType>(global.getType());
       auto path = global->getAttrOfType<StringAttr>(attr::kWeightPath);
+      auto order = global->getAttrOfType<DenseI64ArrayAttr>(attr::kKerasOrder);
       model.weights.push_back({global.getSymName().str(), offset.getInt(),
                                std::vector<int64_t>(type.getShape()), global.getIsMutable(),
-                               path ? path.str() : ""});
+                               path ? path.str() : "",
+                               order ? std::vector<int64_t>(order.asArrayRef()) :
+                                       std::vector<int64_t>()});
     }
   if (failed(readTraining(module, model, error)))
     return failure();

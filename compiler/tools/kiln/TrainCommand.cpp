@@ -2,6 +2,7 @@
 // at a time (each epoch checkpointed, so an interrupted run resumes), and
 // write the trained model as a .keras file Keras loads.
 #include "Commands.h"
+#include "OptimizerExport.h"
 #include "SharedFlags.h"
 
 #include "kiln/Import/KerasWriter.h"
@@ -54,7 +55,7 @@ bool writeTextAtomically(const std::string &path, const std::string &text) {
 /// The trained weights a run wrote to DIR/weights, keyed by their dataset
 /// in the model's weights file.
 bool trainedValues(const std::string &dir, const ModelInterface &model,
-                   std::map<std::string, std::vector<float>> &values, std::string &error) {
+                   std::map<std::string, DatasetUpdate> &values, std::string &error) {
   for (const WeightInterface &weight : model.weights) {
     if (!weight.trainable)
       continue;
@@ -65,7 +66,7 @@ bool trainedValues(const std::string &dir, const ModelInterface &model,
     rt::NpyArray array;
     if (!rt::readNpy(dir + "/weights/" + weight.name + ".npy", array, error))
       return false;
-    values[weight.path] = std::move(array.data);
+    values[weight.path] = {std::move(array.data), {}};
   }
   return true;
 }
@@ -183,6 +184,16 @@ int trainCommand(int argc, char **argv) {
   if (!parseLimits(request.limits, importOptions, error))
     return reportError(error);
 
+  // Keras rebuilds the optimizer of the compile_config when it loads the
+  // model; its state is written only when kiln trained with that optimizer,
+  // on the same variables.
+  const bool exportOptimizer = request.training.optimizer.empty() &&
+                               !request.training.learningRate &&
+                               request.training.freeze.empty();
+  if (!exportOptimizer)
+    llvm::errs() << "kiln train: note: --optimizer, --learning-rate and --freeze differ from "
+                    "the model's compile_config, so "
+                 << out << " keeps the model's own optimizer state\n";
   for (int64_t epoch = done + 1; epoch <= epochs; ++epoch) {
     std::string next = work + "/next";
     llvm::sys::fs::remove_directories(next);
@@ -217,9 +228,10 @@ int trainCommand(int argc, char **argv) {
       return reportError("cannot update the checkpoint in '" + work + "'");
     llvm::sys::fs::remove_directories(previous);
 
-    std::map<std::string, std::vector<float>> values;
-    if (!trainedValues(checkpoint, interface, values, error) ||
-        !writeTrainedKerasModel(model, values, out, importOptions.limits, error))
+    WeightsUpdate update;
+    if (!trainedValues(checkpoint, interface, update.datasets, error) ||
+        (exportOptimizer && !addKerasOptimizerState(checkpoint, interface, update, error)) ||
+        !writeTrainedKerasModel(model, update, out, importOptions.limits, error))
       return reportError(error);
     // For tests of resuming: stop as an interruption after this epoch would.
     if (auto stop = llvm::sys::Process::GetEnv("KILN_TRAIN_INTERRUPT_AFTER_EPOCH");

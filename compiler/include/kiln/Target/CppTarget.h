@@ -37,6 +37,13 @@ struct WeightInterface {
   std::vector<int64_t> shape;
   bool trainable = false;
   std::string path; // its dataset in the model's weights file (training builds)
+  /// Training builds: sorts the weight into Keras's trainable_variables order
+  /// (kiln.keras_order), and where its optimizer slots are in the state
+  /// (numSlots slots of alignBuffer(4 * elements) bytes from stateOffset;
+  /// -1 when it gets no update).
+  std::vector<int64_t> kerasOrder;
+  int64_t stateOffset = -1;
+  int64_t numSlots = 0;
 };
 
 /// The training half of a module built with kiln compile --train.
@@ -51,6 +58,7 @@ struct TrainingInterface {
   /// the losses ("accuracy", or "OUTPUT_accuracy" with several outputs).
   std::vector<std::string> metricNames;
   int64_t stateBytes = 0;         // optimizer slots (kiln.state_bytes)
+  std::string optimizer;          // its kind: sgd, adam, adamw or rmsprop
   int64_t planBytes = 0;          // train_step's arena plan
   int64_t livenessLowerBound = 0; // and the least any plan could use
   int64_t flops = 0;              // one train_step

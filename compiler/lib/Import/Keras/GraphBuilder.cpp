@@ -42,6 +42,9 @@ public:
   /// Describes every layer of this model as model.summary() does.
   void fillReport(ModelReport &report) const;
 
+  /// Where this model sits in the top-level model (WeightCache::layerPosition).
+  std::vector<int64_t> position;
+
 private:
   /// The value a reference names, or null if its call is not built yet.
   Value resolve(const TensorRef &ref, const std::string &user, bool fromModelIO) const;
@@ -98,6 +101,7 @@ SmallVector<Value> ModelBuilder::buildNestedCall(const LayerSpec &layer,
     bool nestedTrainable = trainable && layer.config->getBoolean("trainable").value_or(true);
     ModelBuilder inner(builder, weights, masks, nested, *nestedStore, scope + layer.name + "/",
                        nestedTrainable);
+    inner.position = weights.layerPosition;
     if (inputs.size() != nested.inputs.size())
       throw ImportError("", "called with " + std::to_string(inputs.size()) +
                                 " tensors, but the model has " +
@@ -165,6 +169,8 @@ void ModelBuilder::buildCall(const LayerSpec &layer, size_t callIndex) {
                                      "rewrite the function with Keras layers or ops");
   if (scope.empty())
     weights.owner = layer.name; // parameters count toward this top-level layer
+  weights.layerPosition = position;
+  weights.layerPosition.push_back(&layer - spec.layers.data());
   if (layer.isNestedModel()) {
     built[{layer.name, int64_t(callIndex)}] = buildNestedCall(layer, inputs);
     return;

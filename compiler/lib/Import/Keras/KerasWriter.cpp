@@ -13,26 +13,56 @@
 
 namespace kiln {
 namespace {
-/// Replaces the datasets of the HDF5 file at `path` in place.
-bool replaceDatasets(const std::string &path,
-                     const std::map<std::string, std::vector<float>> &values, std::string &error) {
+/// A float32 dataset `name` of `shape` in `file` (its groups exist).
+hid_t createDataset(hid_t file, const std::string &name, const std::vector<int64_t> &shape) {
+  std::vector<hsize_t> dims(shape.begin(), shape.end());
+  hid_t space = H5Screate_simple(int(dims.size()), dims.data(), nullptr);
+  if (space < 0)
+    return H5I_INVALID_HID;
+  hid_t ds = H5Dcreate2(file, name.c_str(), H5T_IEEE_F32LE, space, H5P_DEFAULT, H5P_DEFAULT,
+                        H5P_DEFAULT);
+  H5Sclose(space);
+  return ds;
+}
+
+/// Deletes the datasets "GROUP/N" with N >= keep.
+bool pruneNumbered(hid_t file, const std::string &group, size_t keep, std::string &error) {
+  for (size_t n = keep;; ++n) {
+    std::string name = group + "/" + std::to_string(n);
+    if (H5Lexists(file, name.c_str(), H5P_DEFAULT) <= 0)
+      return true;
+    if (H5Ldelete(file, name.c_str(), H5P_DEFAULT) < 0) {
+      error = "cannot remove dataset '" + name + "'";
+      return false;
+    }
+  }
+}
+
+/// Applies `update` to the HDF5 file at `path` in place.
+bool updateDatasets(const std::string &path, const WeightsUpdate &update, std::string &error) {
   hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
   if (file < 0) {
     error = "cannot open the weights for writing";
     return false;
   }
-  bool ok = true;
-  for (const auto &[name, data] : values) {
-    hid_t ds = H5Lexists(file, name.c_str(), H5P_DEFAULT) > 0
-                   ? H5Dopen2(file, name.c_str(), H5P_DEFAULT)
-                   : H5I_INVALID_HID;
+  bool ok = update.numberedGroup.empty() ||
+            pruneNumbered(file, update.numberedGroup, update.keepNumbered, error);
+  for (const auto &[name, data] : update.datasets) {
+    if (!ok)
+      break;
+    bool exists = H5Lexists(file, name.c_str(), H5P_DEFAULT) > 0;
+    hid_t ds = exists ? H5Dopen2(file, name.c_str(), H5P_DEFAULT)
+               : data.createShape.empty() ? H5I_INVALID_HID
+                                          : createDataset(file, name, data.createShape);
     hid_t space = ds >= 0 ? H5Dget_space(ds) : H5I_INVALID_HID;
     hssize_t count = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
-    if (count != hssize_t(data.size())) {
+    if (count != hssize_t(data.values.size())) {
       error = "weight dataset '" + name + "' is missing or has " + std::to_string(count) +
-              " values, not " + std::to_string(data.size());
+              " values, not " + std::to_string(data.values.size());
       ok = false;
-    } else if (H5Dwrite(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()) < 0) {
+    } else if (H5Dwrite(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                        data.values.data()) < 0) {
+      // HDF5 converts to the dataset's type (the optimizer's integer step count).
       error = "cannot write weight dataset '" + name + "'";
       ok = false;
     }
@@ -40,8 +70,6 @@ bool replaceDatasets(const std::string &path,
       H5Sclose(space);
     if (ds >= 0)
       H5Dclose(ds);
-    if (!ok)
-      break;
   }
   if (H5Fclose(file) < 0 && ok) {
     error = "cannot finish writing the weights";
@@ -62,8 +90,7 @@ bool addMember(zip_t *zip, const char *name, const std::string &bytes) {
 }
 } // namespace
 
-bool writeTrainedKerasModel(const std::string &modelPath,
-                            const std::map<std::string, std::vector<float>> &values,
+bool writeTrainedKerasModel(const std::string &modelPath, const WeightsUpdate &update,
                             const std::string &outPath, const ImportLimits &limits,
                             std::string &error) {
   keras::KerasArchive archive;
@@ -92,7 +119,7 @@ bool writeTrainedKerasModel(const std::string &modelPath,
       return false;
     }
   }
-  if (!replaceDatasets(weightsPath, values, error)) {
+  if (!updateDatasets(weightsPath, update, error)) {
     error = outPath + ": " + error;
     cleanup();
     return false;

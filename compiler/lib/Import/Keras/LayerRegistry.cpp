@@ -10,6 +10,8 @@
 #include "mlir/IR/SymbolTable.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
+
 using namespace mlir;
 
 namespace kiln::keras {
@@ -67,6 +69,21 @@ Value WeightCache::load(OpBuilder &b, Location loc, const WeightStore &store,
     // same order, whatever shape the layer uses it in).
     if (recordPaths && !data.path.empty())
       global->setAttr(attr::kWeightPath, StringAttr::get(b.getContext(), data.path));
+    // Keras orders a model's variables by layer (config order, nested
+    // models in place), a layer's own before its parts', then by index.
+    if (recordPaths) {
+      std::vector<std::string> &parts = partsOfLayer[scope + layer.name];
+      int64_t partRank = 0;
+      if (!part.empty()) {
+        auto it = std::find(parts.begin(), parts.end(), part);
+        partRank = 1 + (it - parts.begin());
+        if (it == parts.end())
+          parts.push_back(part);
+      }
+      SmallVector<int64_t> order(layerPosition.begin(), layerPosition.end());
+      order.append({partRank, int64_t(index)});
+      global->setAttr(attr::kKerasOrder, DenseI64ArrayAttr::get(b.getContext(), order));
+    }
     it = symbols.emplace(key, global.getSymName().str()).first;
     (trainable ? params[owner].trainable : params[owner].nonTrainable) += type.getNumElements();
   }

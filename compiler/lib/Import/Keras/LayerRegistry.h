@@ -51,8 +51,19 @@ public:
   std::string owner;
   /// Layers whose weights training must not change (kiln compile --freeze).
   std::set<std::string> frozenLayers;
-  /// Record each weight's dataset path (kiln.weight_path), for kiln train.
+  /// Record each weight's dataset path (kiln.weight_path) and its place
+  /// among Keras's trainable variables (kiln.keras_order), for kiln train.
   bool recordPaths = false;
+  /// The position of the layer being built: its index in the config's
+  /// layer list, after those of the nested models that hold it.
+  std::vector<int64_t> layerPosition;
+
+private:
+  /// Parts of each layer (an RNN's cell, an attention's projections) in the
+  /// order they were first loaded, which is the order Keras creates them.
+  std::map<std::string, std::vector<std::string>> partsOfLayer;
+
+public:
 
 private:
   mlir::ModuleOp module;

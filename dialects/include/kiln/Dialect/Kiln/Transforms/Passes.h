@@ -45,6 +45,9 @@ inline constexpr const char kRegularizer[] = "kiln.regularizer";
 /// On a @train_step / @evaluate result: the sum of the regularizers'
 /// penalties, which the total loss includes.
 inline constexpr const char kRegularizationResult[] = "kiln.regularization";
+/// On a weight global: the key that sorts it into Keras's
+/// model.trainable_variables order (training; see WeightCache::load).
+inline constexpr const char kKerasOrder[] = "kiln.keras_order";
 /// On a weight global: its dataset in the model's weights file (training).
 inline constexpr const char kWeightPath[] = "kiln.weight_path";
 /// On the module: bytes of persistent optimizer state (slots).
