@@ -27,6 +27,9 @@ VALIDATION = {"two_outputs_loss_weights": 2 * BATCH + 3, "cnn_batchnorm": 2 * BA
               "regularized_mlp": 2 * BATCH + 1, "regularized_sequence": 5}
 # Samples of a validation folder of their own (--validation-data).
 VALIDATION_DATA = {"lstm_sequence": BATCH + 3}
+# A last partial training batch after the STEPS whole ones (Keras's fit
+# trains on it; kiln, whose batch is fixed, on copies of its samples).
+PARTIAL = {"cnn_batchnorm": BATCH // 2}
 
 
 def mlp_sgd_momentum():
@@ -321,7 +324,8 @@ def generate(name, out):
     model.save(os.path.join(case, "model.keras"))
     rng = np.random.default_rng(3)
     held_out = VALIDATION.get(name, 0)
-    n = BATCH * STEPS + held_out + VALIDATION_DATA.get(name, 0)
+    trained = BATCH * STEPS + PARTIAL.get(name, 0)
+    n = trained + held_out + VALIDATION_DATA.get(name, 0)
     inputs = [rng.integers(0, 20, size=(n,) + tuple(t.shape[1:])).astype("int32")
               if "int" in str(t.dtype) else
               rng.standard_normal((n,) + tuple(t.shape[1:])).astype("float32")
@@ -330,7 +334,7 @@ def generate(name, out):
     input_names = [t._keras_history[0].name for t in model.inputs]
     # The samples past the training ones and the held-out ones go to the
     # validation folder.
-    split_at = BATCH * STEPS + held_out
+    split_at = trained + held_out
     if VALIDATION_DATA.get(name):
         os.makedirs(os.path.join(case, "val_data"), exist_ok=True)
     for nm, v in zip(input_names + list(model.output_names), inputs + targets):
@@ -341,8 +345,8 @@ def generate(name, out):
     model = keras.saving.load_model(os.path.join(case, "model.keras"))
     initial = {var.path: np.array(var.numpy()) for var in model.weights}
     history, metrics = [], []
-    for s in range(STEPS):
-        batch = slice(s * BATCH, (s + 1) * BATCH)
+    for s in range(STEPS + (1 if PARTIAL.get(name) else 0)):
+        batch = slice(s * BATCH, min((s + 1) * BATCH, trained))
         xs = [v[batch] for v in inputs]
         ys = [t[batch] for t in targets]
         logs = model.train_on_batch(xs if len(xs) > 1 else xs[0], ys if len(ys) > 1 else ys[0],
@@ -360,11 +364,11 @@ def generate(name, out):
     val = None
     if held_out:
         # Keras's fit(validation_split=F) trains on the first
-        # floor(n * (1 - F)) samples: F is chosen so that is the STEPS batches.
+        # floor(n * (1 - F)) samples: F is chosen so that is the training ones.
         split = held_out / split_at
-        assert math.floor(split_at * (1.0 - split)) == BATCH * STEPS
+        assert math.floor(split_at * (1.0 - split)) == trained
         train_args = f"--validation-split {split!r}"
-        val = slice(BATCH * STEPS, split_at)
+        val = slice(trained, split_at)
     elif VALIDATION_DATA.get(name):
         train_args = "--validation-data @CASE@/val_data"
         val = slice(split_at, n)

@@ -103,11 +103,12 @@ inline void printLogs(const ModelInfo &m, const TrainInfo &info, const char *pre
 }
 
 /// Keras's progress line: "7/10 ━━━━━━━━━━━━━━──────── 0s 3ms/step - loss: 0.4
-/// ...", the losses and metrics averaged over the epoch so far. On a
-/// terminal it is redrawn after every step.
+/// ...", the losses and metrics averaged over the epoch's samples so far
+/// (`sums` holds each step's logs times its samples). On a terminal it is
+/// redrawn after every step.
 inline void printProgress(const ModelInfo &m, const TrainInfo &info, std::size_t done,
                           std::size_t total, std::chrono::steady_clock::time_point start,
-                          const std::vector<double> &sums, bool redraw) {
+                          const std::vector<double> &sums, double samples, bool redraw) {
   const int width = 20;
   int filled = int(width * done / total);
   std::string bar;
@@ -117,7 +118,7 @@ inline void printProgress(const ModelInfo &m, const TrainInfo &info, std::size_t
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("%s%zu/%zu %s %.0fs %.0fms/step", redraw ? "\r" : "", done, total, bar.c_str(),
               seconds, 1000.0 * seconds / double(done));
-  printLogs(m, info, "", sums, double(done));
+  printLogs(m, info, "", sums, samples);
   std::fflush(stdout);
 }
 
@@ -126,8 +127,9 @@ inline void printProgress(const ModelInfo &m, const TrainInfo &info, std::size_t
 /// usage: NAME_train --data DIR --out DIR [--epochs E] [--steps S] [--load DIR]
 ///                   [--validation-split F | --validation-data DIR] [--shuffle-seed S]
 ///                   [--first-epoch N --total-epochs T] [--bench-steps N]
-/// Batches follow the files' order (no shuffling); a last partial training
-/// batch is skipped, since the batch size is fixed at compile time. As
+/// Batches follow the files' order (no shuffling). The batch size is fixed
+/// at compile time: a last partial training batch whose size divides it
+/// trains as a batch of copies of its samples, others are skipped. As
 /// Keras's fit, --validation-split holds out the last fraction F of the
 /// samples (before any shuffling), --validation-data names a folder of its
 /// own (it overrides --validation-split, as in Keras); either is evaluated
@@ -242,9 +244,19 @@ inline int trainMain(int argc, char **argv, const TrainInfo &info) {
     return detail::fail(m, validationDir.empty()
                                ? "--validation-split holds out no samples"
                                : "'" + validationDir + "' holds no samples");
-  if (trainSamples % m.batch)
-    std::fprintf(stderr, "%s: note: the last %zu training samples (a partial batch) are skipped\n",
-                 m.model_name, trainSamples % m.batch);
+  // A last partial batch of r samples trains as a whole batch of copies
+  // (each sample kBatch / r times) when r divides the batch: the mean loss,
+  // its gradients and BatchNormalization's batch statistics are then those
+  // of the r samples, as in Keras's last step. Other sizes cannot be built
+  // from copies, and the step is skipped.
+  const std::size_t tail = trainSamples % m.batch;
+  const bool tailStep = tail > 0 && m.batch % tail == 0;
+  const std::size_t steps = batches + (tailStep ? 1 : 0);
+  if (tail && !tailStep)
+    std::fprintf(stderr,
+                 "%s: note: the last %zu training samples are skipped: a partial batch trains "
+                 "only when its size divides the batch size %zu\n",
+                 m.model_name, tail, m.batch);
 
   std::vector<unsigned char> arena(m.static_arena ? 0 : m.arena_bytes + 64);
   void *aligned = arena.empty() ? nullptr
@@ -290,18 +302,29 @@ inline int trainMain(int argc, char **argv, const TrainInfo &info) {
     }
     std::vector<double> sums(numLogs, 0.0);
     const auto start = std::chrono::steady_clock::now();
-    std::size_t b = 0;
-    for (; b < batches && step != maxSteps; ++b, ++step) {
-      if (shuffle)
-        batch.gather(data, order.data() + b * m.batch, m.batch);
-      else
-        batch.point(data, b * m.batch);
+    double samplesDone = 0.0;
+    std::vector<std::size_t> copies(m.batch);
+    for (std::size_t b = 0; b < steps && step != maxSteps; ++b, ++step) {
+      const std::size_t first = b * m.batch;
+      std::size_t stepSamples = m.batch;
+      if (b == batches) {
+        stepSamples = tail;
+        for (std::size_t i = 0; i < m.batch; ++i)
+          copies[i] = order[first + i % tail];
+        batch.gather(data, copies.data(), m.batch);
+      } else if (shuffle) {
+        batch.gather(data, order.data() + first, m.batch);
+      } else {
+        batch.point(data, first);
+      }
       trainStep();
       history.insert(history.end(), logs.begin(), logs.end());
+      // Keras averages the epoch's logs over samples.
       for (std::size_t k = 0; k < numLogs; ++k)
-        sums[k] += logs[k];
-      if (interactive || b + 1 == batches || step + 1 == maxSteps)
-        detail::printProgress(m, info, b + 1, batches, start, sums, interactive);
+        sums[k] += double(stepSamples) * logs[k];
+      samplesDone += double(stepSamples);
+      if (interactive || b + 1 == steps || step + 1 == maxSteps)
+        detail::printProgress(m, info, b + 1, steps, start, sums, samplesDone, interactive);
     }
     if (valSamples > 0) {
       std::vector<double> valSums(numLogs, 0.0);
