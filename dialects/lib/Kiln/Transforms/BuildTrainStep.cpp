@@ -103,13 +103,17 @@ FailureOr<Value> addRegularization(func::FuncOp func,
   OpBuilder b(body.getTerminator());
   auto scalarType = RankedTensorType::get({1}, b.getF32Type());
   Value total;
-  auto addPenalty = [&](Location loc, Value x, FloatAttr l1, FloatAttr l2, float scale) {
+  /// Adds x's penalty to the total; returns its gradient when `withGrad`.
+  auto addPenalty = [&](Location loc, Value x, FloatAttr l1, FloatAttr l2, float scale,
+                        bool withGrad) -> Value {
     auto penalty = kiln::RegularizationOp::create(b, loc, scalarType, x, l1, l2,
                                                   b.getF32FloatAttr(scale));
     total = total ? kiln::BinaryOp::create(b, loc, scalarType, total, penalty,
                                            kiln::BinaryKind::add)
                         .getResult()
                   : penalty.getResult();
+    if (!withGrad)
+      return Value();
     return kiln::RegularizationGradOp::create(b, loc, x.getType(), x, l1, l2,
                                               b.getF32FloatAttr(scale));
   };
@@ -122,11 +126,9 @@ FailureOr<Value> addRegularization(func::FuncOp func,
     Value x = op.getInput();
     auto type = cast<RankedTensorType>(x.getType());
     float scale = type.getRank() > 0 ? 1.0f / float(type.getDimSize(0)) : 1.0f;
-    auto grad = addPenalty(op.getLoc(), x, op.getL1Attr(), op.getL2Attr(), scale);
-    if (grads && dependsOnWeights->contains(x))
+    bool trained = grads && dependsOnWeights->contains(x);
+    if (Value grad = addPenalty(op.getLoc(), x, op.getL1Attr(), op.getL2Attr(), scale, trained))
       grads->addToValue(b, op.getLoc(), x, grad);
-    else
-      grad->erase();
   }
   auto module = func->getParentOfType<ModuleOp>();
   for (StringAttr weight : trainable) {
@@ -146,11 +148,8 @@ FailureOr<Value> addRegularization(func::FuncOp func,
     }
     Value w = ml_program::GlobalLoadOp::create(b, global.getLoc(), global.getType(),
                                                FlatSymbolRefAttr::get(weight));
-    auto grad = addPenalty(global.getLoc(), w, l1, l2, 1.0f);
-    if (grads)
+    if (Value grad = addPenalty(global.getLoc(), w, l1, l2, 1.0f, grads != nullptr))
       grads->addToWeight(b, global.getLoc(), weight, grad);
-    else
-      grad->erase();
   }
   return total;
 }
