@@ -8,7 +8,6 @@
 #include <cmath>
 #include <functional>
 #include <random>
-#include <tuple>
 #include <type_traits>
 #include <vector>
 
@@ -280,15 +279,18 @@ TEST(TrainingKernels, RegularizationGradient) {
   std::vector<float> x = randomVector(n, 21);
   for (float &v : x)
     v += v >= 0.0f ? 0.05f : -0.05f;
-  for (auto [l1, l2, scale] : {std::tuple{0.01f, 0.0f, 1.0f}, std::tuple{0.0f, 0.02f, 0.125f},
-                               std::tuple{0.003f, 0.5f, 1.0f}}) {
+  struct Factors {
+    float l1, l2, scale;
+  };
+  for (const Factors &c : {Factors{0.01f, 0.0f, 1.0f}, Factors{0.0f, 0.02f, 0.125f},
+                           Factors{0.003f, 0.5f, 1.0f}}) {
     Forward f = [&](const std::vector<float> &v) {
       float penalty = 0.0f;
-      kiln::rt::regularization_f32(v.data(), &penalty, n, l1, l2, scale);
+      kiln::rt::regularization_f32(v.data(), &penalty, n, c.l1, c.l2, c.scale);
       return double(penalty);
     };
     std::vector<float> dx(n);
-    kiln::rt::regularization_grad_f32(x.data(), dx.data(), n, l1, l2, scale);
+    kiln::rt::regularization_grad_f32(x.data(), dx.data(), n, c.l1, c.l2, c.scale);
     expectClose(dx, numericGradient(f, x));
   }
   float zero = 0.0f, minusZero = -0.0f, g = 0.0f;
