@@ -1,7 +1,8 @@
 // Kernel benchmarks, one family per group: GEMM (square and batch-1),
 // ResNet50's convolutions (in sequence, cold, and layer by layer, warm),
-// depthwise convolution, pooling, activations, softmax and an LSTM layer
-// (kernels stored as panels or row-major). Each reports GFLOP/s (or GB/s
+// depthwise convolution, pooling, activations, softmax, an LSTM layer
+// (kernels stored as panels or row-major), and training's forward Dense
+// (kernel packed per call or read in place) and Adam step. Each reports GFLOP/s (or GB/s
 // for memory-bound kernels) and the share of the single-core fp32 peak
 // measured first, in this binary.
 //   build/runtime/bench/kiln-kernel-bench [--benchmark_filter=REGEX]
@@ -264,6 +265,51 @@ BENCHMARK(BM_Lstm)
     ->Args({1, 16, 32, 64, 0})->Args({1, 16, 32, 64, 1})
     ->Args({1, 100, 128, 128, 0})->Args({1, 100, 128, 128, 1})
     ->Args({32, 50, 64, 128, 0})->Args({32, 50, 64, 128, 1});
+
+/// A trained Dense layer's forward GEMM at batch 32, whose kernel changes
+/// every step: packed into panels on every call (kiln.pack_at_run_time)
+/// against read as panels where it lies (kiln.panels_in_place).
+void BM_TrainDense(benchmark::State &state) {
+  const std::size_t rows = 32, in = state.range(0), units = state.range(1);
+  const bool inPlace = state.range(2) != 0;
+  const auto x = randomFloats(rows * in, 1), w = randomFloats(in * units, 2),
+             b = randomFloats(units, 3);
+  std::vector<float> panels(kiln::rt::packed_floats(in, units)), y(rows * units);
+  for (auto _ : state) {
+    if (inPlace) {
+      kiln::rt::dense_panels_in_place_f32<Act::relu>(x.data(), w.data(), b.data(), y.data(),
+                                                     rows, in, units);
+    } else {
+      kiln::rt::pack_panels(w.data(), in, units, panels.data());
+      kiln::rt::dense_packed_f32<Act::relu>(x.data(), panels.data(), b.data(), y.data(), rows,
+                                            in, units);
+    }
+    benchmark::DoNotOptimize(y.data());
+  }
+  reportFlops(state, 2.0 * rows * in * units);
+}
+BENCHMARK(BM_TrainDense)
+    ->ArgNames({"in", "units", "in_place"})
+    ->Args({784, 256, 0})->Args({784, 256, 1})->Args({256, 128, 0})->Args({256, 128, 1});
+
+/// One Adam step over n weights: bytes of its seven streams (w, g, m, v
+/// read; w, m, v written). 16k weights stay in cache, 200k do not.
+void BM_Adam(benchmark::State &state) {
+  const std::size_t n = state.range(0), slot = (n + 15) / 16 * 16;
+  auto w = randomFloats(n, 1);
+  const auto g = randomFloats(n, 2);
+  std::vector<float> moments(2 * slot, 0.0f);
+  kiln::rt::OptimizerParams p{};
+  p.learning_rate = 1e-3f, p.beta_1 = 0.9f, p.beta_2 = 0.999f, p.epsilon = 1e-7f;
+  std::int64_t step = 0;
+  for (auto _ : state) {
+    kiln::rt::optimizer_update_f32<kiln::rt::Optimizer::adam>(w.data(), g.data(),
+                                                             moments.data(), n, step++, p);
+    benchmark::DoNotOptimize(w.data());
+  }
+  state.SetBytesProcessed(int64_t(state.iterations()) * int64_t(n * 7 * sizeof(float)));
+}
+BENCHMARK(BM_Adam)->Arg(16384)->Arg(200704);
 
 } // namespace
 

@@ -339,6 +339,43 @@ TEST(Packed, ConvShapesAcrossChunksAndThreadCounts) {
   }
 }
 
+TEST(Packed, KernelsReadInPlaceGiveThePackedKernelsBits) {
+  // A row-major kernel whose width is a multiple of the panel, read as
+  // panels where it lies (training's kiln.panels_in_place), runs the same
+  // microkernel over the same values as its packed copy: the same bits.
+  // Dense: row counts around the tile, an odd panel (48 = 3 panels), depths
+  // past one 512-deep chunk. Conv: a 1x1 (plain GEMM), a padded 3x3 (direct
+  // blocks), and 600 channels, which gather chunk by chunk.
+  for (auto [rows, in, units] : {std::tuple<int, int, int>{1, 7, 16}, {4, 33, 32}, {13, 64, 48},
+                                 {25, 1100, 80}, {32, 784, 256}}) {
+    auto x = randomVector(rows * in, 31), w = randomVector(in * units, 32),
+         b = randomVector(units, 33), residual = randomVector(rows * units, 34);
+    std::vector<float> packed(kiln::rt::packed_floats(in, units));
+    kiln::rt::pack_panels(w.data(), in, units, packed.data());
+    std::vector<float> want(rows * units), got(rows * units);
+    kiln::rt::dense_packed_f32<Act::relu>(x.data(), packed.data(), b.data(), want.data(), rows,
+                                          in, units, residual.data());
+    kiln::rt::dense_panels_in_place_f32<Act::relu>(x.data(), w.data(), b.data(), got.data(),
+                                                   rows, in, units, residual.data());
+    EXPECT_EQ(got, want) << rows << "x" << in << "x" << units;
+  }
+  for (const ConvCase &k : {ConvCase{2, 5, 6, 40, 1, 1, 32, 1, 1, 0, 0, 0, 0},
+                            ConvCase{2, 9, 7, 16, 3, 3, 16, 1, 1, 1, 1, 1, 1},
+                            ConvCase{1, 7, 5, 600, 3, 3, 48, 2, 2, 1, 1, 1, 1}}) {
+    const std::size_t oh = (k.h + k.pt + k.pb - k.kh) / k.sh + 1,
+                      ow = (k.wd + k.pl + k.pr - k.kw) / k.sw + 1;
+    auto x = randomVector(k.n * k.h * k.wd * k.c, 35),
+         w = randomVector(k.kh * k.kw * k.c * k.f, 36), b = randomVector(k.f, 37);
+    std::vector<float> packed(kiln::rt::packed_floats(k.kh * k.kw * k.c, k.f));
+    kiln::rt::pack_panels(w.data(), k.kh * k.kw * k.c, k.f, packed.data());
+    std::vector<float> got(k.n * oh * ow * k.f);
+    kiln::rt::conv2d_panels_in_place_f32<Act::relu6>(x.data(), w.data(), b.data(), got.data(),
+                                                     k.n, k.h, k.wd, k.c, k.kh, k.kw, k.f, oh,
+                                                     ow, k.sh, k.sw, 1, 1, k.pt, k.pl);
+    EXPECT_EQ(got, packedConv(k, x, packed, b, oh, ow)) << "c=" << k.c << " f=" << k.f;
+  }
+}
+
 TEST(Parallel, RunsEveryItemOnceAndNests) {
   kiln::rt::ThreadScope scope(3);
   std::vector<int> hits(1000, 0);

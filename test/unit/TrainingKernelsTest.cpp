@@ -300,6 +300,37 @@ TEST(TrainingKernels, RegularizationGradient) {
   EXPECT_EQ(g, 0.5f);
 }
 
+TEST(TrainingKernels, AdamStepIsTheFormulaWithinRounding) {
+  // 37 weights: two 16-lane blocks, which multiply by a refined reciprocal
+  // estimate, and a remainder, which divides. At each of three steps, with
+  // and without amsgrad, the step is checked against Keras's formula, its
+  // division in double precision, from the moments the kernel stored:
+  // within 4 float roundings of the step, plus the new weight's rounding.
+  for (bool amsgrad : {false, true}) {
+    const std::size_t n = 37, slot = 48;
+    std::vector<float> w = randomVector(n, 50), state(3 * slot, 0.0f);
+    const float *m = state.data(), *v = state.data() + slot, *vhat = v + slot;
+    kiln::rt::OptimizerParams p{};
+    p.learning_rate = 0.01f, p.beta_1 = 0.9f, p.beta_2 = 0.999f, p.epsilon = 1e-7f;
+    p.amsgrad = amsgrad;
+    for (int step = 0; step < 3; ++step) {
+      const std::vector<float> g = randomVector(n, 51 + step, -2.0f, 2.0f), before = w;
+      kiln::rt::optimizer_update_f32<kiln::rt::Optimizer::adam>(w.data(), g.data(),
+                                                               state.data(), n, step, p);
+      // The bias correction as Keras computes it, in float32.
+      const float t = float(step + 1);
+      const double alpha = p.learning_rate * std::sqrt(1.0f - std::pow(p.beta_2, t)) /
+                           (1.0f - std::pow(p.beta_1, t));
+      for (std::size_t i = 0; i < n; ++i) {
+        const double root = std::sqrt(double(amsgrad ? vhat[i] : v[i]));
+        const double delta = m[i] * alpha / (root + p.epsilon), want = before[i] - delta;
+        EXPECT_NEAR(w[i], want, 0x1p-24 * (std::fabs(want) + 4 * std::fabs(delta)))
+            << "weight " << i << ", step " << step << (amsgrad ? ", amsgrad" : "");
+      }
+    }
+  }
+}
+
 TEST(TrainingKernels, ConvolutionGradients) {
   const kiln::rt::ConvGeometry geometries[] = {
       // Strided, dilated, padded and grouped: the tap-by-tap kernels.

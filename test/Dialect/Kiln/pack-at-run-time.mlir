@@ -1,19 +1,23 @@
 // RUN: kiln-opt %s -split-input-file -kiln-pack-at-run-time | FileCheck %s
 // RUN: kiln-opt %s -split-input-file -kiln-pack-at-run-time -kiln-plan-memory | FileCheck %s --check-prefix=PLAN
 
-// Trained kernels (mutable globals) of a Dense and ungrouped Conv2Ds are
-// packed on every call, a 17-channel conv too (padded to 32 columns in
-// scratch); a grouped conv keeps the plain kernel (no packed variant).
+// Trained kernels (mutable globals) of a Dense and ungrouped Conv2Ds: one
+// 32 columns wide (a multiple of the 16-column panel) is read as panels in
+// place; the 12-column Dense and a 17-channel conv are packed on every call
+// (padded to 16 and 32 columns in scratch); a grouped conv keeps the plain
+// kernel (no packed variant).
 // CHECK-LABEL: func.func @train_step
 // CHECK: kiln.dense {{.*}} {kiln.pack_at_run_time}
-// CHECK: kiln.conv2d {{.*}}kiln.pack_at_run_time
+// CHECK: kiln.conv2d {{.*}}kiln.panels_in_place
 // CHECK: kiln.conv2d {{.*}}kiln.pack_at_run_time
 // CHECK: kiln.conv2d
 // CHECK-NOT: kiln.pack_at_run_time
+// CHECK-NOT: kiln.panels_in_place
 // CHECK: return
-// Only the three ops that pack get scratch memory in the plan.
+// Only the two ops that pack get scratch memory in the plan.
 // PLAN: kiln.dense {{.*}}kiln.scratch_offset
-// PLAN: kiln.conv2d {{.*}}kiln.scratch_offset
+// PLAN-NOT: kiln.scratch_offset
+// PLAN: kiln.conv2d {{.*}}kiln.panels_in_place
 // PLAN: kiln.conv2d {{.*}}kiln.scratch_offset
 // PLAN: kiln.conv2d
 // PLAN-NOT: kiln.scratch_offset

@@ -15,8 +15,8 @@ struct Conv2DLowering : KernelCallPattern<Conv2DOp> {
     auto in = op.getInput().getType().getShape();
     auto k = op.getKernel().getType().getShape();
     auto o = op.getType().getShape();
-    // A kernel in panels (prepacked, or packed just now) has its own
-    // kernel, for groups of one only.
+    // A kernel in panels (prepacked, packed just now or in place) has its
+    // own kernel, for groups of one only.
     FailureOr<Value> panels =
         panelKernel(op.getKernelMutable(), adaptor.getKernel(), rewriter);
     if (failed(panels))
@@ -43,9 +43,10 @@ struct Conv2DLowering : KernelCallPattern<Conv2DOp> {
       call.value(adaptor.getResidual());
     }
     call.emit(op.getLoc(),
-              packed      ? "kiln::rt::conv2d_packed_f32"
-              : depthwise ? "kiln::rt::depthwise_conv2d_f32"
-                          : "kiln::rt::conv2d_f32",
+              op->hasAttr(attr::kPanelsInPlace) ? "kiln::rt::conv2d_panels_in_place_f32"
+              : packed                          ? "kiln::rt::conv2d_packed_f32"
+              : depthwise                       ? "kiln::rt::depthwise_conv2d_f32"
+                                                : "kiln::rt::conv2d_f32",
               {actTemplate(op.getContext(), op.getActivation())});
     return success();
   }

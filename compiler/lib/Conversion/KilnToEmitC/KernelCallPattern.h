@@ -75,13 +75,14 @@ struct CallBuilder {
 
 /// Where a Dense or Conv op's packed kernel variant reads its (K x N)
 /// `kernel` operand (`converted` after type conversion): the operand itself
-/// when -kiln-prepack-weights stored it as panels; the op's scratch, after
-/// packing it there, when it is packed at run time (-kiln-pack-at-run-time);
-/// null when the op takes the plain kernel.
+/// when -kiln-prepack-weights stored it as panels or -kiln-pack-at-run-time
+/// has it read in place (kiln.panels_in_place: the callee is then the
+/// `_panels_in_place_` variant); the op's scratch, after packing it there,
+/// when it is packed at run time; null when the op takes the plain kernel.
 inline mlir::FailureOr<mlir::Value> panelKernel(mlir::OpOperand &kernel, mlir::Value converted,
                                                 mlir::ConversionPatternRewriter &rewriter) {
   mlir::Operation *op = kernel.getOwner();
-  if (readsPanels(op, kernel.getOperandNumber()))
+  if (readsPanels(op, kernel.getOperandNumber()) || op->hasAttr(attr::kPanelsInPlace))
     return converted;
   if (!op->hasAttr(attr::kPackAtRunTime))
     return mlir::Value();

@@ -38,8 +38,11 @@ struct DenseLowering : KernelCallPattern<kiln::DenseOp> {
       args.push_back(rewriter.getIndexAttr(operands.size()));
       operands.push_back(adaptor.getResidual());
     }
-    // A kernel in panels (prepacked, or packed just now) has its own kernel.
-    StringRef callee = *panels ? "kiln::rt::dense_packed_f32" : "kiln::rt::dense_f32";
+    // A kernel in panels (prepacked, packed just now or in place) has its
+    // own kernel.
+    StringRef callee = op->hasAttr(attr::kPanelsInPlace) ? "kiln::rt::dense_panels_in_place_f32"
+                       : *panels                         ? "kiln::rt::dense_packed_f32"
+                                                         : "kiln::rt::dense_f32";
     kiln::emitKernelCall(rewriter, op.getLoc(), callee, operands,
                          args, {actTemplate(op.getContext(), op.getActivation())});
     return success();

@@ -55,6 +55,11 @@ KILN_RT_ALWAYS_INLINE void relu(Row16 &acc) { acc.v = max16(acc.v, _mm512_setzer
 KILN_RT_ALWAYS_INLINE void clamp(Row16 &acc, float lo, float hi) {
   acc.v = min16(max16(acc.v, _mm512_set1_ps(lo)), _mm512_set1_ps(hi));
 }
+/// 1/x for finite x != 0: a 14-bit estimate and one Newton step.
+KILN_RT_ALWAYS_INLINE Row16 reciprocal(Row16 x) {
+  const __m512 r = _mm512_rcp14_ps(x.v);
+  return {_mm512_fmadd_ps(r, _mm512_fnmadd_ps(x.v, r, _mm512_set1_ps(1.0f)), r)};
+}
 
 #elif KILN_RT_ISA_AVX2
 constexpr const char *kName = "avx2";
@@ -93,6 +98,14 @@ KILN_RT_ALWAYS_INLINE void clamp(Row16 &acc, float lo, float hi) {
   acc.lo = _mm256_min_ps(_mm256_max_ps(acc.lo, l), h);
   acc.hi = _mm256_min_ps(_mm256_max_ps(acc.hi, l), h);
 }
+/// 1/x for finite x != 0: a 12-bit estimate and two Newton steps.
+KILN_RT_ALWAYS_INLINE __m256 reciprocal8(__m256 x) {
+  const __m256 one = _mm256_set1_ps(1.0f);
+  __m256 r = _mm256_rcp_ps(x);
+  r = _mm256_fmadd_ps(r, _mm256_fnmadd_ps(x, r, one), r);
+  return _mm256_fmadd_ps(r, _mm256_fnmadd_ps(x, r, one), r);
+}
+KILN_RT_ALWAYS_INLINE Row16 reciprocal(Row16 x) { return {reciprocal8(x.lo), reciprocal8(x.hi)}; }
 
 #elif KILN_RT_ISA_NEON
 constexpr const char *kName = "neon";
@@ -132,6 +145,16 @@ KILN_RT_ALWAYS_INLINE void clamp(Row16 &acc, float lo, float hi) {
   for (int i = 0; i < 4; ++i)
     acc.q[i] = vminq_f32(vmaxq_f32(acc.q[i], vdupq_n_f32(lo)), vdupq_n_f32(hi));
 }
+/// 1/x for finite x != 0: an 8-bit estimate and two Newton steps.
+KILN_RT_ALWAYS_INLINE Row16 reciprocal(Row16 x) {
+  Row16 r;
+  for (int i = 0; i < 4; ++i) {
+    float32x4_t e = vrecpeq_f32(x.q[i]);
+    e = vmulq_f32(e, vrecpsq_f32(x.q[i], e));
+    r.q[i] = vmulq_f32(e, vrecpsq_f32(x.q[i], e));
+  }
+  return r;
+}
 
 #else
 constexpr const char *kName = "scalar";
@@ -169,6 +192,11 @@ inline void relu(Row16 &acc) {
 inline void clamp(Row16 &acc, float lo, float hi) {
   for (int i = 0; i < 16; ++i)
     acc.f[i] = acc.f[i] < lo ? lo : (acc.f[i] > hi ? hi : acc.f[i]);
+}
+inline Row16 reciprocal(Row16 x) {
+  for (int i = 0; i < 16; ++i)
+    x.f[i] = 1.0f / x.f[i];
+  return x;
 }
 #endif
 

@@ -174,9 +174,27 @@ inline void dense_packed_f32(const float *x, const float *wp, const float *bias,
                          detail::Epilogue{bias, residual, y, units, units});
 }
 
-/// conv2d_f32 (groups 1) over a packed HWIO kernel, as an implicit GEMM:
-/// (n*oh*ow pixels) x (kh*kw*c) times (kh*kw*c) x f. Output pixels are
-/// `ldy` floats apart (0: f).
+namespace detail {
+/// The convolution as an implicit GEMM: (n*oh*ow pixels) x (kh*kw*c) times
+/// (kh*kw*c) x f, over panels packed or (`inPlace`) the kernel itself.
+template <Act A>
+inline void conv2dPanels(const float *x, const float *wp, const float *bias, float *y,
+                         std::size_t n, std::size_t h, std::size_t wd, std::size_t c,
+                         std::size_t kh, std::size_t kw, std::size_t f, std::size_t oh,
+                         std::size_t ow, std::size_t sh, std::size_t sw, std::size_t dh,
+                         std::size_t dw, std::size_t pt, std::size_t pl, const float *residual,
+                         std::size_t ldy, bool inPlace) {
+  const Epilogue e{bias, residual, y, f, ldy ? ldy : f};
+  if (kh == 1 && kw == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0 && oh == h && ow == wd)
+    gemm_packed<A>(RowGather{x, c, c}, n * oh * ow, c, wp, e, inPlace);
+  else
+    gemm_packed<A>(Im2colGather{x, h, wd, c, kw, oh, ow, sh, sw, dh, dw, pt, pl, kh * kw},
+                   n * oh * ow, kh * kw * c, wp, e, inPlace);
+}
+} // namespace detail
+
+/// conv2d_f32 (groups 1) over a packed HWIO kernel, as an implicit GEMM.
+/// Output pixels are `ldy` floats apart (0: f).
 template <Act A>
 inline void conv2d_packed_f32(const float *x, const float *wp, const float *bias, float *y,
                               std::size_t n, std::size_t h, std::size_t wd, std::size_t c,
@@ -184,13 +202,35 @@ inline void conv2d_packed_f32(const float *x, const float *wp, const float *bias
                               std::size_t ow, std::size_t sh, std::size_t sw, std::size_t dh,
                               std::size_t dw, std::size_t pt, std::size_t pl,
                               const float *residual = nullptr, std::size_t ldy = 0) {
-  const detail::Epilogue e{bias, residual, y, f, ldy ? ldy : f};
-  if (kh == 1 && kw == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0 && oh == h && ow == wd)
-    detail::gemm_packed<A>(detail::RowGather{x, c, c}, n * oh * ow, c, wp, e);
-  else
-    detail::gemm_packed<A>(
-        detail::Im2colGather{x, h, wd, c, kw, oh, ow, sh, sw, dh, dw, pt, pl, kh * kw},
-        n * oh * ow, kh * kw * c, wp, e);
+  detail::conv2dPanels<A>(x, wp, bias, y, n, h, wd, c, kh, kw, f, oh, ow, sh, sw, dh, dw, pt, pl,
+                          residual, ldy, false);
+}
+
+/// dense_packed_f32 reading a row-major (in x units) kernel in place as its
+/// panels, for units a multiple of kPanel: a kernel that changes every
+/// step (training) is not packed, so no pass over it is spent per call,
+/// and the microkernel runs as fast (the panels' rows are `units` floats
+/// apart rather than kPanel).
+template <Act A>
+inline void dense_panels_in_place_f32(const float *x, const float *w, const float *bias,
+                                      float *y, std::size_t rows, std::size_t in,
+                                      std::size_t units, const float *residual = nullptr) {
+  detail::gemm_packed<A>(detail::RowGather{x, in, in}, rows, in, w,
+                         detail::Epilogue{bias, residual, y, units, units}, true);
+}
+
+/// conv2d_packed_f32 reading the HWIO kernel in place as its panels, for
+/// f a multiple of kPanel (as dense_panels_in_place_f32).
+template <Act A>
+inline void conv2d_panels_in_place_f32(const float *x, const float *w, const float *bias,
+                                       float *y, std::size_t n, std::size_t h, std::size_t wd,
+                                       std::size_t c, std::size_t kh, std::size_t kw,
+                                       std::size_t f, std::size_t oh, std::size_t ow,
+                                       std::size_t sh, std::size_t sw, std::size_t dh,
+                                       std::size_t dw, std::size_t pt, std::size_t pl,
+                                       const float *residual = nullptr, std::size_t ldy = 0) {
+  detail::conv2dPanels<A>(x, w, bias, y, n, h, wd, c, kh, kw, f, oh, ow, sh, sw, dh, dw, pt, pl,
+                          residual, ldy, true);
 }
 
 } // namespace rt

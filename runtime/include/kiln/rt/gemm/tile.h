@@ -39,11 +39,18 @@ struct Epilogue {
   std::size_t n, ldy;
 };
 
+/// Where B's panels are: panel p's row k starts at p * panelStride +
+/// k * rowStride. Packed panels are (k * kPanel, kPanel); a row-major B
+/// whose width is a multiple of kPanel is read in place as (kPanel, n).
+struct PanelLayout {
+  std::size_t panelStride, rowStride;
+};
+
 /// The microkernel, e.g. gemm_f32_12x32_avx512: acc = a . b over `depth`,
 /// where a is a gathered block (depth x kRows, k-major) and b points at
-/// the chunk's first row in the first of P panels `stride` apart.
+/// the chunk's first row in the first of P panels laid out as `l` says.
 template <int P>
-KILN_RT_ALWAYS_INLINE void tile_multiply(const float *a, const float *b, std::size_t stride,
+KILN_RT_ALWAYS_INLINE void tile_multiply(const float *a, const float *b, PanelLayout l,
                                          std::size_t depth, isa::Row16 (&acc)[kRows][P]) {
   for (int m = 0; m < kRows; ++m)
     for (int p = 0; p < P; ++p)
@@ -51,7 +58,7 @@ KILN_RT_ALWAYS_INLINE void tile_multiply(const float *a, const float *b, std::si
   for (std::size_t k = 0; k < depth; ++k) {
     isa::Row16 bv[P];
     for (int p = 0; p < P; ++p)
-      bv[p] = isa::load(b + p * stride + k * kPanel);
+      bv[p] = isa::load(b + p * l.panelStride + k * l.rowStride);
     for (int m = 0; m < kRows; ++m)
       for (int p = 0; p < P; ++p)
         isa::fma(acc[m][p], a[k * kRows + m], bv[p]);
@@ -110,11 +117,11 @@ KILN_RT_ALWAYS_INLINE void tile_store(const Epilogue &e, std::size_t row0, std::
 
 /// One tile of P panels from panel p0: multiply, then store every row.
 template <Act A, int P>
-inline void tile(const float *a, const float *panels, std::size_t panelStride, std::size_t k0,
+inline void tile(const float *a, const float *panels, PanelLayout l, std::size_t k0,
                  std::size_t depth, std::size_t p0, std::size_t row0, std::size_t rows,
                  bool first, bool last, const Epilogue &e) {
   isa::Row16 acc[kRows][P];
-  tile_multiply<P>(a, panels + p0 * panelStride + k0 * kPanel, panelStride, depth, acc);
+  tile_multiply<P>(a, panels + p0 * l.panelStride + k0 * l.rowStride, l, depth, acc);
   for (std::size_t r = 0; r < rows; ++r)
     for (int p = 0; p < P; ++p)
       tile_store<A>(e, row0 + r, (p0 + p) * kPanel, acc[r][p], first, last);
@@ -139,20 +146,20 @@ alignas(64) inline const float kZeros[kZeroRun] = {};
 /// tile_multiply, with each row's values broadcast from where they lie.
 template <int R, int P>
 KILN_RT_ALWAYS_INLINE void tile_multiply_direct(const DirectBlock &blk, std::size_t r0,
-                                                const float *b, std::size_t stride,
+                                                const float *b, PanelLayout l,
                                                 isa::Row16 (&acc)[R][P]) {
   for (int m = 0; m < R; ++m)
     for (int p = 0; p < P; ++p)
       acc[m][p] = isa::zero();
   const std::size_t width = blk.width;
-  for (std::size_t t = 0; t < blk.taps; ++t, b += width * kPanel) {
+  for (std::size_t t = 0; t < blk.taps; ++t, b += width * l.rowStride) {
     const float *a[R];
     for (int m = 0; m < R; ++m)
       a[m] = blk.row[t][r0 + m];
     for (std::size_t k = 0; k < width; ++k) {
       isa::Row16 bv[P];
       for (int p = 0; p < P; ++p)
-        bv[p] = isa::load(b + p * stride + k * kPanel);
+        bv[p] = isa::load(b + p * l.panelStride + k * l.rowStride);
       for (int m = 0; m < R; ++m)
         for (int p = 0; p < P; ++p)
           isa::fma(acc[m][p], a[m][k], bv[p]);
@@ -162,10 +169,9 @@ KILN_RT_ALWAYS_INLINE void tile_multiply_direct(const DirectBlock &blk, std::siz
 
 template <Act A, int R, int P>
 inline void tile_direct(const DirectBlock &blk, std::size_t r0, const float *panels,
-                        std::size_t panelStride, std::size_t p0, std::size_t row0,
-                        const Epilogue &e) {
+                        PanelLayout l, std::size_t p0, std::size_t row0, const Epilogue &e) {
   isa::Row16 acc[R][P];
-  tile_multiply_direct<R, P>(blk, r0, panels + p0 * panelStride, panelStride, acc);
+  tile_multiply_direct<R, P>(blk, r0, panels + p0 * l.panelStride, l, acc);
   for (std::size_t r = 0; r < std::size_t(R); ++r)
     for (int p = 0; p < P; ++p)
       tile_store<A>(e, row0 + r0 + r, (p0 + p) * kPanel, acc[r][p], true, true);
@@ -174,20 +180,20 @@ inline void tile_direct(const DirectBlock &blk, std::size_t r0, const float *pan
 /// Rows [r0, r0 + R) of a direct block times panel groups [g0, g1).
 template <Act A, int R>
 inline void tiles_direct(const DirectBlock &blk, std::size_t r0, const float *panels,
-                         std::size_t panelStride, std::size_t nPanels, std::size_t g0,
+                         PanelLayout l, std::size_t nPanels, std::size_t g0,
                          std::size_t g1, std::size_t row0, const Epilogue &e) {
   for (std::size_t g = g0; g < g1; ++g) {
     const std::size_t p0 = g * kPanels;
     if (p0 + kPanels <= nPanels) {
-      tile_direct<A, R, kPanels>(blk, r0, panels, panelStride, p0, row0, e);
+      tile_direct<A, R, kPanels>(blk, r0, panels, l, p0, row0, e);
     } else if constexpr (R > 8) {
       // The odd panel left over: one B row feeds only R FMAs there, and R
       // row pointers do not fit the general registers, so 8 rows, then
       // the rest.
-      tile_direct<A, 8, 1>(blk, r0, panels, panelStride, p0, row0, e);
-      tile_direct<A, R - 8, 1>(blk, r0 + 8, panels, panelStride, p0, row0, e);
+      tile_direct<A, 8, 1>(blk, r0, panels, l, p0, row0, e);
+      tile_direct<A, R - 8, 1>(blk, r0 + 8, panels, l, p0, row0, e);
     } else {
-      tile_direct<A, R, 1>(blk, r0, panels, panelStride, p0, row0, e);
+      tile_direct<A, R, 1>(blk, r0, panels, l, p0, row0, e);
     }
   }
 }
@@ -197,14 +203,15 @@ inline void tiles_direct(const DirectBlock &blk, std::size_t r0, const float *pa
 /// a DirectBlock (and return true); otherwise source(row0, rows, k0, depth,
 /// dst) gathers it: dst[kk * kRows + r] = A[row0 + r][k0 + kk] for
 /// r < rows (the driver zeroes the rest). `panels` is B as ceil(n / 16)
-/// panels of k rows.
+/// panels of k rows, packed unless `inPlace` (then row-major, n a multiple
+/// of kPanel).
 template <Act A, class Source>
 inline void gemm_packed(const Source &gather, std::size_t m, std::size_t k, const float *panels,
-                        const Epilogue &e) {
+                        const Epilogue &e, bool inPlace = false) {
   const std::size_t nPanels = (e.n + kPanel - 1) / kPanel;
   const std::size_t groups = (nPanels + kPanels - 1) / kPanels;
   const std::size_t rowBlocks = (m + kRows - 1) / kRows;
-  const std::size_t panelStride = k * kPanel;
+  const PanelLayout l = inPlace ? PanelLayout{kPanel, e.n} : PanelLayout{k * kPanel, kPanel};
   // Split panel groups too when row blocks alone leave threads idle.
   std::size_t splits = 1;
   while (rowBlocks * splits < 4 * thread_count() && splits < groups)
@@ -222,13 +229,19 @@ inline void gemm_packed(const Source &gather, std::size_t m, std::size_t k, cons
       // 1-row tiles rather than a full tile of padding.
       std::size_t r0 = 0;
       if (rows == std::size_t(kRows)) {
-        tiles_direct<A, kRows>(blk, 0, panels, panelStride, nPanels, g0, g1, row0, e);
+        tiles_direct<A, kRows>(blk, 0, panels, l, nPanels, g0, g1, row0, e);
         r0 = rows;
       }
+      if constexpr (kRows > 8) {
+        if (r0 + 8 <= rows) {
+          tiles_direct<A, 8>(blk, r0, panels, l, nPanels, g0, g1, row0, e);
+          r0 += 8;
+        }
+      }
       for (; r0 + 4 <= rows; r0 += 4)
-        tiles_direct<A, 4>(blk, r0, panels, panelStride, nPanels, g0, g1, row0, e);
+        tiles_direct<A, 4>(blk, r0, panels, l, nPanels, g0, g1, row0, e);
       for (; r0 < rows; ++r0)
-        tiles_direct<A, 1>(blk, r0, panels, panelStride, nPanels, g0, g1, row0, e);
+        tiles_direct<A, 1>(blk, r0, panels, l, nPanels, g0, g1, row0, e);
       return;
     }
     alignas(64) float a[kDepth * kRows];
@@ -242,9 +255,9 @@ inline void gemm_packed(const Source &gather, std::size_t m, std::size_t k, cons
       for (std::size_t g = g0; g < g1; ++g) {
         const std::size_t p0 = g * kPanels;
         if (p0 + kPanels <= nPanels)
-          tile<A, kPanels>(a, panels, panelStride, k0, depth, p0, row0, rows, first, last, e);
+          tile<A, kPanels>(a, panels, l, k0, depth, p0, row0, rows, first, last, e);
         else // the odd panel left over
-          tile<A, 1>(a, panels, panelStride, k0, depth, p0, row0, rows, first, last, e);
+          tile<A, 1>(a, panels, l, k0, depth, p0, row0, rows, first, last, e);
       }
     }
   });

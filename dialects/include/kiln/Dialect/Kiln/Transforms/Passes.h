@@ -27,6 +27,9 @@ inline constexpr const char kWrittenInputs[] = "kiln.written_inputs";
 inline constexpr const char kPanelWidth[] = "kiln.panel_width";
 /// On a Dense or Conv op: pack the kernel into scratch panels on every call.
 inline constexpr const char kPackAtRunTime[] = "kiln.pack_at_run_time";
+/// On a Dense or Conv op: read the row-major kernel, whose width is a
+/// multiple of the panel width, as panels where it lies.
+inline constexpr const char kPanelsInPlace[] = "kiln.panels_in_place";
 inline constexpr const char kArenaBytes[] = "kiln.arena_bytes";
 inline constexpr const char kLivenessLowerBound[] = "kiln.liveness_lower_bound_bytes";
 inline constexpr const char kWeightOffset[] = "kiln.weight_offset";

@@ -230,18 +230,21 @@ def PrepackWeights : Pass<"kiln-prepack-weights", "::mlir::ModuleOp"> {
 }
 
 def PackAtRunTime : Pass<"kiln-pack-at-run-time", "::mlir::ModuleOp"> {
-  let summary = "Pack the kernels of trained Dense and Conv layers into panels at run time";
+  let summary = "Have trained Dense and Conv kernels read as panels at run time";
   let description = [{
-    For training builds, whose weights change and cannot be prepacked:
-    marks every op that can pack its kernel on every call
+    For training builds, whose weights change and cannot be prepacked.
+    Every op that can read its kernel as panels and pack it on every call
     (`PanelKernelOpInterface::canPackAtRunTime`: `kiln.dense`, ungrouped
-    `kiln.conv2d`) and reads no operand as stored panels with
-    `kiln.pack_at_run_time`, narrow ones too (the padding costs scratch,
-    not stored bytes). Such an op takes scratch memory for its kernel in
-    panels (`ScratchOpInterface`), packs it there on every call and runs
-    the register-blocked packed kernel: a pass over the weights buys the
-    GEMM microkernel for the whole batch. (`kiln.rnn` decides for itself
-    from its row counts, `kiln::rt::rnn_f32`.)
+    `kiln.conv2d`) and reads no operand as stored panels runs the
+    register-blocked packed kernel, one of two ways:
+    - a kernel whose last axis is a multiple of the panel width (16) is
+      read where it lies, its panels' rows that many floats apart:
+      `kiln.panels_in_place`, no scratch and no packing pass;
+    - any other, narrow ones too, is marked `kiln.pack_at_run_time`: the op
+      takes scratch memory for the kernel in zero-padded panels
+      (`ScratchOpInterface`) and packs it there on every call (the padding
+      costs scratch, not stored bytes).
+    (`kiln.rnn` decides for itself from its row counts, `kiln::rt::rnn_f32`.)
   }];
 }
 
