@@ -39,6 +39,7 @@ void buildTrainingPipeline(mlir::OpPassManager &pm) {
   func.addPass(createFuseActivation());
   func.addPass(createFuseElementwise());
   func.addPass(mlir::createCanonicalizerPass());
+  func.addPass(createSaveRnnStates());
   pm.addPass(createPackAtRunTime());
   pm.addPass(createPlanWeights());
   pm.nest<mlir::func::FuncOp>().addPass(createPlanMemory());

@@ -198,3 +198,29 @@ func.func @metric_result(%p: tensor<2x3xf32>, %t: tensor<2x3xf32>) -> tensor<2xf
   %m = kiln.metric %p, %t {kind = #kiln.metric<mean_squared_error>} : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2xf32>
   return %m : tensor<2xf32>
 }
+
+// -----
+
+// A training LSTM's saved tensor holds N·T·(G·U + 2·U) floats.
+// CHECK-LABEL: func.func @rnn_train
+// CHECK: kiln.rnn_train {{.*}} -> (tensor<360xf32>, tensor<2x6xf32>)
+func.func @rnn_train(%x: tensor<2x5x8xf32>, %k: tensor<8x24xf32>, %rk: tensor<6x24xf32>) -> (tensor<360xf32>, tensor<2x6xf32>) {
+  %s, %y = kiln.rnn_train %x, %k, %rk {cell = #kiln.cell<lstm>, activation = #kiln.activation<tanh>} : (tensor<2x5x8xf32>, tensor<8x24xf32>, tensor<6x24xf32>) -> (tensor<360xf32>, tensor<2x6xf32>)
+  return %s, %y : tensor<360xf32>, tensor<2x6xf32>
+}
+
+// -----
+
+func.func @rnn_train_wrong_size(%x: tensor<2x5x8xf32>, %k: tensor<8x24xf32>, %rk: tensor<6x24xf32>) -> tensor<2x6xf32> {
+  // expected-error @+1 {{saved must hold 360 floats, got 'tensor<300xf32>'}}
+  %s, %y = kiln.rnn_train %x, %k, %rk {cell = #kiln.cell<lstm>, activation = #kiln.activation<tanh>} : (tensor<2x5x8xf32>, tensor<8x24xf32>, tensor<6x24xf32>) -> (tensor<300xf32>, tensor<2x6xf32>)
+  return %y : tensor<2x6xf32>
+}
+
+// -----
+
+func.func @rnn_train_gru(%x: tensor<2x5x8xf32>, %k: tensor<8x18xf32>, %rk: tensor<6x18xf32>) -> tensor<2x6xf32> {
+  // expected-error @+1 {{saves the states of SimpleRNN and LSTM cells only}}
+  %s, %y = kiln.rnn_train %x, %k, %rk {cell = #kiln.cell<gru>, activation = #kiln.activation<tanh>} : (tensor<2x5x8xf32>, tensor<8x18xf32>, tensor<6x18xf32>) -> (tensor<300xf32>, tensor<2x6xf32>)
+  return %y : tensor<2x6xf32>
+}

@@ -50,9 +50,13 @@ struct CompareLowering : KernelCallPattern<kiln::CompareOp> {
 
 /// kiln.rnn has several results (output, final states), so it does not fit
 /// KernelCallPattern's single result.
-struct RnnLowering : OpConversionPattern<kiln::RnnOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(kiln::RnnOp op, OpAdaptor adaptor,
+/// kiln.rnn, or kiln.rnn_train, whose first result (`saved`) is rnn_f32's
+/// last argument.
+template <class RnnLikeOp> struct RnnLowering : OpConversionPattern<RnnLikeOp> {
+  using OpConversionPattern<RnnLikeOp>::OpConversionPattern;
+  using OpAdaptor = typename RnnLikeOp::Adaptor;
+  static constexpr bool kSaves = std::is_same_v<RnnLikeOp, kiln::RnnTrainOp>;
+  LogicalResult matchAndRewrite(RnnLikeOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     MLIRContext *ctx = op.getContext();
     SmallVector<Value> results;
@@ -84,9 +88,10 @@ struct RnnLowering : OpConversionPattern<kiln::RnnOp> {
     pass(adaptor.getMask());
     pass(states.empty() ? Value() : states[0]);
     pass(states.size() > 1 ? states[1] : Value());
-    pass(results[0]);
-    pass(results.size() > 1 ? results[1] : Value());
-    pass(results.size() > 2 ? results[2] : Value());
+    ArrayRef<Value> outs = ArrayRef<Value>(results).drop_front(kSaves ? 1 : 0);
+    pass(outs[0]);
+    pass(outs.size() > 1 ? outs[1] : Value());
+    pass(outs.size() > 2 ? outs[2] : Value());
     pass(*scratch);
     auto input = op.getInput().getType();
     auto flag = [](bool b) { return b ? "true" : "false"; };
@@ -99,6 +104,8 @@ struct RnnLowering : OpConversionPattern<kiln::RnnOp> {
                  ", " + flag(readsPanels(op, op.getKernelMutable().getOperandNumber())) + ", " +
                  flag(readsPanels(op, op.getRecurrentKernelMutable().getOperandNumber())) +
                  "}"));
+    if (kSaves)
+      pass(results[0]);
     kiln::emitKernelCall(
         rewriter, op.getLoc(), "kiln::rt::rnn_f32", operands, args,
         {opaque(ctx, "kiln::rt::Cell::" + stringifyRnnCellKind(op.getCell())),
@@ -110,6 +117,7 @@ struct RnnLowering : OpConversionPattern<kiln::RnnOp> {
 } // namespace
 
 void kiln::populateSequencePatterns(RewritePatternSet &patterns) {
-  patterns.add<CastLowering, EmbeddingLowering, CompareLowering, RnnLowering>(
+  patterns.add<CastLowering, EmbeddingLowering, CompareLowering, RnnLowering<kiln::RnnOp>,
+               RnnLowering<kiln::RnnTrainOp>>(
       patterns.getContext());
 }

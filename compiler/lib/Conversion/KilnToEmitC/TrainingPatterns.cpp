@@ -512,6 +512,8 @@ struct RnnGradLowering : OpConversionPattern<RnnGradOp> {
                  std::to_string(input.getDimSize(2)) + ", " + std::to_string(units) + ", " +
                  flag(op.getGoBackwards()) + ", " + flag(op.getReturnSequences()) + ", " +
                  flag(op.getResetAfter()) + ", " + flag(op.getZeroOutputForMask()) + "}"));
+    if (adaptor.getSaved())
+      call.value(adaptor.getSaved());
     call.emit(op.getLoc(), "kiln::rt::rnn_grad_f32",
               {opaque(ctx, "kiln::rt::Cell::" + stringifyRnnCellKind(op.getCell())),
                actTemplate(ctx, op.getActivation()), actTemplate(ctx, op.getRecurrentActivation())});

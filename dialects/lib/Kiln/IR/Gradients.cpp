@@ -505,7 +505,7 @@ LogicalResult RnnOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads,
     types.push_back(state.getType());
   auto grads = RnnGradOp::create(
       b, getLoc(), types, resultGrads[0], getInput(), getKernel(), getRecurrentKernel(),
-      getBias(), getMask(), getInitialStates(), finalH, finalC, getCellAttr(),
+      getBias(), getMask(), getInitialStates(), finalH, finalC, /*saved=*/Value(), getCellAttr(),
       getActivationAttr(), getRecurrentActivationAttr(), getGoBackwardsAttr(),
       getReturnSequencesAttr(), getResetAfterAttr(), getZeroOutputForMaskAttr());
   operandGrads[0] = needed[0] ? grads.getInputGrad() : Value();

@@ -92,33 +92,69 @@ LogicalResult RnnOp::verify() {
   return success();
 }
 
-int64_t RnnOp::getFlops() {
-  // The input projection of all steps, then per step the recurrent product
-  // and about ten operations per gate value.
-  auto input = getInput().getType();
+namespace {
+/// The input projection of all steps, then per step the recurrent product
+/// and about ten operations per gate value.
+int64_t rnnFlops(RankedTensorType input, RankedTensorType recurrent) {
   int64_t n = input.getDimSize(0), t = input.getDimSize(1), f = input.getDimSize(2),
-          u = getUnits(), gu = getNumGates() * u;
+          u = recurrent.getDimSize(0), gu = recurrent.getDimSize(1);
   return n * t * (2 * f * gu + 2 * u * gu + 10 * gu);
 }
+} // namespace
 
-int64_t RnnOp::getScratchBytes() {
-  // The input projection of every step, one step's recurrent projection,
-  // the running states and the GRU's gate temporaries; from 32 rows on,
-  // kernels not stored as panels are packed here: the input kernel (N·T
-  // rows) and the recurrent one (N rows, but not a GRU without
-  // reset_after, whose step multiplies by parts of it)
-  // (kiln::rt::rnn_scratch_floats).
-  auto input = getInput().getType();
+int64_t RnnOp::getFlops() {
+  return rnnFlops(getInput().getType(), getRecurrentKernel().getType());
+}
+
+namespace {
+/// Bytes of kiln::rt::rnn_scratch_floats: the input projection of every
+/// step, one step's recurrent projection, the running states and the
+/// GRU's gate temporaries; from 32 rows on, kernels not stored as panels
+/// are packed here: the input kernel (N·T rows) and, where the step reads
+/// it whole, the recurrent one (N rows).
+int64_t rnnScratchBytes(RankedTensorType input, RankedTensorType recurrent, bool kernelInPanels,
+                        bool packsRecurrent) {
   int64_t n = input.getDimSize(0), t = input.getDimSize(1), f = input.getDimSize(2),
-          u = getUnits(), gu = getNumGates() * u;
+          u = recurrent.getDimSize(0), gu = recurrent.getDimSize(1);
   constexpr int64_t kPanelRows = 32; // kiln::rt::detail::kRnnPanelRows
   int64_t floats = n * t * gu + n * gu + 2 * n * u + 3 * u;
-  if (n * t >= kPanelRows && !readsPanels(*this, getKernelMutable().getOperandNumber()))
+  if (n * t >= kPanelRows && !kernelInPanels)
     floats += panelFloats(f, gu);
-  if (n >= kPanelRows && canReadPanels(getRecurrentKernelMutable().getOperandNumber()) &&
-      !readsPanels(*this, getRecurrentKernelMutable().getOperandNumber()))
+  if (n >= kPanelRows && packsRecurrent)
     floats += panelFloats(u, gu);
   return floats * int64_t(sizeof(float));
+}
+} // namespace
+
+int64_t RnnOp::getScratchBytes() {
+  // A GRU without reset_after multiplies by parts of its recurrent kernel.
+  unsigned recurrent = getRecurrentKernelMutable().getOperandNumber();
+  return rnnScratchBytes(getInput().getType(), getRecurrentKernel().getType(),
+                         readsPanels(*this, getKernelMutable().getOperandNumber()),
+                         canReadPanels(recurrent) && !readsPanels(*this, recurrent));
+}
+
+int64_t RnnTrainOp::getScratchBytes() {
+  return rnnScratchBytes(getInput().getType(), getRecurrentKernel().getType(), false, true);
+}
+
+LogicalResult RnnTrainOp::verify() {
+  if (getCell() == RnnCellKind::gru)
+    return emitOpError("saves the states of SimpleRNN and LSTM cells only");
+  auto input = getInput().getType();
+  auto recurrent = getRecurrentKernel().getType();
+  if (input.getRank() != 3 || recurrent.getRank() != 2)
+    return emitOpError("needs a (batch, steps, features) input and a 2-D recurrent kernel");
+  int64_t u = recurrent.getDimSize(0), gu = recurrent.getDimSize(1);
+  int64_t want = input.getDimSize(0) * input.getDimSize(1) * (gu + 2 * u);
+  auto saved = getSaved().getType();
+  if (saved.getRank() != 1 || saved.getDimSize(0) != want)
+    return emitOpError() << "saved must hold " << want << " floats, got " << saved;
+  return success();
+}
+
+int64_t RnnTrainOp::getFlops() {
+  return rnnFlops(getInput().getType(), getRecurrentKernel().getType());
 }
 
 bool RnnOp::canReadPanels(unsigned index) {

@@ -298,14 +298,16 @@ LogicalResult RnnGradOp::verify() {
     return emitOpError("final_c_grad belongs to an LSTM");
   if (!getOutputGrad() && !getFinalHGrad() && !getFinalCGrad())
     return emitOpError("needs the gradient of the output or of a returned state");
+  if (getSaved() && getCell() == RnnCellKind::gru)
+    return emitOpError("a GRU computes its states again: it takes none saved");
   return success();
 }
 
 int64_t RnnGradOp::getFlops() {
-  // The recurrence again, then about twice its work backwards.
+  // The recurrence again unless saved, then about twice its work backwards.
   RankedTensorType x = tensorType(getInput());
   int64_t rows = x.getDimSize(0) * x.getDimSize(1);
-  return 3 * 2 * rows *
+  return (getSaved() ? 2 : 3) * 2 * rows *
          (getKernel().getType().getNumElements() + getRecurrentKernel().getType().getNumElements());
 }
 

@@ -119,19 +119,32 @@ template <Cell C> constexpr std::size_t rnn_scratch_floats(const RnnShape &s) {
          (detail::rnnPacksRecurrent<C>(s) ? packed_floats(s.units, gu) : 0);
 }
 
+/// Floats of rnn_f32's `saved`: every step's pre-activations, then the
+/// states h and c after each step.
+template <Cell C> constexpr std::size_t rnn_saved_floats(const RnnShape &s) {
+  return s.batch * s.steps * (detail::gates<C>() * s.units + 2 * s.units);
+}
+
 /// Runs a recurrent layer. x is (N, T, F); kernel (F, G·U); recurrent (U, G·U),
 /// each in panels where `s` says so;
 /// bias (G·U), or (2·G·U) for a GRU with reset_after, or null; mask (N, T) of
 /// 0/1 or null; h0, c0 (N, U) or null for zeros. out is (N, T, U) with
 /// return_sequences (in processing order), else (N, U); h_out, c_out (N, U)
-/// may be null. scratch holds rnn_scratch_floats floats.
+/// may be null. scratch holds rnn_scratch_floats floats. A training step
+/// passes `saved` (SimpleRNN and LSTM, rnn_saved_floats floats): it
+/// receives what backpropagation reads, every step's pre-activations
+/// (N·T, G·U) in x's row order, then h and c after each step ((T, N, U)
+/// each, in processing order).
 template <Cell C, Act A, Act R>
 inline void rnn_f32(const float *x, const float *kernel, const float *recurrent,
                     const float *bias, const float *mask, const float *h0, const float *c0,
-                    float *out, float *h_out, float *c_out, float *scratch, RnnShape s) {
+                    float *out, float *h_out, float *c_out, float *scratch, RnnShape s,
+                    float *saved = nullptr) {
   const std::size_t n = s.batch, t = s.steps, u = s.units, gu = detail::gates<C>() * u;
-  float *xw = scratch;           // (N·T, G·U)
-  float *hw = xw + n * t * gu;   // (N, G·U)
+  float *hw = scratch + n * t * gu; // (N, G·U), after x·W + b's room
+  // x·W + b for every step, (N·T, G·U); saved, it becomes each step's
+  // pre-activations where it lies.
+  float *xw = saved ? saved : scratch;
   float *h = hw + n * gu;        // (N, U)
   float *c = h + n * u;          // (N, U)
   float *tmp = c + n * u;        // (3·U), the GRU's gate temporaries
@@ -185,14 +198,22 @@ inline void rnn_f32(const float *x, const float *kernel, const float *recurrent,
       // A masked step keeps the states and repeats the previous output, or
       // outputs zeros.
       const bool kept = !mask || mask[b * t + ti] != 0.0f;
+      float *z = xw + (b * t + ti) * gu;
       if (kept)
-        detail::cellStep<C, A, R>(xw + (b * t + ti) * gu, hw + b * gu, recurrent, h + b * u,
-                                  c + b * u, tmp, u, s.reset_after);
+        detail::cellStep<C, A, R>(z, hw + b * gu, recurrent, h + b * u, c + b * u, tmp, u,
+                                  s.reset_after);
+      if (saved) // the sum the cell took its gates of
+        for (std::size_t j = 0; j < gu; ++j)
+          z[j] += hw[b * gu + j];
       float *y = s.return_sequences ? out + (b * t + step) * u : out + b * u;
       if (kept || !s.zero_output_for_mask)
         std::memcpy(y, h + b * u, u * sizeof(float));
       else
         std::memset(y, 0, u * sizeof(float));
+    }
+    if (saved) {
+      std::memcpy(saved + n * t * gu + step * n * u, h, n * u * sizeof(float));
+      std::memcpy(saved + n * t * (gu + u) + step * n * u, c, n * u * sizeof(float));
     }
   }
   if (h_out) std::memcpy(h_out, h, n * u * sizeof(float));

@@ -1,6 +1,8 @@
 // Backpropagation through time for SimpleRNN, LSTM and GRU layers (rnn_f32's
-// cells, with masks, initial states and returned states). The forward recurrence is run again
-// into scratch memory, then walked backwards; GRU in gru_grad.h.
+// cells, with masks, initial states and returned states). The forward
+// recurrence's pre-activations and states are read from what rnn_f32 saved,
+// or computed again into scratch memory; then the steps are walked
+// backwards. GRU in gru_grad.h (it always recomputes).
 #ifndef KILN_RT_TRAIN_RNN_GRAD_H
 #define KILN_RT_TRAIN_RNN_GRAD_H
 
@@ -80,13 +82,20 @@ inline void rnnGradSimpleOrLstm(const float *dy, const float *x, const float *ke
                                 const float *h0, const float *c0, const float *dhOut,
                                 const float *dcOut, float *dx, float *dkernel, float *drecurrent,
                                 float *dbias, float *dh0, float *dc0, float *scratch,
-                                RnnShape s) {
+                                RnnShape s, const float *saved) {
   const std::size_t n = s.batch, t = s.steps, u = s.units, f = s.features;
   const std::size_t gu = detail::gates<C>() * u;
   float *z = scratch;             // (N·T, G·U) in x's row order: pre-activations, then their gradients
   float *hs = z + n * t * gu;     // (T, N, U) h after each processing step
   float *cs = hs + n * t * u;     // (T, N, U) c after each step (LSTM)
   float *dz = cs + n * t * u;     // (N, G·U) one step's h·U, then its gate gradients
+  // The pre-activations and states: rnn_f32's saved ones, laid out as
+  // these, or computed again below.
+  const float *zIn = saved ? saved : z;
+  if (saved) {
+    hs = const_cast<float *>(saved) + n * t * gu; // only read from here on
+    cs = hs + n * t * u;
+  }
   float *dhNext = dz + n * gu;    // (N, U)
   float *dcNext = dhNext + n * u; // (N, U)
   float *dh = dcNext + n * u;     // (N, U)
@@ -97,9 +106,10 @@ inline void rnnGradSimpleOrLstm(const float *dy, const float *x, const float *ke
                                                                         : packed_floats(gu, f);
   float *zeros = wPanels + wRoom; // (U) a zero state
   std::memset(zeros, 0, u * sizeof(float));
-  auto zRow = [&](std::size_t b, std::size_t p) {
-    return z + (b * t + (s.go_backwards ? t - 1 - p : p)) * gu;
+  auto rowOf = [&](std::size_t b, std::size_t p) {
+    return (b * t + (s.go_backwards ? t - 1 - p : p)) * gu;
   };
+  auto zRow = [&](std::size_t b, std::size_t p) { return z + rowOf(b, p); };
   auto stepRows = [&](float *base, std::size_t p) { return base + p * n * u; };
   // The states before step p (null h: zeros). A row that is always there
   // keeps the cell loops free of branches, so they vectorize.
@@ -112,13 +122,15 @@ inline void rnnGradSimpleOrLstm(const float *dy, const float *x, const float *ke
     return p ? stepRows(cs, p - 1) + b * u : (c0 ? c0 + b * u : zeros);
   };
 
-  // Forward again: z = x·W + b for every step at once, then step by step
-  // z += h_prev·U and the cell; a masked step keeps the states. Both
-  // kernels are packed once, for the packed GEMM.
-  pack_panels(kernel, f, gu, wPanels);
-  dense_packed_f32<Act::linear>(x, wPanels, bias, z, n * t, f, gu);
-  pack_panels(recurrent, u, gu, uPanels);
-  for (std::size_t p = 0; p < t; ++p) {
+  // Forward again unless saved: z = x·W + b for every step at once, then
+  // step by step z += h_prev·U and the cell; a masked step keeps the
+  // states. Both kernels are packed once, for the packed GEMM.
+  if (!saved) {
+    pack_panels(kernel, f, gu, wPanels);
+    dense_packed_f32<Act::linear>(x, wPanels, bias, z, n * t, f, gu);
+    pack_panels(recurrent, u, gu, uPanels);
+  }
+  for (std::size_t p = 0; p < (saved ? 0 : t); ++p) {
     if (const float *hPrev = hBefore(p)) {
       dense_packed_f32<Act::linear>(hPrev, uPanels, nullptr, dz, n, u, gu);
       for (std::size_t b = 0; b < n; ++b) {
@@ -155,7 +167,7 @@ inline void rnnGradSimpleOrLstm(const float *dy, const float *x, const float *ke
   else std::memset(dcNext, 0, n * u * sizeof(float));
   for (std::size_t p = t; p-- > 0;) {
     for (std::size_t b = 0; b < n; ++b) {
-      float *zp = zRow(b, p);
+      const float *zp = zIn + rowOf(b, p);
       float *dzb = dz + b * gu, *dhb = dh + b * u;
       const bool kept = stepKept(mask, s, b, p);
       stateGrad(dhNext + b * u, stepOutputGrad(dy, s, b, p, kept), dhb, u);
@@ -172,7 +184,7 @@ inline void rnnGradSimpleOrLstm(const float *dy, const float *x, const float *ke
         detail::lstmCellBackward<A, R>(zp, c, cRowBefore(b, p), dhb, dcNext + b * u, dzb, u);
       }
       // The step's pre-activations are spent: their gradients take the row.
-      std::memcpy(zp, dzb, gu * sizeof(float));
+      std::memcpy(zRow(b, p), dzb, gu * sizeof(float));
     }
     // dU += h_prevᵀ·dz; dh_prev = dz·Uᵀ (plus dh where the step was masked).
     if (const float *hPrev = hBefore(p))
@@ -207,19 +219,22 @@ inline void rnnGradSimpleOrLstm(const float *dy, const float *x, const float *ke
 /// Every step's products with the kernels run over the whole batch as
 /// matrix products; the input kernel's gradients wait until every step's
 /// gate gradients are known and then run over all N·T rows at once.
+/// `saved` is what the forward rnn_f32 saved (SimpleRNN and LSTM), or null
+/// to run the recurrence again.
 template <Cell C, Act A, Act R>
 inline void rnn_grad_f32(const float *dy, const float *x, const float *kernel,
                          const float *recurrent, const float *bias, const float *mask,
                          const float *h0, const float *c0, const float *dh_out,
                          const float *dc_out, float *dx, float *dkernel, float *drecurrent,
-                         float *dbias, float *dh0, float *dc0, float *scratch, RnnShape s) {
+                         float *dbias, float *dh0, float *dc0, float *scratch, RnnShape s,
+                         const float *saved = nullptr) {
   if constexpr (C == Cell::gru)
     gru_grad_f32<A, R>(dy, x, kernel, recurrent, bias, mask, h0, dh_out, dx, dkernel, drecurrent,
                        dbias, dh0, scratch, s);
   else
     detail::rnnGradSimpleOrLstm<C, A, R>(dy, x, kernel, recurrent, bias, mask, h0, c0, dh_out,
                                          dc_out, dx, dkernel, drecurrent, dbias, dh0, dc0,
-                                         scratch, s);
+                                         scratch, s, saved);
 }
 
 } // namespace rt

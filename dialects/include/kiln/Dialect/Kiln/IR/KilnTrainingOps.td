@@ -544,6 +544,7 @@ def Kiln_RnnGradOp : Kiln_Op<"rnn_grad", [Pure, AttrSizedOperandSegments,
                    Variadic<Kiln_F32Tensor>:$initial_states,
                    Optional<Kiln_F32Tensor>:$final_h_grad,
                    Optional<Kiln_F32Tensor>:$final_c_grad,
+                   Optional<Kiln_F32Tensor>:$saved,
                    Kiln_RnnCellAttr:$cell, Kiln_ActivationAttr:$activation,
                    Kiln_ActivationAttr:$recurrent_activation,
                    UnitAttr:$go_backwards, UnitAttr:$return_sequences,
@@ -555,9 +556,51 @@ def Kiln_RnnGradOp : Kiln_Op<"rnn_grad", [Pure, AttrSizedOperandSegments,
     (`output_grad` `(` $output_grad^ `)`)? $input `,` $kernel `,` $recurrent_kernel
     (`,` $bias^)? (`mask` `(` $mask^ `)`)? (`initial` `(` $initial_states^ `)`)?
     (`final_h_grad` `(` $final_h_grad^ `)`)? (`final_c_grad` `(` $final_c_grad^ `)`)?
+    (`saved` `(` $saved^ `)`)?
     attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
+}
+
+def Kiln_RnnTrainOp : Kiln_Op<"rnn_train", [Pure, AttrSizedOperandSegments,
+    DeclareOpInterfaceMethods<Kiln_FlopCountOpInterface, ["getFlops"]>,
+    DeclareOpInterfaceMethods<Kiln_ScratchOpInterface>]> {
+  let summary = "a training step's kiln.rnn (SimpleRNN or LSTM) that saves what backpropagation reads";
+  let description = [{
+    Operands, attributes, `output` and `final_states` as `kiln.rnn`. `saved`
+    (N·T·(G·U + 2·U) floats) holds every step's pre-activations, (N·T, G·U)
+    in the input's row order, then h and c after each step, (T, N, U) each
+    in processing order: a `kiln.rnn_grad` given them (its `saved`
+    operand) does not run the recurrence again. Made by
+    `-kiln-save-rnn-states`.
+
+    ```mlir
+    %saved, %y = kiln.rnn_train %x, %k, %rk, %b {cell = #kiln.cell<lstm>,
+        activation = #kiln.activation<tanh>}
+        : (tensor<2x5x8xf32>, tensor<8x24xf32>, tensor<6x24xf32>, tensor<24xf32>)
+        -> (tensor<300xf32>, tensor<2x6xf32>)
+    ```
+  }];
+  let arguments = (ins Kiln_F32Tensor:$input, Kiln_F32Tensor:$kernel,
+                   Kiln_F32Tensor:$recurrent_kernel, Optional<Kiln_F32Tensor>:$bias,
+                   Optional<Kiln_F32Tensor>:$mask,
+                   Variadic<Kiln_F32Tensor>:$initial_states,
+                   Kiln_RnnCellAttr:$cell, Kiln_ActivationAttr:$activation,
+                   DefaultValuedAttr<Kiln_ActivationAttr,
+                       "::kiln::ActivationKind::sigmoid">:$recurrent_activation,
+                   UnitAttr:$go_backwards, UnitAttr:$return_sequences,
+                   UnitAttr:$reset_after, UnitAttr:$zero_output_for_mask);
+  let results = (outs Kiln_F32Tensor:$saved, Kiln_F32Tensor:$output,
+                      Variadic<Kiln_F32Tensor>:$final_states);
+  let assemblyFormat = [{
+    $input `,` $kernel `,` $recurrent_kernel (`,` $bias^)?
+    (`mask` `(` $mask^ `)`)? (`initial` `(` $initial_states^ `)`)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    int64_t getUnits() { return getRecurrentKernel().getType().getDimSize(0); }
+  }];
 }
 
 #endif // KILN_TRAINING_OPS_TD

@@ -248,6 +248,19 @@ def PackAtRunTime : Pass<"kiln-pack-at-run-time", "::mlir::ModuleOp"> {
   }];
 }
 
+def SaveRnnStates : Pass<"kiln-save-rnn-states", "::mlir::func::FuncOp"> {
+  let summary = "Have a training step's SimpleRNN and LSTM layers keep their states for backpropagation";
+  let description = [{
+    Pairs each `kiln.rnn_grad` of a SimpleRNN or LSTM cell with the
+    `kiln.rnn` it differentiates (the same operands and attributes) and
+    replaces that `kiln.rnn` by a `kiln.rnn_train`, which also returns
+    every step's pre-activations and states; the `kiln.rnn_grad` takes
+    them as its `saved` operand and no longer runs the recurrence again.
+    That costs the memory of the saved tensor, planned with the rest. GRU
+    cells are left alone (their gradient recomputes its gates).
+  }];
+}
+
 def PlanWeights : Pass<"kiln-plan-weights", "::mlir::ModuleOp"> {
   let summary = "Lay out all constant weights in one 64-byte aligned blob";
   let description = [{
