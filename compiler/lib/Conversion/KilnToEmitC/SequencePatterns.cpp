@@ -49,9 +49,8 @@ struct CompareLowering : KernelCallPattern<kiln::CompareOp> {
 };
 
 /// kiln.rnn has several results (output, final states), so it does not fit
-/// KernelCallPattern's single result.
-/// kiln.rnn, or kiln.rnn_train, whose first result (`saved`) is rnn_f32's
-/// last argument.
+/// KernelCallPattern's single result. So has kiln.rnn_train, whose first
+/// result (`saved`) is rnn_f32's last argument.
 template <class RnnLikeOp> struct RnnLowering : OpConversionPattern<RnnLikeOp> {
   using OpConversionPattern<RnnLikeOp>::OpConversionPattern;
   using OpAdaptor = typename RnnLikeOp::Adaptor;

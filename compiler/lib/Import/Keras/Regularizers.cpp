@@ -37,6 +37,12 @@ float factor(const LayerSpec &layer, llvm::StringRef key, const llvm::json::Obje
   return float(*d);
 }
 
+/// The {l1, l2} dictionary kiln records an L1, L2 or L1L2 penalty as.
+DictionaryAttr penaltyFactors(Builder &b, float l1, float l2) {
+  return b.getDictionaryAttr(
+      {b.getNamedAttr("l1", b.getF32FloatAttr(l1)), b.getNamedAttr("l2", b.getF32FloatAttr(l2))});
+}
+
 /// {l1, l2} for Keras's L1, L2 and L1L2 (by class name or the snake-case
 /// name Keras also accepts); the class name of any other regularizer.
 Attribute parseRegularizer(Builder &b, const LayerSpec &layer, llvm::StringRef key,
@@ -58,9 +64,8 @@ Attribute parseRegularizer(Builder &b, const LayerSpec &layer, llvm::StringRef k
                                          "' must name a regularizer (a string or a "
                                          "{class_name, config} object)");
   auto l1l2 = [&](double l1, double l2) {
-    return b.getDictionaryAttr(
-        {b.getNamedAttr("l1", b.getF32FloatAttr(factor(layer, key, config, "l1", l1))),
-         b.getNamedAttr("l2", b.getF32FloatAttr(factor(layer, key, config, "l2", l2)))});
+    return penaltyFactors(b, factor(layer, key, config, "l1", l1),
+                          factor(layer, key, config, "l2", l2));
   };
   // Keras's defaults: L1(l1=0.01), L2(l2=0.01), L1L2(l1=0.0, l2=0.0).
   if (className == "L1" || className == "l1")
@@ -89,9 +94,7 @@ void addActivityRegularizers(LayerContext &ctx, SmallVectorImpl<Value> &outputs)
   const LayerSpec &layer = ctx.layer;
   Attribute regularizer;
   if (layer.className == "ActivityRegularization") {
-    regularizer = ctx.b.getDictionaryAttr(
-        {ctx.b.getNamedAttr("l1", ctx.b.getF32FloatAttr(ctx.getFloat("l1", 0.0))),
-         ctx.b.getNamedAttr("l2", ctx.b.getF32FloatAttr(ctx.getFloat("l2", 0.0)))});
+    regularizer = penaltyFactors(ctx.b, ctx.getFloat("l1", 0.0), ctx.getFloat("l2", 0.0));
   } else if (const llvm::json::Value *v = nonNull(*layer.config, "activity_regularizer")) {
     regularizer = parseRegularizer(ctx.b, layer, "activity_regularizer", *v);
   }
