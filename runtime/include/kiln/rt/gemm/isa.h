@@ -55,9 +55,11 @@ KILN_RT_ALWAYS_INLINE void relu(Row16 &acc) { acc.v = max16(acc.v, _mm512_setzer
 KILN_RT_ALWAYS_INLINE void clamp(Row16 &acc, float lo, float hi) {
   acc.v = min16(max16(acc.v, _mm512_set1_ps(lo)), _mm512_set1_ps(hi));
 }
-/// 1/x for finite x != 0: a 14-bit estimate and one Newton step.
+/// 1/x for finite x != 0: a 14-bit estimate and one Newton step. (The
+/// masked form with a full mask, as max16: GCC 12's unmasked one starts
+/// from _mm512_undefined_ps() and -Wall reports it.)
 KILN_RT_ALWAYS_INLINE Row16 reciprocal(Row16 x) {
-  const __m512 r = _mm512_rcp14_ps(x.v);
+  const __m512 r = _mm512_mask_rcp14_ps(x.v, 0xFFFF, x.v);
   return {_mm512_fmadd_ps(r, _mm512_fnmadd_ps(x.v, r, _mm512_set1_ps(1.0f)), r)};
 }
 
