@@ -247,10 +247,12 @@ TEST(Elementwise, RunsAProgramOverBroadcastInputs) {
 TEST(Packed, DenseMatchesTheReferenceKernel) {
   // Row counts around the register tile (4, 6 or 12 rows by ISA), unit
   // counts around the 16-wide panel and the 2-panel tile (an odd panel
-  // left over), depths past one 512-deep chunk; bias, residual, activation.
+  // left over), depths past one 512-deep chunk, a kernel too big for one
+  // L2 column block (4100 x 80: three blocks of one panel group); bias,
+  // residual, activation.
   for (auto [rows, in, units] :
        {std::tuple<int, int, int>{1, 1, 1}, {3, 7, 5}, {4, 33, 16}, {5, 20, 17}, {9, 130, 40},
-        {13, 64, 48}, {25, 1100, 33}, {12, 512, 32}, {7, 513, 80}}) {
+        {13, 64, 48}, {25, 1100, 33}, {12, 512, 32}, {7, 513, 80}, {29, 4100, 80}}) {
     auto x = randomVector(rows * in, 13), w = randomVector(in * units, 14),
          b = randomVector(units, 15), residual = randomVector(rows * units, 16);
     std::vector<float> packed(kiln::rt::packed_floats(in, units));
@@ -315,10 +317,12 @@ std::vector<float> packedConv(const ConvCase &k, const std::vector<float> &x,
 
 TEST(Packed, ConvShapesAcrossChunksAndThreadCounts) {
   // A 1x1 convolution (the plain-GEMM path), a strided 3x3 whose 600
-  // channels split a tap across two 512-deep chunks, and a 7x7/2 stem; each
+  // channels split a tap across two 512-deep chunks, a 7x7/2 stem, and a
+  // 3x3 over 520 channels whose kernel spans three L2 column blocks; each
   // must match the reference and give the same bits on 1, 2 and 3 threads.
   for (const ConvCase &k : {ConvCase{2, 5, 6, 40, 1, 1, 70, 1, 1, 0, 0, 0, 0},
                             ConvCase{1, 7, 5, 600, 3, 3, 20, 2, 2, 1, 1, 1, 1},
+                            ConvCase{1, 5, 5, 520, 3, 3, 80, 1, 1, 1, 1, 1, 1},
                             ConvCase{1, 16, 16, 3, 7, 7, 64, 2, 2, 3, 3, 2, 3}}) {
     const std::size_t oh = (k.h + k.pt + k.pb - k.kh) / k.sh + 1,
                       ow = (k.wd + k.pl + k.pr - k.kw) / k.sw + 1;
