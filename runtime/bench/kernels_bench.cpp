@@ -1,6 +1,6 @@
 // Kernel benchmarks, one family per group: GEMM (square and batch-1),
 // ResNet50's convolutions (in sequence, cold, and layer by layer, warm),
-// depthwise convolution, pooling, activations, softmax, an LSTM layer
+// Winograd 3x3 convolution, depthwise convolution, pooling, activations, softmax, an LSTM layer
 // (kernels stored as panels or row-major), and training's forward Dense
 // (kernel packed per call or read in place) and Adam step. Each reports GFLOP/s (or GB/s
 // for memory-bound kernels) and the share of the single-core fp32 peak
@@ -193,6 +193,35 @@ BENCHMARK(BM_Conv)->Args({56, 64, 3, 64})->Args({28, 128, 3, 128})->Args({14, 25
     ->Args({7, 512, 3, 512})->Args({56, 64, 1, 256})->Args({7, 2048, 1, 512})
     // the training benchmark CNN's 16-channel convolution: one panel
     ->Args({32, 16, 3, 16});
+
+/// A 3x3 stride-1 "same" convolution as Winograd F(4x4, 3x3), batch 1,
+/// over blocks of `tileBlock` 4x4 output tiles. GFLOP/s counts the direct
+/// convolution's FLOPs, so the rate compares with BM_Conv's at the same
+/// shape (and can pass the peak).
+void BM_Winograd(benchmark::State &state) {
+  const ConvShape s{std::size_t(state.range(0)), std::size_t(state.range(0)),
+                    std::size_t(state.range(1)), 3, std::size_t(state.range(2)), 1, true};
+  const std::size_t tileBlock = state.range(3);
+  const auto x = randomFloats(s.h * s.w * s.c, 1), w = randomFloats(9 * s.c * s.f, 2),
+             bias = randomFloats(s.f, 3);
+  Floats u(kiln::rt::winograd_f43_kernel_floats(s.c, s.f)), y(s.h * s.w * s.f),
+      scratch(kiln::rt::winograd_f43_scratch_floats(tileBlock, s.c, s.f));
+  kiln::rt::winograd_f43_pack(w.data(), s.c, s.f, u.data());
+  for (auto _ : state) {
+    kiln::rt::conv2d_winograd_f43_f32<Act::relu>(x.data(), u.data(), bias.data(), y.data(), 1,
+                                                 s.h, s.w, s.c, s.f, s.h, s.w, 1, 1, tileBlock,
+                                                 scratch.data());
+    benchmark::DoNotOptimize(y.data());
+  }
+  reportFlops(state, s.flops());
+}
+// (size, channels in, channels out, tile block): BM_Conv's 3x3 shapes at
+// the block -kiln-select-winograd picks (scratch about the transformed
+// kernel's size, at least 0.5 MiB), then the 56x56 layer at other blocks.
+BENCHMARK(BM_Winograd)->Args({56, 64, 64, 24})->Args({28, 128, 128, 49})
+    ->Args({14, 256, 256, 16})->Args({7, 512, 512, 4})->Args({32, 16, 16, 64})
+    ->Args({56, 64, 64, 12})->Args({56, 64, 64, 48})->Args({56, 64, 64, 96})
+    ->Args({56, 64, 64, 196});
 
 /// A 3x3 depthwise convolution, "same" padding, at stride 1 or 2, with
 /// the activation of MobileNetV2 (relu6) or EfficientNet (silu).

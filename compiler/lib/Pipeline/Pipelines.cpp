@@ -25,6 +25,7 @@ void buildInferencePipeline(mlir::OpPassManager &pm) {
   fuse.addPass(createFuseActivation());
   fuse.addPass(createFuseElementwise());
   fuse.addPass(mlir::createCanonicalizerPass());
+  pm.addPass(createSelectWinograd());
   pm.addPass(createPrepackWeights());
   pm.addPass(createPlanWeights());
   pm.nest<mlir::func::FuncOp>().addPass(createPlanMemory());

@@ -3,6 +3,7 @@
 #include "kiln/Conversion/Passes.h"
 #include "kiln/Dialect/Kiln/IR/KilnOps.h"
 #include "kiln/Dialect/Kiln/Transforms/Passes.h"
+#include "kiln/rt/conv/winograd.h"
 #include "kiln/rt/gemm/packed.h"
 
 #include "mlir/Dialect/EmitC/IR/EmitC.h"
@@ -105,6 +106,10 @@ LogicalResult readTraining(ModuleOp module, ModelInterface &model, std::string &
 
 static_assert(kiln::rt::kPanel == kiln::kPanelWidth,
               "the compiler packs panels as wide as the runtime reads them");
+static_assert(kiln::rt::winograd_f43_kernel_floats(20, 37) == kiln::winogradKernelFloats(20, 37) &&
+                  kiln::rt::winograd_f43_scratch_floats(12, 20, 37) ==
+                      kiln::winogradScratchFloats(12, 20, 37),
+              "the compiler plans Winograd kernels and scratch as the runtime lays them out");
 
 /// Raw little-endian bytes of a weight's initial value.
 FailureOr<ArrayRef<char>> weightBytes(ml_program::GlobalOp global, std::string &storage) {
@@ -230,10 +235,19 @@ FailureOr<SourceFiles> generateCpp(ModuleOp module, const ModelInterface &model,
     FailureOr<ArrayRef<char>> bytes = weightBytes(global, storage);
     auto type = cast<RankedTensorType>(global.getType());
     bool panels = global->hasAttr(attr::kPanelWidth);
-    if (failed(bytes) ||
-        offset.getInt() + storedWeightBytes(type, panels) > model.weightBytes) {
+    if (failed(bytes) || offset.getInt() + storedGlobalBytes(global) > model.weightBytes) {
       error = "weight '" + global.getSymName().str() + "' has no readable value";
       return failure();
+    }
+    if (global->hasAttr(attr::kWinograd)) {
+      // U = G g Gᵀ, as conv2d_winograd_f43_f32 reads it (kiln/rt/conv/winograd.h).
+      const std::size_t c = type.getDimSize(2), f = type.getDimSize(3);
+      std::vector<float> values(9 * c * f), transformed(rt::winograd_f43_kernel_floats(c, f));
+      std::memcpy(values.data(), bytes->data(), values.size() * sizeof(float));
+      rt::winograd_f43_pack(values.data(), c, f, transformed.data());
+      std::memcpy(blob.data() + offset.getInt(), transformed.data(),
+                  transformed.size() * sizeof(float));
+      continue;
     }
     if (panels) {
       // The panel layout the packed kernels read (kiln/rt/gemm/packed.h).

@@ -64,3 +64,13 @@ func.func @depthwise(%x: tensor<1x5x5x3xf32>, %k: tensor<3x3x1x6xf32>, %b: tenso
   %0 = kiln.conv2d %x, %k, %b {strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>, groups = 3 : i64, activation = #kiln.activation<relu6>} : (tensor<1x5x5x3xf32>, tensor<3x3x1x6xf32>, tensor<6xf32>) -> tensor<1x3x3x6xf32>
   return %0 : tensor<1x3x3x6xf32>
 }
+
+// A kernel stored for Winograd calls the Winograd kernel with its tile
+// block and the scratch the memory plan gave it; a residual comes last.
+// CHECK-LABEL: void winograd(
+// CHECK: kiln::rt::conv2d_winograd_f43_f32<kiln::rt::Act::relu>([[IN:v[0-9]+]], {{v[0-9]+}}, nullptr, {{v[0-9]+}}, 1, 8, 8, 16, 16, 8, 8, 1, 1, 4, {{v[0-9]+}}, [[IN]]);
+func.func @winograd(%x: tensor<1x8x8x16xf32>, %k: tensor<3x3x16x16xf32>) -> tensor<1x8x8x16xf32> {
+  %0 = kiln.conv2d %x, %k residual %x {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>, activation = #kiln.activation<relu>, kiln.winograd = 4 : i64} : (tensor<1x8x8x16xf32>, tensor<3x3x16x16xf32>, tensor<1x8x8x16xf32>) -> tensor<1x8x8x16xf32>
+  %1 = kiln.softmax %0 : tensor<1x8x8x16xf32>
+  return %1 : tensor<1x8x8x16xf32>
+}

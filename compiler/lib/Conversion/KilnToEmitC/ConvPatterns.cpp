@@ -10,11 +10,40 @@ namespace {
 
 struct Conv2DLowering : KernelCallPattern<Conv2DOp> {
   using KernelCallPattern::KernelCallPattern;
+  /// A kernel stored for Winograd F(4x4, 3x3) (-kiln-select-winograd).
+  LogicalResult emitWinograd(Conv2DOp op, OpAdaptor adaptor, Value out, int64_t tileBlock,
+                             ConversionPatternRewriter &rewriter) const {
+    auto in = op.getInput().getType().getShape();
+    auto o = op.getType().getShape();
+    FailureOr<Value> scratch = getScratchBuffer(op, rewriter);
+    if (failed(scratch))
+      return failure();
+    CallBuilder call{rewriter};
+    call.value(adaptor.getInput());
+    call.value(adaptor.getKernel());
+    call.optional(adaptor.getBias());
+    call.value(out);
+    call.ints({in[0], in[1], in[2], in[3], o[3], o[1], o[2], op.getPadding()[0],
+               op.getPadding()[2], tileBlock});
+    call.value(*scratch);
+    if (auto stride = op->getAttrOfType<IntegerAttr>(attr::kRowStride)) {
+      call.optional(adaptor.getResidual());
+      call.ints({stride.getInt()});
+    } else if (adaptor.getResidual()) {
+      call.value(adaptor.getResidual());
+    }
+    call.emit(op.getLoc(), "kiln::rt::conv2d_winograd_f43_f32",
+              {actTemplate(op.getContext(), op.getActivation())});
+    return success();
+  }
+
   LogicalResult emitCall(Conv2DOp op, OpAdaptor adaptor, Value out,
                          ConversionPatternRewriter &rewriter) const override {
     auto in = op.getInput().getType().getShape();
     auto k = op.getKernel().getType().getShape();
     auto o = op.getType().getShape();
+    if (auto tileBlock = op->getAttrOfType<IntegerAttr>(attr::kWinograd))
+      return emitWinograd(op, adaptor, out, tileBlock.getInt(), rewriter);
     // A kernel in panels (prepacked, packed just now or in place) has its
     // own kernel, for groups of one only.
     FailureOr<Value> panels =

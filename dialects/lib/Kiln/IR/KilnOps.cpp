@@ -200,7 +200,15 @@ LogicalResult Conv2DOp::verify() {
 
 void Conv2DOp::setResidual(Value residual) { assignOptional(getResidualMutable(), residual); }
 
-int64_t Conv2DOp::getScratchBytes() { return runTimePanelBytes(*this, getKernel().getType()); }
+int64_t Conv2DOp::getScratchBytes() {
+  // Winograd's transformed input and products (-kiln-select-winograd).
+  if (auto tileBlock = (*this)->getAttrOfType<IntegerAttr>("kiln.winograd")) {
+    auto kernel = getKernel().getType();
+    return 4 * winogradScratchFloats(tileBlock.getInt(), kernel.getDimSize(2),
+                                     kernel.getDimSize(3));
+  }
+  return runTimePanelBytes(*this, getKernel().getType());
+}
 
 // Grouped and depthwise convolutions have no panel variant.
 bool Conv2DOp::canReadPanels(unsigned index) {

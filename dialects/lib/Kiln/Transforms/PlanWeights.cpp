@@ -29,8 +29,7 @@ struct PlanWeightsPass : kiln::impl::PlanWeightsBase<PlanWeightsPass> {
         return signalPassFailure();
       }
       global->setAttr(kiln::attr::kWeightOffset, b.getI64IntegerAttr(offset));
-      offset += kiln::alignBuffer(
-          kiln::storedWeightBytes(type, global->hasAttr(kiln::attr::kPanelWidth)));
+      offset += kiln::alignBuffer(kiln::storedGlobalBytes(global));
     }
     module->setAttr(kiln::attr::kWeightBytes, b.getI64IntegerAttr(offset));
   }

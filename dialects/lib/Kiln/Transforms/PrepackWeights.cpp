@@ -22,7 +22,8 @@ struct PrepackWeightsPass : kiln::impl::PrepackWeightsBase<PrepackWeightsPass> {
     ModuleOp module = getOperation();
     Builder b(module.getContext());
     for (auto global : module.getOps<ml_program::GlobalOp>()) {
-      if (global.getIsMutable())
+      // Trained weights change every step; Winograd kernels have their own layout.
+      if (global.getIsMutable() || global->hasAttr(kiln::attr::kWinograd))
         continue;
       auto uses = SymbolTable::getSymbolUses(global, module);
       if (!uses)

@@ -5,6 +5,7 @@
 
 #include "kiln/rt/conv/conv2d.h"
 #include "kiln/rt/conv/depthwise.h"
+#include "kiln/rt/conv/winograd.h"
 #include "kiln/rt/eltwise/activation.h"
 #include "kiln/rt/eltwise/binary.h"
 #include "kiln/rt/eltwise/fused.h"

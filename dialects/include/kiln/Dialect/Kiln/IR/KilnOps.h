@@ -32,6 +32,16 @@ inline constexpr int64_t panelFloats(int64_t k, int64_t n) {
   return k * ((n + kPanelWidth - 1) / kPanelWidth * kPanelWidth);
 }
 
+/// Winograd F(4x4, 3x3) (kiln::rt::winograd_f43_kernel_floats and
+/// winograd_f43_scratch_floats): a (3, 3, c, f) kernel as 36 packed
+/// (c x f) matrices, and the scratch for tileBlock tiles at a time.
+inline constexpr int64_t winogradKernelFloats(int64_t c, int64_t f) {
+  return 36 * panelFloats(c, f);
+}
+inline constexpr int64_t winogradScratchFloats(int64_t tileBlock, int64_t c, int64_t f) {
+  return 36 * tileBlock * (c + f);
+}
+
 namespace attr {
 /// On an op: the operands it reads stored as panels (-kiln-prepack-weights).
 inline constexpr const char kPanelOperands[] = "kiln.panel_operands";

@@ -25,6 +25,9 @@ inline constexpr const char kRowStride[] = "kiln.row_stride";
 inline constexpr const char kWrittenInputs[] = "kiln.written_inputs";
 /// On a weight global: stored as panels of this many columns.
 inline constexpr const char kPanelWidth[] = "kiln.panel_width";
+/// On a weight global (unit): stored transformed for Winograd F(4x4, 3x3);
+/// on a Conv op reading it: the tile block, 4x4 output tiles per pass.
+inline constexpr const char kWinograd[] = "kiln.winograd";
 /// On a Dense or Conv op: pack the kernel into scratch panels on every call.
 inline constexpr const char kPackAtRunTime[] = "kiln.pack_at_run_time";
 /// On a Dense or Conv op: read the row-major kernel, whose width is a
@@ -69,6 +72,15 @@ inline int64_t storedWeightBytes(mlir::RankedTensorType type, bool panels) {
     return bytes;
   int64_t n = type.getShape().back(), k = type.getNumElements() / n;
   return panelFloats(k, n) * type.getElementTypeBitWidth() / 8;
+}
+
+/// Bytes a weight global takes in the weight blob: a Winograd kernel as
+/// 36 panel-packed (C x F) matrices, else as storedWeightBytes says.
+inline int64_t storedGlobalBytes(mlir::ml_program::GlobalOp global) {
+  auto type = mlir::cast<mlir::RankedTensorType>(global.getType());
+  if (global->hasAttr(attr::kWinograd))
+    return 4 * winogradKernelFloats(type.getDimSize(2), type.getDimSize(3));
+  return storedWeightBytes(type, global->hasAttr(attr::kPanelWidth));
 }
 
 /// Whether panels cost at most 1.5 times the plain kernel: narrow layers

@@ -1,0 +1,243 @@
+// 3x3 convolutions at stride 1 by Winograd's minimal filtering F(4x4, 3x3)
+// (Lavin and Gray, 2015): each 4x4 block of output pixels is computed from
+// a 6x6 block of input as Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A, so the 36 products
+// per tile and channel pair replace 144 multiply-adds. The products over
+// channels are 36 independent GEMMs (one per point ξ of the 6x6 transform
+// domain): V_ξ (tiles x C) · U_ξ (C x F), run on the packed GEMM of
+// gemm/tile.h. The kernel transform U = G g Gᵀ is done once, at compile
+// time (winograd_f43_pack); inputs and outputs are transformed per call,
+// 16 channels at a time, over blocks of tiles that keep V and M in cache.
+#ifndef KILN_RT_CONV_WINOGRAD_H
+#define KILN_RT_CONV_WINOGRAD_H
+
+#include "kiln/rt/eltwise/activation.h"
+#include "kiln/rt/gemm/packed.h"
+#include "kiln/rt/parallel.h"
+
+#include <cassert>
+#include <cstddef>
+
+namespace kiln {
+namespace rt {
+
+/// Points of the transform domain: a 6x6 input tile per 4x4 output tile.
+constexpr std::size_t kWinogradPoints = 36;
+
+/// Floats of a (3, 3, c, f) kernel once transformed and packed: one
+/// panel-packed (c x f) matrix per point.
+constexpr std::size_t winograd_f43_kernel_floats(std::size_t c, std::size_t f) {
+  return kWinogradPoints * packed_floats(c, f);
+}
+
+/// Floats of scratch a call over blocks of `tileBlock` tiles needs: the
+/// transformed input (36 x tileBlock x c) and the products (36 x tileBlock x f).
+constexpr std::size_t winograd_f43_scratch_floats(std::size_t tileBlock, std::size_t c,
+                                                  std::size_t f) {
+  return kWinogradPoints * tileBlock * (c + f);
+}
+
+/// U_ξ = G g Gᵀ for every input/output channel pair of a HWIO (3, 3, c, f)
+/// kernel, each of the 36 (c x f) matrices packed in panels; `out` holds
+/// winograd_f43_kernel_floats(c, f) floats. Sums in double: the kernel is
+/// transformed once, at compile time.
+inline void winograd_f43_pack(const float *w, std::size_t c, std::size_t f, float *out) {
+  static constexpr double G[6][3] = {{1.0 / 4, 0, 0},
+                                     {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+                                     {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+                                     {1.0 / 24, 1.0 / 12, 1.0 / 6},
+                                     {1.0 / 24, -1.0 / 12, 1.0 / 6},
+                                     {0, 0, 1}};
+  const std::size_t panels = (f + kPanel - 1) / kPanel;
+  for (std::size_t i = 0; i < 6; ++i)
+    for (std::size_t j = 0; j < 6; ++j) {
+      float *point = out + (i * 6 + j) * packed_floats(c, f);
+      for (std::size_t ci = 0; ci < c; ++ci)
+        for (std::size_t fo = 0; fo < panels * kPanel; ++fo) {
+          double sum = 0;
+          for (std::size_t a = 0; a < 3 && fo < f; ++a)
+            for (std::size_t b = 0; b < 3; ++b)
+              sum += G[i][a] * double(w[((a * 3 + b) * c + ci) * f + fo]) * G[j][b];
+          // As pack_panels: panel fo / 16, row ci, zero past f.
+          point[(fo / kPanel * c + ci) * kPanel + fo % kPanel] = float(sum);
+        }
+    }
+}
+
+namespace detail {
+
+/// 16 channels of a row of 16 floats, the last `width` of them valid
+/// (the rest read and written as zeros through a buffer).
+KILN_RT_ALWAYS_INLINE isa::Row16 loadChannels(const float *p, std::size_t width) {
+  if (width == kPanel)
+    return isa::load(p);
+  alignas(64) float t[kPanel] = {};
+  for (std::size_t j = 0; j < width; ++j)
+    t[j] = p[j];
+  return isa::load(t);
+}
+KILN_RT_ALWAYS_INLINE void storeChannels(float *p, isa::Row16 v, std::size_t width) {
+  if (width == kPanel) {
+    isa::store(p, v);
+    return;
+  }
+  alignas(64) float t[kPanel];
+  isa::store(t, v);
+  for (std::size_t j = 0; j < width; ++j)
+    p[j] = t[j];
+}
+
+/// r = Bᵀ d for one column of six values (d[k * s]).
+KILN_RT_ALWAYS_INLINE void winogradInputColumn(const isa::Row16 *d, std::size_t s,
+                                               isa::Row16 *r, std::size_t rs) {
+  const isa::Row16 d0 = d[0], d1 = d[s], d2 = d[2 * s], d3 = d[3 * s], d4 = d[4 * s],
+                   d5 = d[5 * s];
+  isa::Row16 v = d4;
+  isa::fma(v, 4.0f, d0);
+  isa::fma(v, -5.0f, d2);
+  r[0] = v;
+  // d4 + d3 - 4 (d1 + d2) and d4 - d3 + 4 (d1 - d2)
+  isa::Row16 p = d4, q = d4;
+  isa::add(p, d3);
+  isa::fma(p, -4.0f, d1);
+  isa::fma(p, -4.0f, d2);
+  r[rs] = p;
+  isa::fma(q, -1.0f, d3);
+  isa::fma(q, 4.0f, d1);
+  isa::fma(q, -4.0f, d2);
+  r[2 * rs] = q;
+  // d4 - d2 -+ 2 (d1 - d3)
+  isa::Row16 a = d4, b = d4;
+  isa::fma(a, -1.0f, d2);
+  isa::fma(b, -1.0f, d2);
+  isa::fma(a, -2.0f, d1);
+  isa::fma(a, 2.0f, d3);
+  isa::fma(b, 2.0f, d1);
+  isa::fma(b, -2.0f, d3);
+  r[3 * rs] = a;
+  r[4 * rs] = b;
+  isa::Row16 z = d5;
+  isa::fma(z, 4.0f, d1);
+  isa::fma(z, -5.0f, d3);
+  r[5 * rs] = z;
+}
+
+/// r = Aᵀ m for one column of six values (m[k * s]), four results.
+KILN_RT_ALWAYS_INLINE void winogradOutputColumn(const isa::Row16 *m, std::size_t s,
+                                                isa::Row16 *r, std::size_t rs) {
+  const isa::Row16 m0 = m[0], m1 = m[s], m2 = m[2 * s], m3 = m[3 * s], m4 = m[4 * s],
+                   m5 = m[5 * s];
+  isa::Row16 sum12 = m1, dif12 = m1, sum34 = m3, dif34 = m3;
+  isa::add(sum12, m2);
+  isa::fma(dif12, -1.0f, m2);
+  isa::add(sum34, m4);
+  isa::fma(dif34, -1.0f, m4);
+  isa::Row16 o0 = m0, o1 = dif12, o2 = sum12, o3 = m5;
+  isa::add(o0, sum12);
+  isa::add(o0, sum34);
+  isa::fma(o1, 2.0f, dif34);
+  isa::fma(o2, 4.0f, sum34);
+  isa::add(o3, dif12);
+  isa::fma(o3, 8.0f, dif34);
+  r[0] = o0;
+  r[rs] = o1;
+  r[2 * rs] = o2;
+  r[3 * rs] = o3;
+}
+
+/// Where tile `tile` lies: image b, first output row oy and column ox.
+struct WinogradTiles {
+  std::size_t tilesH, tilesW;
+  void locate(std::size_t tile, std::size_t &b, std::size_t &oy, std::size_t &ox) const {
+    b = tile / (tilesH * tilesW);
+    oy = tile / tilesW % tilesH * 4;
+    ox = tile % tilesW * 4;
+  }
+};
+
+} // namespace detail
+
+/// conv2d_f32 for a 3x3 kernel at stride 1 and dilation 1 (groups 1), over
+/// a kernel transformed by winograd_f43_pack: y[n, oy, ox, :] =
+/// act(bias + sum over ky, kx of x[n, oy + ky - pt, ox + kx - pl, :] .
+/// w[ky, kx] + residual), zero outside the input. Tiles of 4x4 output
+/// pixels run `tileBlock` at a time through `scratch`
+/// (winograd_f43_scratch_floats(tileBlock, c, f) floats). Output pixels are
+/// `ldy` floats apart (0: f). Results do not depend on the thread count.
+template <Act A>
+inline void conv2d_winograd_f43_f32(const float *x, const float *u, const float *bias,
+                                    float *y, std::size_t n, std::size_t h, std::size_t wd,
+                                    std::size_t c, std::size_t f, std::size_t oh,
+                                    std::size_t ow, std::size_t pt, std::size_t pl,
+                                    std::size_t tileBlock, float *scratch,
+                                    const float *residual = nullptr, std::size_t ldy = 0) {
+  assert(tileBlock > 0);
+  if (ldy == 0)
+    ldy = f;
+  const detail::WinogradTiles tiles{(oh + 3) / 4, (ow + 3) / 4};
+  const std::size_t total = n * tiles.tilesH * tiles.tilesW;
+  const std::size_t cGroups = (c + kPanel - 1) / kPanel, fGroups = (f + kPanel - 1) / kPanel;
+  float *v = scratch, *mm = scratch + kWinogradPoints * tileBlock * c;
+  for (std::size_t t0 = 0; t0 < total; t0 += tileBlock) {
+    const std::size_t tb = total - t0 < tileBlock ? total - t0 : tileBlock;
+    // V[ξ][t][c] = (Bᵀ d B)_ξ for the 6x6 input block of each tile.
+    parallel_for(tb * cGroups, [&](std::size_t item) {
+      const std::size_t t = item / cGroups, c0 = item % cGroups * kPanel;
+      const std::size_t width = c - c0 < kPanel ? c - c0 : kPanel;
+      std::size_t b, oy, ox;
+      tiles.locate(t0 + t, b, oy, ox);
+      isa::Row16 d[36], r[36];
+      for (std::size_t i = 0; i < 6; ++i) {
+        const std::ptrdiff_t iy = std::ptrdiff_t(oy + i) - std::ptrdiff_t(pt);
+        for (std::size_t j = 0; j < 6; ++j) {
+          const std::ptrdiff_t ix = std::ptrdiff_t(ox + j) - std::ptrdiff_t(pl);
+          const bool inside =
+              iy >= 0 && iy < std::ptrdiff_t(h) && ix >= 0 && ix < std::ptrdiff_t(wd);
+          d[i * 6 + j] =
+              inside ? detail::loadChannels(
+                           x + ((b * h + std::size_t(iy)) * wd + std::size_t(ix)) * c + c0, width)
+                     : isa::zero();
+        }
+      }
+      for (std::size_t j = 0; j < 6; ++j) // columns: r = Bᵀ d
+        detail::winogradInputColumn(d + j, 6, r + j, 6);
+      for (std::size_t i = 0; i < 6; ++i) // rows: d = r B
+        detail::winogradInputColumn(r + i * 6, 1, d + i * 6, 1);
+      for (std::size_t p = 0; p < kWinogradPoints; ++p)
+        detail::storeChannels(v + (p * tileBlock + t) * c + c0, d[p], width);
+    });
+    // M_ξ = V_ξ · U_ξ, one GEMM per point.
+    for (std::size_t p = 0; p < kWinogradPoints; ++p)
+      detail::gemm_packed<Act::linear>(detail::RowGather{v + p * tileBlock * c, c, c}, tb, c,
+                                       u + p * packed_floats(c, f),
+                                       detail::Epilogue{nullptr, nullptr,
+                                                        mm + p * tileBlock * f, f, f});
+    // y = Aᵀ M A, then bias, residual and the activation, pixel by pixel.
+    parallel_for(tb * fGroups, [&](std::size_t item) {
+      const std::size_t t = item / fGroups, f0 = item % fGroups * kPanel;
+      const std::size_t width = f - f0 < kPanel ? f - f0 : kPanel;
+      std::size_t b, oy, ox;
+      tiles.locate(t0 + t, b, oy, ox);
+      isa::Row16 m[36], r[24], o[16];
+      for (std::size_t p = 0; p < kWinogradPoints; ++p)
+        m[p] = detail::loadChannels(mm + (p * tileBlock + t) * f + f0, width);
+      for (std::size_t j = 0; j < 6; ++j) // columns: r (4x6) = Aᵀ m
+        detail::winogradOutputColumn(m + j, 6, r + j, 6);
+      for (std::size_t i = 0; i < 4; ++i) // rows: o (4x4) = r A
+        detail::winogradOutputColumn(r + i * 6, 1, o + i * 4, 1);
+      alignas(64) float row[kPanel];
+      for (std::size_t i = 0; i < 4 && oy + i < oh; ++i)
+        for (std::size_t j = 0; j < 4 && ox + j < ow; ++j) {
+          const std::size_t pixel = (b * oh + oy + i) * ow + ox + j;
+          isa::store(row, o[i * 4 + j]);
+          epilogue_row<A>(row, bias ? bias + f0 : nullptr,
+                          residual ? residual + pixel * f + f0 : nullptr, y + pixel * ldy + f0,
+                          width);
+        }
+    });
+  }
+}
+
+} // namespace rt
+} // namespace kiln
+
+#endif
