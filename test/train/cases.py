@@ -108,6 +108,24 @@ def cnn_batchnorm():
     return m
 
 
+def cnn_winograd():
+    """3x3 stride-1 convolutions wide enough for Winograd F(4x4, 3x3): the
+    forward convs and the input gradients of a "same" and a "valid" one
+    (kiln-winograd-at-run-time), with a bias, an activation and a
+    BatchNormalization between them."""
+    x = keras.Input((12, 12, 4), name="image")
+    h = layers.Conv2D(16, 3, padding="same", activation="relu", name="stem")(x)
+    h = layers.Conv2D(24, 3, padding="same", activation="relu", name="wide")(h)
+    h = layers.BatchNormalization(name="bn")(h)
+    h = layers.Conv2D(16, 3, use_bias=False, name="valid")(h)
+    h = layers.GlobalAveragePooling2D(name="gap")(h)
+    y = layers.Dense(4, activation="softmax", name="probs")(h)
+    m = keras.Model(x, y)
+    m.compile(optimizer=keras.optimizers.SGD(0.05, momentum=0.9),
+              loss="categorical_crossentropy", metrics=["categorical_accuracy"])
+    return m
+
+
 def finetune_frozen_cnn():
     base_in = keras.Input((8, 8, 2))
     b = layers.Conv2D(6, 3, padding="same", activation="relu", name="base_conv")(base_in)
@@ -296,7 +314,7 @@ def regularized(model):
 CASES = {f.__name__: f for f in [lstm_sequence, gru_sequence, bidirectional_sequence, seq2seq_masked, text_attention, mlp_sgd_momentum,
                                    mlp_adam, rare_activations, merge_extrema, upsampling_decoder,
                                    two_outputs_loss_weights,
-                                   shared_layer, frozen_base, cnn_batchnorm,
+                                   shared_layer, frozen_base, cnn_batchnorm, cnn_winograd,
                                    finetune_frozen_cnn, regularized_mlp, regularized_sequence]}
 
 

@@ -41,6 +41,7 @@ void buildTrainingPipeline(mlir::OpPassManager &pm) {
   func.addPass(createFuseElementwise());
   func.addPass(mlir::createCanonicalizerPass());
   func.addPass(createSaveRnnStates());
+  pm.addPass(createWinogradAtRunTime());
   pm.addPass(createPackAtRunTime());
   pm.addPass(createPlanWeights());
   pm.nest<mlir::func::FuncOp>().addPass(createPlanMemory());

@@ -110,6 +110,9 @@ static_assert(kiln::rt::winograd_f43_kernel_floats(20, 37) == kiln::winogradKern
                   kiln::rt::winograd_f43_scratch_floats(12, 20, 37) ==
                       kiln::winogradScratchFloats(12, 20, 37),
               "the compiler plans Winograd kernels and scratch as the runtime lays them out");
+static_assert(kiln::rt::winograd_f43_hwio_scratch_floats(12, 20, 37) ==
+                  kiln::winogradAtRunTimeScratchFloats(12, 20, 37),
+              "the compiler plans Winograd kernels and scratch as the runtime lays them out");
 
 /// Raw little-endian bytes of a weight's initial value.
 FailureOr<ArrayRef<char>> weightBytes(ml_program::GlobalOp global, std::string &storage) {

@@ -10,9 +10,11 @@ namespace {
 
 struct Conv2DLowering : KernelCallPattern<Conv2DOp> {
   using KernelCallPattern::KernelCallPattern;
-  /// A kernel stored for Winograd F(4x4, 3x3) (-kiln-select-winograd).
+  /// Winograd F(4x4, 3x3) over a kernel stored transformed
+  /// (-kiln-select-winograd) or, `atRunTime`, transformed on every call
+  /// (-kiln-winograd-at-run-time).
   LogicalResult emitWinograd(Conv2DOp op, OpAdaptor adaptor, Value out, int64_t tileBlock,
-                             ConversionPatternRewriter &rewriter) const {
+                             bool atRunTime, ConversionPatternRewriter &rewriter) const {
     auto in = op.getInput().getType().getShape();
     auto o = op.getType().getShape();
     FailureOr<Value> scratch = getScratchBuffer(op, rewriter);
@@ -32,7 +34,9 @@ struct Conv2DLowering : KernelCallPattern<Conv2DOp> {
     } else if (adaptor.getResidual()) {
       call.value(adaptor.getResidual());
     }
-    call.emit(op.getLoc(), "kiln::rt::conv2d_winograd_f43_f32",
+    call.emit(op.getLoc(),
+              atRunTime ? "kiln::rt::conv2d_winograd_f43_hwio_f32"
+                        : "kiln::rt::conv2d_winograd_f43_f32",
               {actTemplate(op.getContext(), op.getActivation())});
     return success();
   }
@@ -43,7 +47,9 @@ struct Conv2DLowering : KernelCallPattern<Conv2DOp> {
     auto k = op.getKernel().getType().getShape();
     auto o = op.getType().getShape();
     if (auto tileBlock = op->getAttrOfType<IntegerAttr>(attr::kWinograd))
-      return emitWinograd(op, adaptor, out, tileBlock.getInt(), rewriter);
+      return emitWinograd(op, adaptor, out, tileBlock.getInt(), false, rewriter);
+    if (auto tileBlock = op->getAttrOfType<IntegerAttr>(attr::kWinogradAtRunTime))
+      return emitWinograd(op, adaptor, out, tileBlock.getInt(), true, rewriter);
     // A kernel in panels (prepacked, packed just now or in place) has its
     // own kernel, for groups of one only.
     FailureOr<Value> panels =

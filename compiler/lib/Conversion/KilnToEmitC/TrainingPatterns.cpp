@@ -224,6 +224,23 @@ struct Conv2DGradInputLowering : KernelCallPattern<Conv2DGradInputOp> {
   using KernelCallPattern::KernelCallPattern;
   LogicalResult emitCall(Conv2DGradInputOp op, OpAdaptor adaptor, Value out,
                          ConversionPatternRewriter &rewriter) const override {
+    if (auto tileBlock = op->getAttrOfType<IntegerAttr>(attr::kWinogradAtRunTime)) {
+      // The flipped kernel transformed on every call (-kiln-winograd-at-run-time).
+      FailureOr<Value> scratch = getScratchBuffer(op, rewriter);
+      if (failed(scratch))
+        return failure();
+      auto dx = op.getType().getShape();
+      auto dy = op.getResultGrad().getType().getShape();
+      CallBuilder call{rewriter};
+      call.value(adaptor.getResultGrad());
+      call.value(adaptor.getKernel());
+      call.value(out);
+      call.ints({dx[0], dx[1], dx[2], dx[3], dy[3], dy[1], dy[2], op.getPadding()[0],
+                 op.getPadding()[2], tileBlock.getInt()});
+      call.value(*scratch);
+      call.emit(op.getLoc(), "kiln::rt::conv2d_grad_input_winograd_f43_f32", {});
+      return success();
+    }
     SmallVector<Value> operands{adaptor.getResultGrad(), adaptor.getKernel(), out};
     SmallVector<Attribute> args{rewriter.getIndexAttr(0), rewriter.getIndexAttr(1),
                                 rewriter.getIndexAttr(2),

@@ -202,11 +202,14 @@ void Conv2DOp::setResidual(Value residual) { assignOptional(getResidualMutable()
 
 int64_t Conv2DOp::getScratchBytes() {
   // Winograd's transformed input and products (-kiln-select-winograd).
-  if (auto tileBlock = (*this)->getAttrOfType<IntegerAttr>("kiln.winograd")) {
-    auto kernel = getKernel().getType();
+  auto kernel = getKernel().getType();
+  if (auto tileBlock = (*this)->getAttrOfType<IntegerAttr>("kiln.winograd"))
     return 4 * winogradScratchFloats(tileBlock.getInt(), kernel.getDimSize(2),
                                      kernel.getDimSize(3));
-  }
+  // A trained kernel, transformed on every call (-kiln-winograd-at-run-time).
+  if (auto tileBlock = (*this)->getAttrOfType<IntegerAttr>("kiln.winograd_at_run_time"))
+    return 4 * winogradAtRunTimeScratchFloats(tileBlock.getInt(), kernel.getDimSize(2),
+                                              kernel.getDimSize(3));
   return runTimePanelBytes(*this, getKernel().getType());
 }
 

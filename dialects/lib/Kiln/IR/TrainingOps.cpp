@@ -231,6 +231,9 @@ int64_t Conv2DGradInputOp::getScratchBytes() {
   // room it is given).
   ArrayRef<int64_t> k = tensorType(getKernel()).getShape();
   ArrayRef<int64_t> strides = getStrides(), dilations = getDilations(), padding = getPadding();
+  // Winograd over the flipped kernel, C and F swapped (-kiln-winograd-at-run-time).
+  if (auto tileBlock = (*this)->getAttrOfType<IntegerAttr>("kiln.winograd_at_run_time"))
+    return 4 * winogradAtRunTimeScratchFloats(tileBlock.getInt(), k[3], k[2]);
   if (getGroups() != 1 || strides[0] != 1 || strides[1] != 1 ||
       padding[0] > (k[0] - 1) * dilations[0] || padding[2] > (k[1] - 1) * dilations[1])
     return 0;

@@ -20,7 +20,8 @@ struct PackAtRunTimePass : kiln::impl::PackAtRunTimeBase<PackAtRunTimePass> {
   void runOnOperation() override {
     Builder b(&getContext());
     getOperation().walk([&](kiln::PanelKernelOpInterface op) {
-      if (!op.canPackAtRunTime() || op->hasAttr(kiln::attr::kPanelOperands))
+      if (!op.canPackAtRunTime() || op->hasAttr(kiln::attr::kPanelOperands) ||
+          op->hasAttr(kiln::attr::kWinogradAtRunTime))
         return;
       bool inPlace = false;
       for (OpOperand &operand : op->getOpOperands())

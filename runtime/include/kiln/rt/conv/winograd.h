@@ -63,6 +63,44 @@ inline void winograd_f43_pack(const float *w, std::size_t c, std::size_t f, floa
     }
 }
 
+/// winograd_f43_pack at run time, in float, for kernels that change every
+/// training step: g[a][b] of the pair (ci, fo) is w[a·sa + b·sb + ci·sc +
+/// fo·sf], so a kernel read flipped or with its channels swapped needs no
+/// copy. G g Gᵀ goes in two passes (6x3 then 6x6), 162 products per pair
+/// rather than 324, 16 output channels at a time; panels run in parallel.
+inline void winograd_f43_transform(const float *w, std::ptrdiff_t sa, std::ptrdiff_t sb,
+                                   std::ptrdiff_t sc, std::ptrdiff_t sf, std::size_t c,
+                                   std::size_t f, float *out) {
+  static constexpr float G[6][3] = {{1.0f / 4, 0, 0},
+                                    {-1.0f / 6, -1.0f / 6, -1.0f / 6},
+                                    {-1.0f / 6, 1.0f / 6, -1.0f / 6},
+                                    {1.0f / 24, 1.0f / 12, 1.0f / 6},
+                                    {1.0f / 24, -1.0f / 12, 1.0f / 6},
+                                    {0, 0, 1}};
+  const std::size_t panels = (f + kPanel - 1) / kPanel, point = packed_floats(c, f);
+  parallel_for(panels, [&](std::size_t p) {
+    const std::size_t width = f - p * kPanel < kPanel ? f - p * kPanel : kPanel;
+    for (std::size_t ci = 0; ci < c; ++ci) {
+      float g[3][3][kPanel] = {}, t[6][3][kPanel];
+      for (std::size_t a = 0; a < 3; ++a)
+        for (std::size_t b = 0; b < 3; ++b)
+          for (std::size_t j = 0; j < width; ++j)
+            g[a][b][j] = w[std::ptrdiff_t(a) * sa + std::ptrdiff_t(b) * sb +
+                           std::ptrdiff_t(ci) * sc + std::ptrdiff_t(p * kPanel + j) * sf];
+      for (std::size_t i = 0; i < 6; ++i)
+        for (std::size_t b = 0; b < 3; ++b)
+          for (std::size_t j = 0; j < kPanel; ++j)
+            t[i][b][j] = G[i][0] * g[0][b][j] + G[i][1] * g[1][b][j] + G[i][2] * g[2][b][j];
+      float *dst = out + (p * c + ci) * kPanel; // as pack_panels: panel p, row ci
+      for (std::size_t i = 0; i < 6; ++i)
+        for (std::size_t jj = 0; jj < 6; ++jj)
+          for (std::size_t j = 0; j < kPanel; ++j)
+            dst[(i * 6 + jj) * point + j] =
+                t[i][0][j] * G[jj][0] + t[i][1][j] * G[jj][1] + t[i][2][j] * G[jj][2];
+    }
+  });
+}
+
 namespace detail {
 
 /// 16 channels of a row of 16 floats, the last `width` of them valid
@@ -235,6 +273,50 @@ inline void conv2d_winograd_f43_f32(const float *x, const float *u, const float 
         }
     });
   }
+}
+
+/// Floats of scratch conv2d_winograd_f43_hwio_f32 needs: the transformed
+/// kernel, then the tiles' scratch.
+constexpr std::size_t winograd_f43_hwio_scratch_floats(std::size_t tileBlock, std::size_t c,
+                                                       std::size_t f) {
+  return winograd_f43_kernel_floats(c, f) + winograd_f43_scratch_floats(tileBlock, c, f);
+}
+
+/// conv2d_winograd_f43_f32 over a plain HWIO (3, 3, c, f) kernel, as
+/// training has it: transformed into the front of `scratch` on every call
+/// (winograd_f43_hwio_scratch_floats).
+template <Act A>
+inline void conv2d_winograd_f43_hwio_f32(const float *x, const float *w, const float *bias,
+                                         float *y, std::size_t n, std::size_t h, std::size_t wd,
+                                         std::size_t c, std::size_t f, std::size_t oh,
+                                         std::size_t ow, std::size_t pt, std::size_t pl,
+                                         std::size_t tileBlock, float *scratch,
+                                         const float *residual = nullptr, std::size_t ldy = 0) {
+  const std::ptrdiff_t tap = std::ptrdiff_t(c * f);
+  winograd_f43_transform(w, 3 * tap, tap, std::ptrdiff_t(f), 1, c, f, scratch);
+  conv2d_winograd_f43_f32<A>(x, scratch, bias, y, n, h, wd, c, f, oh, ow, pt, pl, tileBlock,
+                             scratch + winograd_f43_kernel_floats(c, f), residual, ldy);
+}
+
+/// The input gradient of a 3x3 stride-1 convolution of x (n, h, wd, c) by
+/// the HWIO kernel k (3, 3, c, f) with top/left padding pt, pl <= 2, giving
+/// dy (n, oh, ow, f): dx is the convolution of dy by k flipped in space with
+/// c and f swapped, padded 2 - pt on top and 2 - pl on the left, and runs
+/// as Winograd over that kernel transformed into `scratch`
+/// (winograd_f43_hwio_scratch_floats(tileBlock, f, c) floats).
+inline void conv2d_grad_input_winograd_f43_f32(const float *dy, const float *k, float *dx,
+                                               std::size_t n, std::size_t h, std::size_t wd,
+                                               std::size_t c, std::size_t f, std::size_t oh,
+                                               std::size_t ow, std::size_t pt, std::size_t pl,
+                                               std::size_t tileBlock, float *scratch) {
+  assert(pt <= 2 && pl <= 2);
+  // Flipped tap (a, b) is tap (2 - a, 2 - b); its input channel is f, its
+  // output channel c.
+  const std::ptrdiff_t tap = std::ptrdiff_t(c * f);
+  winograd_f43_transform(k + 8 * tap, -3 * tap, -tap, 1, std::ptrdiff_t(f), f, c, scratch);
+  conv2d_winograd_f43_f32<Act::linear>(dy, scratch, nullptr, dx, n, oh, ow, f, c, h, wd, 2 - pt,
+                                       2 - pl, tileBlock,
+                                       scratch + winograd_f43_kernel_floats(f, c));
 }
 
 } // namespace rt

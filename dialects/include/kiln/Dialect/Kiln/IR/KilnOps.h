@@ -41,6 +41,10 @@ inline constexpr int64_t winogradKernelFloats(int64_t c, int64_t f) {
 inline constexpr int64_t winogradScratchFloats(int64_t tileBlock, int64_t c, int64_t f) {
   return 36 * tileBlock * (c + f);
 }
+/// Both, for a kernel transformed on every call (winograd_f43_hwio_scratch_floats).
+inline constexpr int64_t winogradAtRunTimeScratchFloats(int64_t tileBlock, int64_t c, int64_t f) {
+  return winogradKernelFloats(c, f) + winogradScratchFloats(tileBlock, c, f);
+}
 
 namespace attr {
 /// On an op: the operands it reads stored as panels (-kiln-prepack-weights).

@@ -15,6 +15,13 @@ namespace kiln {
 #define GEN_PASS_REGISTRATION
 #include "kiln/Dialect/Kiln/Transforms/Passes.h.inc"
 
+/// Output tiles a 3x3 convolution (kernel, strides, dilations as its op
+/// has them) producing (n, oh, ow, f) from c channels should run as
+/// Winograd F(4x4, 3x3) at a time, or 0 where that does not pay.
+int64_t winogradTileBlock(llvm::ArrayRef<int64_t> kernel, llvm::ArrayRef<int64_t> strides,
+                          llvm::ArrayRef<int64_t> dilations, int64_t n, int64_t oh, int64_t ow,
+                          int64_t c, int64_t f);
+
 /// Attribute names shared by the planning passes and the lowering.
 namespace attr {
 inline constexpr const char kArenaOffset[] = "kiln.arena_offset";
@@ -28,6 +35,10 @@ inline constexpr const char kPanelWidth[] = "kiln.panel_width";
 /// On a weight global (unit): stored transformed for Winograd F(4x4, 3x3);
 /// on a Conv op reading it: the tile block, 4x4 output tiles per pass.
 inline constexpr const char kWinograd[] = "kiln.winograd";
+/// On a Conv op or a conv2d_grad_input of a trained kernel: run Winograd
+/// F(4x4, 3x3) over the kernel transformed on every call, this many tiles
+/// at a time.
+inline constexpr const char kWinogradAtRunTime[] = "kiln.winograd_at_run_time";
 /// On a Dense or Conv op: pack the kernel into scratch panels on every call.
 inline constexpr const char kPackAtRunTime[] = "kiln.pack_at_run_time";
 /// On a Dense or Conv op: read the row-major kernel, whose width is a

@@ -274,6 +274,27 @@ def PackAtRunTime : Pass<"kiln-pack-at-run-time", "::mlir::ModuleOp"> {
   }];
 }
 
+def WinogradAtRunTime : Pass<"kiln-winograd-at-run-time", "::mlir::ModuleOp"> {
+  let summary = "Run trained 3x3 stride-1 convolutions and their input gradients as Winograd F(4x4, 3x3)";
+  let description = [{
+    For training builds, whose kernels change every step and cannot be
+    stored transformed (`-kiln-select-winograd`). Marks each ungrouped
+    `kiln.conv2d`, and each `kiln.conv2d_grad_input` (the convolution of
+    dy by the flipped kernel, padded 2 - pad) with top and left padding
+    at most 2, where `kiln::winogradTileBlock` finds that Winograd pays,
+    with `kiln.winograd_at_run_time` = its tile block. Such an op takes
+    scratch for U = G g Gᵀ and its tiles and transforms the HWIO kernel
+    on every call (`kiln::rt::conv2d_winograd_f43_hwio_f32`,
+    `conv2d_grad_input_winograd_f43_f32`). Runs before
+    `-kiln-pack-at-run-time`, which leaves the marked convolutions alone.
+
+    ```mlir
+    %y = kiln.conv2d %x, %k {..., kiln.winograd_at_run_time = 12 : i64} : ...
+    %dx = kiln.conv2d_grad_input %dy, %k {..., kiln.winograd_at_run_time = 12 : i64} : ...
+    ```
+  }];
+}
+
 def SaveRnnStates : Pass<"kiln-save-rnn-states", "::mlir::func::FuncOp"> {
   let summary = "Have a training step's SimpleRNN and LSTM layers keep their states for backpropagation";
   let description = [{
