@@ -191,8 +191,9 @@ void BM_Conv(benchmark::State &state) {
 // (size, channels in, kernel, channels out): ResNet50's 3x3 stages and 1x1s.
 BENCHMARK(BM_Conv)->Args({56, 64, 3, 64})->Args({28, 128, 3, 128})->Args({14, 256, 3, 256})
     ->Args({7, 512, 3, 512})->Args({56, 64, 1, 256})->Args({7, 2048, 1, 512})
-    // the training benchmark CNN's 16-channel convolution: one panel
-    ->Args({32, 16, 3, 16});
+    // the training benchmark CNN's 16-channel convolution (one panel) and
+    // its 3-channel stem (kernel rows read as runs of kw·c floats)
+    ->Args({32, 16, 3, 16})->Args({32, 3, 3, 16});
 
 /// A 3x3 stride-1 "same" convolution as Winograd F(4x4, 3x3), batch 1,
 /// over blocks of `tileBlock` 4x4 output tiles. GFLOP/s counts the direct

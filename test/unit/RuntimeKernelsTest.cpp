@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <random>
+#include <string>
 #include <vector>
 
 using kiln::rt::Act;
@@ -297,6 +298,30 @@ TEST(Packed, ConvMatchesTheReferenceKernel) {
   kiln::rt::conv2d_f32<Act::relu>(x.data(), w.data(), b.data(), want.data(), n, h, wd, c, kh,
                                   kw, f, oh, ow, sh, sw, dh, dw, pt, pl, 1, residual.data(), ldy);
   expectClose(got, std::vector<double>(want.begin(), want.end()));
+}
+
+TEST(Packed, ConvRowRunsAcrossBothPaddings) {
+  // With dw = 1 a kernel row's taps are one run of kw·c floats; here the
+  // image (3 wide) is narrower than the kernel (5 wide), so runs cross the
+  // left padding, the right one, or both, and rows above and below lie
+  // wholly in it. dw = 2 takes the tap-by-tap path over the same values.
+  const std::size_t n = 2, h = 4, wd = 3, c = 2, kh = 3, kw = 5, f = 17, sh = 1, sw = 2,
+                    pt = 2, pb = 1, pl = 3, pr = 4;
+  for (std::size_t dw : {1, 2}) {
+    const std::size_t oh = (h + pt + pb - kh) / sh + 1,
+                      ow = (wd + pl + pr - ((kw - 1) * dw + 1)) / sw + 1;
+    auto x = randomVector(n * h * wd * c, 41), w = randomVector(kh * kw * c * f, 42),
+         b = randomVector(f, 43);
+    std::vector<float> packed(kiln::rt::packed_floats(kh * kw * c, f));
+    kiln::rt::pack_panels(w.data(), kh * kw * c, f, packed.data());
+    std::vector<float> got(n * oh * ow * f), want(n * oh * ow * f);
+    kiln::rt::conv2d_packed_f32<Act::linear>(x.data(), packed.data(), b.data(), got.data(), n,
+                                             h, wd, c, kh, kw, f, oh, ow, sh, sw, 1, dw, pt, pl);
+    kiln::rt::conv2d_f32<Act::linear>(x.data(), w.data(), b.data(), want.data(), n, h, wd, c, kh,
+                                      kw, f, oh, ow, sh, sw, 1, dw, pt, pl, 1);
+    SCOPED_TRACE("dw=" + std::to_string(dw));
+    expectClose(got, std::vector<double>(want.begin(), want.end()));
+  }
 }
 
 namespace {

@@ -10,6 +10,7 @@
 #include "kiln/rt/gemm/tile.h"
 
 #include <cstddef>
+#include <cstring>
 
 namespace kiln {
 namespace rt {
@@ -132,33 +133,64 @@ struct Im2colGather {
       kk += len;
     }
   }
-  /// Every (pixel, tap) pair reads c consecutive channels or lies wholly
-  /// in the padding, so any block is direct while c fits the zero run.
+  /// A block is direct while a run fits the zero run. With dw == 1 the kw
+  /// taps of one kernel row read kw·c consecutive floats, so K is kh runs
+  /// of kw·c (rows whose run crosses the left or right padding assemble it
+  /// in blk.edges); otherwise it is kh·kw runs of c channels. Long runs
+  /// matter when c is small: a 3-channel stem's 9 runs of 3 floats cost
+  /// more in row pointers than in FMAs (runtime/bench BM_Conv, c = 3).
   bool direct(std::size_t row0, std::size_t rows, DirectBlock &blk) const {
-    if (c > kZeroRun || taps > DirectBlock::kMaxTaps)
-      return false;
-    blk.taps = taps;
-    blk.width = c;
     const std::size_t kh = taps / kw;
+    const bool byRow = dw == 1 && kw > 1 && taps * c * std::size_t(kRows) <= DirectBlock::kEdgeFloats;
+    if (byRow ? kw * c > kZeroRun || kh > DirectBlock::kMaxTaps
+              : c > kZeroRun || taps > DirectBlock::kMaxTaps)
+      return false;
+    blk.taps = byRow ? kh : taps;
+    blk.width = byRow ? kw * c : c;
+    // The first row's pixel coordinates, then one step along ow per row.
+    std::size_t b = row0 / (oh * ow), oy = row0 / ow % oh, ox = row0 % ow;
     for (std::size_t r = 0; r < rows; ++r) {
-      // As receptive(), with the pixel's coordinates found once per row.
-      const std::size_t pixel = row0 + r;
-      const std::size_t b = pixel / (oh * ow), oy = pixel / ow % oh, ox = pixel % ow;
       const float *image = x + b * h * wd * c;
       const std::ptrdiff_t y0 = std::ptrdiff_t(oy * sh) - std::ptrdiff_t(pt);
       const std::ptrdiff_t x0 = std::ptrdiff_t(ox * sw) - std::ptrdiff_t(pl);
       for (std::size_t ky = 0; ky < kh; ++ky) {
         const std::ptrdiff_t iy = y0 + std::ptrdiff_t(ky * dh);
-        for (std::size_t kx = 0; kx < kw; ++kx) {
-          const std::ptrdiff_t ix = x0 + std::ptrdiff_t(kx * dw);
-          const bool inside =
-              iy >= 0 && iy < std::ptrdiff_t(h) && ix >= 0 && ix < std::ptrdiff_t(wd);
-          blk.row[ky * kw + kx][r] =
-              inside ? image + (std::size_t(iy) * wd + std::size_t(ix)) * c : kZeros;
+        const bool rowInside = iy >= 0 && iy < std::ptrdiff_t(h);
+        const float *line = image + (rowInside ? std::size_t(iy) * wd * c : 0);
+        if (byRow)
+          blk.row[ky][r] = rowInside ? runOfRow(line, x0, blk.edges + (r * kh + ky) * kw * c)
+                                     : kZeros;
+        else
+          for (std::size_t kx = 0; kx < kw; ++kx) {
+            const std::ptrdiff_t ix = x0 + std::ptrdiff_t(kx * dw);
+            blk.row[ky * kw + kx][r] = rowInside && ix >= 0 && ix < std::ptrdiff_t(wd)
+                                           ? line + std::size_t(ix) * c
+                                           : kZeros;
+          }
+      }
+      if (++ox == ow) {
+        ox = 0;
+        if (++oy == oh) {
+          oy = 0;
+          ++b;
         }
       }
     }
     return true;
+  }
+  /// The kw·c floats input row `line` holds from column x0 on: in place
+  /// when inside the row, else assembled in `room` with zeros for padding.
+  const float *runOfRow(const float *line, std::ptrdiff_t x0, float *room) const {
+    if (x0 >= 0 && x0 + std::ptrdiff_t(kw) <= std::ptrdiff_t(wd))
+      return line + std::size_t(x0) * c;
+    for (std::size_t kx = 0; kx < kw; ++kx) {
+      const std::ptrdiff_t ix = x0 + std::ptrdiff_t(kx);
+      if (ix >= 0 && ix < std::ptrdiff_t(wd))
+        std::memcpy(room + kx * c, line + std::size_t(ix) * c, c * sizeof(float));
+      else
+        std::memset(room + kx * c, 0, c * sizeof(float));
+    }
+    return room;
   }
   std::size_t taps;
 };

@@ -139,8 +139,13 @@ inline void tile(const float *a, const float *panels, PanelLayout l, std::size_t
 /// channels per tap, or kZeros where the tap falls in the padding).
 struct DirectBlock {
   static constexpr std::size_t kMaxTaps = 64;
+  /// Floats of `edges`: room for every row's runs when K is at most 512.
+  static constexpr std::size_t kEdgeFloats = std::size_t(kRows) * 512;
   const float *row[kMaxTaps][kRows];
   std::size_t taps, width;
+  /// Where a source may assemble runs that do not lie in memory as they
+  /// are (a convolution's row of taps that crosses the padding).
+  alignas(64) float edges[kEdgeFloats];
 };
 
 /// A run of zeros for taps in the padding; convolutions with more
