@@ -340,6 +340,11 @@ TEST(TrainingKernels, ConvolutionGradients) {
       {1, 5, 4, 11, 3, 3, 37, 5, 4, 1, 1, 1, 2, 1, 2, 1},
       // One group, strided, asymmetric padding: dx tap by tap, dk blocked.
       {2, 7, 6, 3, 3, 2, 16, 4, 3, 2, 2, 1, 1, 1, 0, 1},
+      // A 3-channel stem, "same" (taps cut at both edges), then strided.
+      {2, 6, 7, 3, 3, 3, 16, 6, 7, 1, 1, 1, 1, 1, 1, 1},
+      {1, 9, 9, 3, 3, 3, 8, 5, 5, 2, 2, 1, 1, 1, 1, 1},
+      // An image narrower than the kernel.
+      {1, 4, 2, 2, 3, 3, 16, 4, 2, 1, 1, 1, 1, 1, 1, 1},
   };
   for (const kiln::rt::ConvGeometry &g : geometries) {
     const std::size_t inSize = g.n * g.h * g.w * g.c, outSize = g.n * g.oh * g.ow * g.f;
