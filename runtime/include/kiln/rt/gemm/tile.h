@@ -159,23 +159,40 @@ template <int R, int P>
 KILN_RT_ALWAYS_INLINE void tile_multiply_direct(const DirectBlock &blk, std::size_t r0,
                                                 const float *b, PanelLayout l,
                                                 isa::Row16 (&acc)[R][P]) {
-  for (int m = 0; m < R; ++m)
-    for (int p = 0; p < P; ++p)
-      acc[m][p] = isa::zero();
+  // Fewer than 8 accumulators cannot hide the FMA latency: narrow tiles
+  // keep a second set for odd k and add the two at the end.
+  constexpr int S = R * P < 8 ? 2 : 1;
+  isa::Row16 sums[S][R][P];
+  for (int s = 0; s < S; ++s)
+    for (int m = 0; m < R; ++m)
+      for (int p = 0; p < P; ++p)
+        sums[s][m][p] = isa::zero();
   const std::size_t width = blk.width;
   for (std::size_t t = 0; t < blk.taps; ++t, b += width * l.rowStride) {
     const float *a[R];
     for (int m = 0; m < R; ++m)
       a[m] = blk.row[t][r0 + m];
-    for (std::size_t k = 0; k < width; ++k) {
+    auto step = [&](std::size_t k, isa::Row16(&into)[R][P]) {
       isa::Row16 bv[P];
       for (int p = 0; p < P; ++p)
         bv[p] = isa::load(b + p * l.panelStride + k * l.rowStride);
       for (int m = 0; m < R; ++m)
         for (int p = 0; p < P; ++p)
-          isa::fma(acc[m][p], a[m][k], bv[p]);
-    }
+          isa::fma(into[m][p], a[m][k], bv[p]);
+    };
+    std::size_t k = 0;
+    for (; k + S <= width; k += S)
+      for (int s = 0; s < S; ++s)
+        step(k + s, sums[s]);
+    for (; k < width; ++k)
+      step(k, sums[0]);
   }
+  for (int m = 0; m < R; ++m)
+    for (int p = 0; p < P; ++p) {
+      acc[m][p] = sums[0][m][p];
+      if (S > 1)
+        isa::add(acc[m][p], sums[S - 1][m][p]);
+    }
 }
 
 template <Act A, int R, int P>
