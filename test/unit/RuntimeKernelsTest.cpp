@@ -324,6 +324,54 @@ TEST(Packed, ConvRowRunsAcrossBothPaddings) {
   }
 }
 
+TEST(Packed, ARowGetsTheSameBitsInEveryBlock) {
+  // A row's sums run in one order whether it falls in a full register
+  // tile or in the 8-, 4- or 1-row tiles of a short block, so a sample's
+  // result does not depend on the batch around it. Widths: one odd panel,
+  // a panel group plus the odd panel, two groups; odd depths leave a
+  // remainder after any k unrolling.
+  for (auto [in, units] : {std::pair<int, int>{37, 16}, {37, 48}, {130, 64}}) {
+    const int rows = 29;
+    auto x = randomVector(rows * in, 51), w = randomVector(in * units, 52),
+         b = randomVector(units, 53);
+    std::vector<float> packed(kiln::rt::packed_floats(in, units));
+    kiln::rt::pack_panels(w.data(), in, units, packed.data());
+    std::vector<float> all(rows * units);
+    kiln::rt::dense_packed_f32<Act::linear>(x.data(), packed.data(), b.data(), all.data(), rows,
+                                            in, units, nullptr);
+    for (int r0 = 0; r0 < rows; r0 += 3)
+      for (int count : {1, 5, 9}) {
+        if (r0 + count > rows)
+          continue;
+        std::vector<float> part(count * units);
+        kiln::rt::dense_packed_f32<Act::linear>(x.data() + r0 * in, packed.data(), b.data(),
+                                                part.data(), count, in, units, nullptr);
+        EXPECT_TRUE(std::equal(part.begin(), part.end(), all.begin() + r0 * units))
+            << count << " rows from " << r0 << ", " << in << "x" << units;
+      }
+  }
+  // A padded 3x3 convolution over a batch of two 7x7 images (49 pixels: the
+  // second image starts inside a block) against each image alone.
+  const struct {
+    std::size_t h, wd, c, f;
+  } k{7, 7, 16, 48};
+  auto x = randomVector(2 * k.h * k.wd * k.c, 54), w = randomVector(9 * k.c * k.f, 55),
+       b = randomVector(k.f, 56);
+  std::vector<float> packed(kiln::rt::packed_floats(9 * k.c, k.f));
+  kiln::rt::pack_panels(w.data(), 9 * k.c, k.f, packed.data());
+  const std::size_t image = k.h * k.wd * k.f;
+  std::vector<float> both(2 * image), one(image);
+  kiln::rt::conv2d_packed_f32<Act::linear>(x.data(), packed.data(), b.data(), both.data(), 2,
+                                           k.h, k.wd, k.c, 3, 3, k.f, k.h, k.wd, 1, 1, 1, 1, 1,
+                                           1);
+  for (std::size_t i = 0; i < 2; ++i) {
+    kiln::rt::conv2d_packed_f32<Act::linear>(x.data() + i * k.h * k.wd * k.c, packed.data(),
+                                             b.data(), one.data(), 1, k.h, k.wd, k.c, 3, 3, k.f,
+                                             k.h, k.wd, 1, 1, 1, 1, 1, 1);
+    EXPECT_TRUE(std::equal(one.begin(), one.end(), both.begin() + i * image)) << "image " << i;
+  }
+}
+
 namespace {
 struct ConvCase {
   std::size_t n, h, wd, c, kh, kw, f, sh, sw, pt, pb, pl, pr;

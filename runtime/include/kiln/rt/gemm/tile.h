@@ -159,9 +159,12 @@ template <int R, int P>
 KILN_RT_ALWAYS_INLINE void tile_multiply_direct(const DirectBlock &blk, std::size_t r0,
                                                 const float *b, PanelLayout l,
                                                 isa::Row16 (&acc)[R][P]) {
-  // Fewer than 8 accumulators cannot hide the FMA latency: narrow tiles
-  // keep a second set for odd k and add the two at the end.
-  constexpr int S = R * P < 8 ? 2 : 1;
+  // A single panel's tile (the odd panel of an AVX-512 group) has too few
+  // accumulators to hide the FMA latency, so it keeps a second set for odd
+  // k and adds the two at the end. The choice depends on the panel alone,
+  // never on R: every row of a column is summed in one order whatever
+  // block it falls in, so a sample's result does not depend on its batch.
+  constexpr int S = P < kPanels ? 2 : 1;
   isa::Row16 sums[S][R][P];
   for (int s = 0; s < S; ++s)
     for (int m = 0; m < R; ++m)
