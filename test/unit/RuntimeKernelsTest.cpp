@@ -501,13 +501,14 @@ TEST(Depthwise, MatchesTheGroupedReferenceKernel) {
   for (std::size_t mult : {1, 2})
     checkDepthwise<Act::relu6>({2, 7, 6, 70, mult, 3, 3, 2, 1, 1, 2, 1, 2, 4, 2});
   // Rows wide enough for the 8-pixel register blocks, with edge pixels on
-  // both sides: 3x3 "same" at stride 1 and 2, 5x5 at stride 2, a 3x3
+  // both sides: 3x3 "same" at stride 1 and 2, 5x5 at stride 2 and 1, a 3x3
   // dilated by 2, "valid" padding, and channels 16, 48 and 72 (a tail of 8).
   checkDepthwise<Act::silu>({1, 13, 21, 48, 1, 3, 3, 1, 1, 1, 1, 1, 1, 13, 21});
   checkDepthwise<Act::relu>({2, 14, 23, 16, 1, 3, 3, 2, 2, 1, 1, 0, 0, 7, 12});
   checkDepthwise<Act::linear>({1, 17, 30, 72, 1, 5, 5, 2, 2, 1, 1, 1, 1, 9, 15});
   checkDepthwise<Act::hard_silu>({1, 12, 25, 32, 1, 3, 3, 1, 1, 2, 2, 2, 2, 12, 25});
   checkDepthwise<Act::relu6>({1, 9, 20, 32, 1, 3, 3, 1, 1, 1, 1, 0, 0, 7, 18});
+  checkDepthwise<Act::relu6>({1, 11, 26, 32, 1, 5, 5, 1, 1, 1, 1, 2, 2, 11, 26});
 }
 
 TEST(FastMath, MaximumErrorsOverTheFloatRange) {

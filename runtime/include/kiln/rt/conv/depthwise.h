@@ -6,9 +6,9 @@
 // Channels are the vector axis. With multiplier 1, each 16-channel slice
 // of an output row is computed 8 (then 4) pixels at a time: per tap, one
 // weight vector feeds that many accumulators, which stay in registers over
-// all taps.
-// Pixels whose
-// window crosses the left or right edge, the last channels past a multiple
+// all taps; for common kernel widths and strides, the input vectors a tap
+// row shares between those pixels are loaded once. Pixels whose window
+// crosses the left or right edge, the last channels past a multiple
 // of 16, and multipliers above 1 take a path that checks every tap. Every
 // output sums its taps in (ky, kx) order from zero, then adds bias and
 // residual and applies the activation, on every path.
@@ -84,6 +84,42 @@ inline void depthwiseBlock(const float *x, const float *w, const float *bias,
                       y + (pixel + i) * s.ldy + c0);
 }
 
+/// depthwiseBlock for a kernel KW wide at stride SW and dilation 1: the
+/// kOutX pixels' windows overlap, so each tap row's SW*(kOutX-1)+KW input
+/// vectors are loaded once and feed every pixel that reads them (for 3x3
+/// at stride 1, 10 loads where the general block makes 24). Same sums, in
+/// the same order.
+template <Act A, std::size_t kOutX, std::size_t KW, std::size_t SW>
+inline void depthwiseBlockShared(const float *x, const float *w, const float *bias,
+                                 const float *residual, float *y, const DepthwiseShape &s,
+                                 std::size_t b, std::size_t oy, std::size_t ox, std::size_t c0) {
+  constexpr std::size_t kIn = SW * (kOutX - 1) + KW;
+  isa::Row16 acc[kOutX];
+  for (isa::Row16 &a : acc)
+    a = isa::zero();
+  const std::size_t ix0 = ox * SW - s.pl;
+  for (std::size_t ky = 0; ky < s.kh; ++ky) {
+    const std::ptrdiff_t iy = depthwiseInputRow(s, oy, ky);
+    if (iy < 0)
+      continue;
+    const float *row = x + ((b * s.h + std::size_t(iy)) * s.wd + ix0) * s.c + c0;
+    const float *wk = w + ky * KW * s.f + c0;
+    isa::Row16 xv[kIn], wv[KW];
+    for (std::size_t j = 0; j < kIn; ++j)
+      xv[j] = isa::load(row + j * s.c);
+    for (std::size_t kx = 0; kx < KW; ++kx)
+      wv[kx] = isa::load(wk + kx * s.f);
+    for (std::size_t kx = 0; kx < KW; ++kx)
+      for (std::size_t i = 0; i < kOutX; ++i)
+        isa::fmav(acc[i], xv[SW * i + kx], wv[kx]);
+  }
+  const std::size_t pixel = (b * s.oh + oy) * s.ow + ox;
+  for (std::size_t i = 0; i < kOutX; ++i)
+    depthwiseStore<A>(acc[i], bias ? bias + c0 : nullptr,
+                      residual ? residual + (pixel + i) * s.f + c0 : nullptr,
+                      y + (pixel + i) * s.ldy + c0);
+}
+
 /// Calls tap(xp, wp) for every tap of output pixel (b, oy, ox) that lies
 /// inside the input, in (ky, kx) order: xp is that input pixel's channel 0,
 /// wp the tap's kernel channel 0.
@@ -142,6 +178,56 @@ inline void depthwiseChannels(const float *x, const float *w, const float *bias,
   }
 }
 
+/// One output row's arguments, for the block loops below.
+struct DepthwiseRow {
+  const float *x, *w, *bias, *residual;
+  float *y;
+  const DepthwiseShape *s;
+  std::size_t b, oy, vectorChannels;
+};
+
+/// Interior pixels from ox towards hi in blocks of 8, then 4, over every
+/// 16-channel slice; returns the first pixel left.
+template <Act A>
+inline std::size_t depthwiseBlocks(const DepthwiseRow &r, std::size_t ox, std::size_t hi) {
+  for (; ox + 8 <= hi; ox += 8)
+    for (std::size_t c0 = 0; c0 < r.vectorChannels; c0 += 16)
+      depthwiseBlock<A, 8>(r.x, r.w, r.bias, r.residual, r.y, *r.s, r.b, r.oy, ox, c0);
+  for (; ox + 4 <= hi; ox += 4)
+    for (std::size_t c0 = 0; c0 < r.vectorChannels; c0 += 16)
+      depthwiseBlock<A, 4>(r.x, r.w, r.bias, r.residual, r.y, *r.s, r.b, r.oy, ox, c0);
+  return ox;
+}
+
+/// Pixels per depthwiseBlockShared whose sums, input vectors and weights
+/// fit in the registers with two to spare (0: not even 4 do).
+template <std::size_t KW, std::size_t SW> constexpr std::size_t sharedBlockPixels() {
+  auto live = [](std::size_t n) { return n + SW * (n - 1) + KW + KW + 2; };
+  const std::size_t registers = std::size_t(isa::kRegisterRows);
+  return live(8) <= registers ? 8 : live(4) <= registers ? 4 : 0;
+}
+
+/// depthwiseBlocks with loads shared between a block's pixels, where they
+/// fit in registers.
+template <Act A, std::size_t KW, std::size_t SW>
+inline std::size_t depthwiseSharedBlocks(const DepthwiseRow &r, std::size_t ox,
+                                         std::size_t hi) {
+  constexpr std::size_t kWide = sharedBlockPixels<KW, SW>();
+  if constexpr (kWide == 0) {
+    return depthwiseBlocks<A>(r, ox, hi);
+  } else {
+    for (; ox + kWide <= hi; ox += kWide)
+      for (std::size_t c0 = 0; c0 < r.vectorChannels; c0 += 16)
+        depthwiseBlockShared<A, kWide, KW, SW>(r.x, r.w, r.bias, r.residual, r.y, *r.s, r.b,
+                                               r.oy, ox, c0);
+    for (; ox + 4 <= hi; ox += 4)
+      for (std::size_t c0 = 0; c0 < r.vectorChannels; c0 += 16)
+        depthwiseBlockShared<A, 4, KW, SW>(r.x, r.w, r.bias, r.residual, r.y, *r.s, r.b, r.oy,
+                                           ox, c0);
+    return ox;
+  }
+}
+
 /// Output columns [lo, hi) whose every tap lies inside the input row.
 inline void depthwiseInterior(const DepthwiseShape &s, std::size_t &lo, std::size_t &hi) {
   lo = (s.pl + s.sw - 1) / s.sw;
@@ -182,12 +268,19 @@ inline void depthwise_conv2d_f32(const float *x, const float *w, const float *bi
     std::size_t ox = 0;
     for (; ox < lo; ++ox)
       pixel(ox);
-    for (; ox + 8 <= hi; ox += 8)
-      for (std::size_t c0 = 0; c0 < vectorChannels; c0 += 16)
-        detail::depthwiseBlock<A, 8>(x, w, bias, residual, y, s, b, oy, ox, c0);
-    for (; ox + 4 <= hi; ox += 4)
-      for (std::size_t c0 = 0; c0 < vectorChannels; c0 += 16)
-        detail::depthwiseBlock<A, 4>(x, w, bias, residual, y, s, b, oy, ox, c0);
+    // The interior in blocks of pixels; MobileNet's and EfficientNet's
+    // kernels share input loads between a block's pixels.
+    const detail::DepthwiseRow r{x, w, bias, residual, y, &s, b, oy, vectorChannels};
+    if (dw == 1 && kw == 3 && sw == 1)
+      ox = detail::depthwiseSharedBlocks<A, 3, 1>(r, ox, hi);
+    else if (dw == 1 && kw == 3 && sw == 2)
+      ox = detail::depthwiseSharedBlocks<A, 3, 2>(r, ox, hi);
+    else if (dw == 1 && kw == 5 && sw == 1)
+      ox = detail::depthwiseSharedBlocks<A, 5, 1>(r, ox, hi);
+    else if (dw == 1 && kw == 5 && sw == 2)
+      ox = detail::depthwiseSharedBlocks<A, 5, 2>(r, ox, hi);
+    else
+      ox = detail::depthwiseBlocks<A>(r, ox, hi);
     for (; ox < ow; ++ox)
       pixel(ox);
     if (vectorChannels < f)

@@ -31,6 +31,8 @@ namespace isa {
 constexpr const char *kName = "avx512";
 /// Rows x panels of the register tile: 12 x 2 accumulators of 32 zmm.
 constexpr int kTileRows = 12, kTilePanels = 2;
+/// Row16 values the vector register file holds at once.
+constexpr int kRegisterRows = 32;
 struct Row16 {
   __m512 v;
 };
@@ -67,6 +69,8 @@ KILN_RT_ALWAYS_INLINE Row16 reciprocal(Row16 x) {
 constexpr const char *kName = "avx2";
 /// 6 x 1 panels: 12 ymm accumulators of 16.
 constexpr int kTileRows = 6, kTilePanels = 1;
+/// Row16 values the vector register file holds at once.
+constexpr int kRegisterRows = 8;
 struct Row16 {
   __m256 lo, hi;
 };
@@ -113,6 +117,8 @@ KILN_RT_ALWAYS_INLINE Row16 reciprocal(Row16 x) { return {reciprocal8(x.lo), rec
 constexpr const char *kName = "neon";
 /// 6 x 1 panels: 24 q-register accumulators of 32.
 constexpr int kTileRows = 6, kTilePanels = 1;
+/// Row16 values the vector register file holds at once.
+constexpr int kRegisterRows = 8;
 struct Row16 {
   float32x4_t q[4];
 };
@@ -161,6 +167,8 @@ KILN_RT_ALWAYS_INLINE Row16 reciprocal(Row16 x) {
 #else
 constexpr const char *kName = "scalar";
 constexpr int kTileRows = 4, kTilePanels = 1;
+/// Row16 values the vector register file holds at once.
+constexpr int kRegisterRows = 1;
 struct Row16 {
   float f[16];
 };
