@@ -7,6 +7,7 @@
 #     -fno-exceptions -fno-rtti;
 #   - noalloc_main.cpp: no heap allocation in predict, deterministic,
 #     reentrant with caller arenas (with one and with two threads);
+#   - a sample's outputs are the same bits whatever the batch around it;
 #   - training builds (kiln compile --train, test/train's models) compile the
 #     same way, and train_main.cpp: no heap allocation in train_step, the
 #     same losses and weights from the same start.
@@ -40,6 +41,25 @@ for case in vision_toy_resnet sequence_ticket_router sequence_transformer_classi
     echo "== $case, --threads $threads"
     "$out/check" || status=1
   done
+  # A sample's outputs do not depend on the batch it is computed in: the
+  # case's inputs one at a time (--batch 1) and all at once.
+  inputs=()
+  for f in "$cases/$case"/inputs/*.npy; do
+    inputs+=(--input "$(basename "$f" .npy)=$f")
+    samples=$(head -c 128 "$f" | grep -ao "'shape': ([0-9]*" | grep -o "[0-9]*$")
+  done
+  for batch in 1 "$samples"; do
+    out=$dir/batch$batch
+    "$kiln" compile "$cases/$case/model.keras" -o "$out" --name model --batch "$batch" \
+      --emit=exe "${args[@]}" > /dev/null
+    "$out/model" "${inputs[@]}" --output-dir "$out/result" > /dev/null
+  done
+  if diff -r "$dir/batch1/result" "$dir/batch$samples/result" > /dev/null; then
+    echo "== $case: the same bits at --batch 1 and --batch $samples"
+  else
+    echo "FAIL: $case: outputs at --batch 1 and --batch $samples differ"
+    status=1
+  fi
 done
 for case in cnn_batchnorm text_attention lstm_sequence; do
   read -r -a args < "$train_cases/$case/args.txt" || true

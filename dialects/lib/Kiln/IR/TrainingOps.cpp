@@ -318,7 +318,8 @@ int64_t RnnGradOp::getScratchBytes() {
   // Per step the gate pre-activations and the states; per sample the
   // gradients carried between steps; the kernels in panels (a GRU's
   // recurrent kernel transposed and split, with split gradients); a row of
-  // zeros (kiln::rt::rnn_grad_scratch_floats, gru_grad_scratch_floats).
+  // zeros (kiln::rt::rnn_grad_scratch_floats, gru_grad_scratch_floats);
+  // SimpleRNN and LSTM keep every step's state before it, for dU.
   RankedTensorType x = tensorType(getInput());
   int64_t n = x.getDimSize(0), t = x.getDimSize(1);
   int64_t u = getRecurrentKernel().getType().getDimSize(0);
@@ -328,5 +329,6 @@ int64_t RnnGradOp::getScratchBytes() {
   // U and Uᵀ in panels; W, then Wᵀ, in panels.
   int64_t f = x.getDimSize(2);
   return 4 * (n * t * (gu + 2 * u) + n * (gu + 3 * u) + panelFloats(u, gu) +
-              panelFloats(gu, u) + std::max(panelFloats(f, gu), panelFloats(gu, f)) + u);
+              panelFloats(gu, u) + std::max(panelFloats(f, gu), panelFloats(gu, f)) + u +
+              n * t * u);
 }

@@ -61,7 +61,8 @@ inline void lstmCellBackward(const float *__restrict z, const float *__restrict 
 /// the states (h, c); per sample one step's gate products and the
 /// gradients carried between steps; the recurrent kernel in panels, and
 /// transposed in panels; the input kernel in panels, then transposed in
-/// panels (one room); a row of zeros, the state before the first step.
+/// panels (one room); a row of zeros, the state before the first step; and
+/// every step's state before it in x's row order.
 template <Cell C> constexpr std::size_t rnn_grad_scratch_floats(const RnnShape &s) {
   const std::size_t gu = detail::gates<C>() * s.units, u = s.units, f = s.features;
   if constexpr (C == Cell::gru)
@@ -71,7 +72,7 @@ template <Cell C> constexpr std::size_t rnn_grad_scratch_floats(const RnnShape &
            packed_floats(gu, u) +
            (packed_floats(f, gu) > packed_floats(gu, f) ? packed_floats(f, gu)
                                                          : packed_floats(gu, f)) +
-           u;
+           u + s.batch * s.steps * u;
 }
 
 namespace detail {
@@ -105,10 +106,12 @@ inline void rnnGradSimpleOrLstm(const float *dy, const float *x, const float *ke
   const std::size_t wRoom = packed_floats(f, gu) > packed_floats(gu, f) ? packed_floats(f, gu)
                                                                         : packed_floats(gu, f);
   float *zeros = wPanels + wRoom; // (U) a zero state
+  float *hPrevRows = zeros + u;   // (N·T, U) each step's h before it, in x's row order
   std::memset(zeros, 0, u * sizeof(float));
-  auto rowOf = [&](std::size_t b, std::size_t p) {
-    return (b * t + (s.go_backwards ? t - 1 - p : p)) * gu;
+  auto rowIndex = [&](std::size_t b, std::size_t p) {
+    return b * t + (s.go_backwards ? t - 1 - p : p);
   };
+  auto rowOf = [&](std::size_t b, std::size_t p) { return rowIndex(b, p) * gu; };
   auto zRow = [&](std::size_t b, std::size_t p) { return z + rowOf(b, p); };
   auto stepRows = [&](float *base, std::size_t p) { return base + p * n * u; };
   // The states before step p (null h: zeros). A row that is always there
@@ -160,7 +163,6 @@ inline void rnnGradSimpleOrLstm(const float *dy, const float *x, const float *ke
 
   // Backwards through the steps, from the returned states' gradients.
   pack_panels_transposed(recurrent, u, gu, utPanels);
-  std::memset(drecurrent, 0, u * gu * sizeof(float));
   if (dhOut) std::memcpy(dhNext, dhOut, n * u * sizeof(float));
   else std::memset(dhNext, 0, n * u * sizeof(float));
   if (dcOut && C == Cell::lstm) std::memcpy(dcNext, dcOut, n * u * sizeof(float));
@@ -183,12 +185,12 @@ inline void rnnGradSimpleOrLstm(const float *dy, const float *x, const float *ke
         const float *c = stepRows(cs, p) + b * u;
         detail::lstmCellBackward<A, R>(zp, c, cRowBefore(b, p), dhb, dcNext + b * u, dzb, u);
       }
-      // The step's pre-activations are spent: their gradients take the row.
+      // The step's pre-activations are spent: their gradients take the row,
+      // and the state it started from the same row of hPrevRows, for dU.
       std::memcpy(zRow(b, p), dzb, gu * sizeof(float));
+      std::memcpy(hPrevRows + rowIndex(b, p) * u, hRowBefore(b, p), u * sizeof(float));
     }
-    // dU += h_prevᵀ·dz; dh_prev = dz·Uᵀ (plus dh where the step was masked).
-    if (const float *hPrev = hBefore(p))
-      dense_grad_kernel_add_f32(hPrev, dz, drecurrent, n, u, gu);
+    // dh_prev = dz·Uᵀ (plus dh where the step was masked).
     dense_packed_f32<Act::linear>(dz, utPanels, nullptr, dhNext, n, gu, u);
     for (std::size_t b = 0; b < n; ++b)
       if (!stepKept(mask, s, b, p))
@@ -197,7 +199,10 @@ inline void rnnGradSimpleOrLstm(const float *dy, const float *x, const float *ke
   }
   if (dh0) std::memcpy(dh0, dhNext, n * u * sizeof(float));
   if (dc0 && C == Cell::lstm) std::memcpy(dc0, dcNext, n * u * sizeof(float));
-  // Every step's gate gradients at once: dW = xᵀ·dz, dx = dz·Wᵀ, db = Σ dz.
+  // Every step's gate gradients at once: dU = h_prevᵀ·dz (a masked step's
+  // dz is zero), dW = xᵀ·dz, dx = dz·Wᵀ, db = Σ dz: one product over all
+  // N·T rows each rather than T products over N.
+  dense_grad_kernel_f32(hPrevRows, z, drecurrent, n * t, u, gu);
   dense_grad_kernel_f32(x, z, dkernel, n * t, f, gu);
   dense_grad_input_f32(z, kernel, dx, n * t, f, gu, wPanels);
   if (dbias) {
@@ -217,8 +222,8 @@ inline void rnnGradSimpleOrLstm(const float *dy, const float *x, const float *ke
 /// (U, G·U), dbias (G·U, or 2·G·U for a GRU with reset_after) and the
 /// initial states' gradients dh0, dc0; dbias, dh0 and dc0 may be null.
 /// Every step's products with the kernels run over the whole batch as
-/// matrix products; the input kernel's gradients wait until every step's
-/// gate gradients are known and then run over all N·T rows at once.
+/// matrix products; both kernels' gradients wait until every step's gate
+/// gradients are known and then run over all N·T rows at once.
 /// `saved` is what the forward rnn_f32 saved (SimpleRNN and LSTM), or null
 /// to run the recurrence again.
 template <Cell C, Act A, Act R>
