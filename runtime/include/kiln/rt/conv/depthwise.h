@@ -55,63 +55,48 @@ KILN_RT_ALWAYS_INLINE void depthwiseStore(isa::Row16 v, const float *bias, const
 }
 
 /// kOutX pixels from ox, channels c0 .. c0+15, every tap inside the row
-/// horizontally (multiplier 1, so channel o reads channel o).
-template <Act A, std::size_t kOutX>
+/// horizontally (multiplier 1, so channel o reads channel o). With KW = 0
+/// the kernel's width, stride and dilation are read from s and every tap
+/// loads its kOutX inputs. With a KW-wide kernel at stride SW (dilation
+/// 1) the pixels' windows overlap, so each tap row's SW*(kOutX-1)+KW input
+/// vectors are loaded once and feed every pixel that reads them (for 3x3
+/// at stride 1, 10 loads where the other way makes 24). Same sums, in the
+/// same order.
+template <Act A, std::size_t kOutX, std::size_t KW = 0, std::size_t SW = 0>
 inline void depthwiseBlock(const float *x, const float *w, const float *bias,
                            const float *residual, float *y, const DepthwiseShape &s,
                            std::size_t b, std::size_t oy, std::size_t ox, std::size_t c0) {
   isa::Row16 acc[kOutX];
   for (isa::Row16 &a : acc)
     a = isa::zero();
-  const std::size_t ix0 = ox * s.sw - s.pl, pixelStep = s.sw * s.c;
+  // Known at compile time where KW and SW are given.
+  const std::size_t kw = KW ? KW : s.kw, sw = SW ? SW : s.sw;
+  const std::size_t ix0 = ox * sw - s.pl;
   for (std::size_t ky = 0; ky < s.kh; ++ky) {
     const std::ptrdiff_t iy = depthwiseInputRow(s, oy, ky);
     if (iy < 0)
       continue;
     const float *row = x + ((b * s.h + std::size_t(iy)) * s.wd + ix0) * s.c + c0;
-    const float *wk = w + ky * s.kw * s.f + c0;
-    for (std::size_t kx = 0; kx < s.kw; ++kx) {
-      const isa::Row16 wv = isa::load(wk + kx * s.f);
-      const float *xp = row + kx * s.dw * s.c;
-      for (std::size_t i = 0; i < kOutX; ++i)
-        isa::fmav(acc[i], isa::load(xp + i * pixelStep), wv);
+    const float *wk = w + ky * kw * s.f + c0;
+    if constexpr (KW == 0) {
+      const std::size_t pixelStep = sw * s.c;
+      for (std::size_t kx = 0; kx < s.kw; ++kx) {
+        const isa::Row16 wv = isa::load(wk + kx * s.f);
+        const float *xp = row + kx * s.dw * s.c;
+        for (std::size_t i = 0; i < kOutX; ++i)
+          isa::fmav(acc[i], isa::load(xp + i * pixelStep), wv);
+      }
+    } else {
+      constexpr std::size_t kIn = SW * (kOutX - 1) + KW;
+      isa::Row16 xv[kIn], wv[KW];
+      for (std::size_t j = 0; j < kIn; ++j)
+        xv[j] = isa::load(row + j * s.c);
+      for (std::size_t kx = 0; kx < KW; ++kx)
+        wv[kx] = isa::load(wk + kx * s.f);
+      for (std::size_t kx = 0; kx < KW; ++kx)
+        for (std::size_t i = 0; i < kOutX; ++i)
+          isa::fmav(acc[i], xv[SW * i + kx], wv[kx]);
     }
-  }
-  const std::size_t pixel = (b * s.oh + oy) * s.ow + ox;
-  for (std::size_t i = 0; i < kOutX; ++i)
-    depthwiseStore<A>(acc[i], bias ? bias + c0 : nullptr,
-                      residual ? residual + (pixel + i) * s.f + c0 : nullptr,
-                      y + (pixel + i) * s.ldy + c0);
-}
-
-/// depthwiseBlock for a kernel KW wide at stride SW and dilation 1: the
-/// kOutX pixels' windows overlap, so each tap row's SW*(kOutX-1)+KW input
-/// vectors are loaded once and feed every pixel that reads them (for 3x3
-/// at stride 1, 10 loads where the general block makes 24). Same sums, in
-/// the same order.
-template <Act A, std::size_t kOutX, std::size_t KW, std::size_t SW>
-inline void depthwiseBlockShared(const float *x, const float *w, const float *bias,
-                                 const float *residual, float *y, const DepthwiseShape &s,
-                                 std::size_t b, std::size_t oy, std::size_t ox, std::size_t c0) {
-  constexpr std::size_t kIn = SW * (kOutX - 1) + KW;
-  isa::Row16 acc[kOutX];
-  for (isa::Row16 &a : acc)
-    a = isa::zero();
-  const std::size_t ix0 = ox * SW - s.pl;
-  for (std::size_t ky = 0; ky < s.kh; ++ky) {
-    const std::ptrdiff_t iy = depthwiseInputRow(s, oy, ky);
-    if (iy < 0)
-      continue;
-    const float *row = x + ((b * s.h + std::size_t(iy)) * s.wd + ix0) * s.c + c0;
-    const float *wk = w + ky * KW * s.f + c0;
-    isa::Row16 xv[kIn], wv[KW];
-    for (std::size_t j = 0; j < kIn; ++j)
-      xv[j] = isa::load(row + j * s.c);
-    for (std::size_t kx = 0; kx < KW; ++kx)
-      wv[kx] = isa::load(wk + kx * s.f);
-    for (std::size_t kx = 0; kx < KW; ++kx)
-      for (std::size_t i = 0; i < kOutX; ++i)
-        isa::fmav(acc[i], xv[SW * i + kx], wv[kx]);
   }
   const std::size_t pixel = (b * s.oh + oy) * s.ow + ox;
   for (std::size_t i = 0; i < kOutX; ++i)
@@ -186,44 +171,31 @@ struct DepthwiseRow {
   std::size_t b, oy, vectorChannels;
 };
 
-/// Interior pixels from ox towards hi in blocks of 8, then 4, over every
-/// 16-channel slice; returns the first pixel left.
-template <Act A>
-inline std::size_t depthwiseBlocks(const DepthwiseRow &r, std::size_t ox, std::size_t hi) {
-  for (; ox + 8 <= hi; ox += 8)
-    for (std::size_t c0 = 0; c0 < r.vectorChannels; c0 += 16)
-      depthwiseBlock<A, 8>(r.x, r.w, r.bias, r.residual, r.y, *r.s, r.b, r.oy, ox, c0);
-  for (; ox + 4 <= hi; ox += 4)
-    for (std::size_t c0 = 0; c0 < r.vectorChannels; c0 += 16)
-      depthwiseBlock<A, 4>(r.x, r.w, r.bias, r.residual, r.y, *r.s, r.b, r.oy, ox, c0);
-  return ox;
-}
-
-/// Pixels per depthwiseBlockShared whose sums, input vectors and weights
-/// fit in the registers with two to spare (0: not even 4 do).
+/// Pixels per depthwiseBlock<A, n, KW, SW> whose sums, input vectors and
+/// weights fit in the registers with two to spare (0: not even 4 do).
 template <std::size_t KW, std::size_t SW> constexpr std::size_t sharedBlockPixels() {
   auto live = [](std::size_t n) { return n + SW * (n - 1) + KW + KW + 2; };
   const std::size_t registers = std::size_t(isa::kRegisterRows);
   return live(8) <= registers ? 8 : live(4) <= registers ? 4 : 0;
 }
 
-/// depthwiseBlocks with loads shared between a block's pixels, where they
-/// fit in registers.
-template <Act A, std::size_t KW, std::size_t SW>
-inline std::size_t depthwiseSharedBlocks(const DepthwiseRow &r, std::size_t ox,
-                                         std::size_t hi) {
-  constexpr std::size_t kWide = sharedBlockPixels<KW, SW>();
+/// Interior pixels from ox towards hi in blocks (of 8 or as many as fit,
+/// then 4) over every 16-channel slice, sharing loads as depthwiseBlock
+/// does for a KW-wide kernel at stride SW where they fit in registers;
+/// returns the first pixel left.
+template <Act A, std::size_t KW = 0, std::size_t SW = 0>
+inline std::size_t depthwiseBlocks(const DepthwiseRow &r, std::size_t ox, std::size_t hi) {
+  constexpr std::size_t kWide = KW == 0 ? 8 : sharedBlockPixels<KW, SW>();
   if constexpr (kWide == 0) {
     return depthwiseBlocks<A>(r, ox, hi);
   } else {
     for (; ox + kWide <= hi; ox += kWide)
       for (std::size_t c0 = 0; c0 < r.vectorChannels; c0 += 16)
-        depthwiseBlockShared<A, kWide, KW, SW>(r.x, r.w, r.bias, r.residual, r.y, *r.s, r.b,
-                                               r.oy, ox, c0);
+        depthwiseBlock<A, kWide, KW, SW>(r.x, r.w, r.bias, r.residual, r.y, *r.s, r.b, r.oy, ox,
+                                         c0);
     for (; ox + 4 <= hi; ox += 4)
       for (std::size_t c0 = 0; c0 < r.vectorChannels; c0 += 16)
-        depthwiseBlockShared<A, 4, KW, SW>(r.x, r.w, r.bias, r.residual, r.y, *r.s, r.b, r.oy,
-                                           ox, c0);
+        depthwiseBlock<A, 4, KW, SW>(r.x, r.w, r.bias, r.residual, r.y, *r.s, r.b, r.oy, ox, c0);
     return ox;
   }
 }
@@ -272,13 +244,13 @@ inline void depthwise_conv2d_f32(const float *x, const float *w, const float *bi
     // kernels share input loads between a block's pixels.
     const detail::DepthwiseRow r{x, w, bias, residual, y, &s, b, oy, vectorChannels};
     if (dw == 1 && kw == 3 && sw == 1)
-      ox = detail::depthwiseSharedBlocks<A, 3, 1>(r, ox, hi);
+      ox = detail::depthwiseBlocks<A, 3, 1>(r, ox, hi);
     else if (dw == 1 && kw == 3 && sw == 2)
-      ox = detail::depthwiseSharedBlocks<A, 3, 2>(r, ox, hi);
+      ox = detail::depthwiseBlocks<A, 3, 2>(r, ox, hi);
     else if (dw == 1 && kw == 5 && sw == 1)
-      ox = detail::depthwiseSharedBlocks<A, 5, 1>(r, ox, hi);
+      ox = detail::depthwiseBlocks<A, 5, 1>(r, ox, hi);
     else if (dw == 1 && kw == 5 && sw == 2)
-      ox = detail::depthwiseSharedBlocks<A, 5, 2>(r, ox, hi);
+      ox = detail::depthwiseBlocks<A, 5, 2>(r, ox, hi);
     else
       ox = detail::depthwiseBlocks<A>(r, ox, hi);
     for (; ox < ow; ++ox)
