@@ -63,10 +63,12 @@ function(kiln_add_model)
   add_library(${ARG_TARGET} STATIC "${dir}/${ARG_NAME}.cpp")
   target_include_directories(${ARG_TARGET} PUBLIC "$<BUILD_INTERFACE:${dir}>")
   target_compile_features(${ARG_TARGET} PUBLIC cxx_std_17)
-  # The model code needs neither, and never reads errno (without it, loops
-  # calling sqrt do not vectorize); the assembler finds the weights
-  # (.incbin) on its include path.
+  # The model code needs neither, and never reads errno or the FP exception
+  # flags (without these, loops calling sqrt, and on AVX2 the activations,
+  # do not vectorize); the assembler finds the weights (.incbin) on its
+  # include path.
   target_compile_options(${ARG_TARGET} PRIVATE -fno-exceptions -fno-rtti -fno-math-errno
+                         -fno-trapping-math
                          "-Wa,-I${dir}")
   # By absolute path: the assembler would take a same-named file in its
   # working folder first.

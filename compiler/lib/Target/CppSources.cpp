@@ -589,8 +589,10 @@ add_library({name} STATIC {name}.cpp)
 target_include_directories({name} PUBLIC ${{CMAKE_CURRENT_SOURCE_DIR}})
 target_compile_features({name} PUBLIC cxx_std_17)
 # The assembler finds {name}.weights.bin through its include path. The
-# code never reads errno, and without it loops calling sqrt vectorize.
+# code never reads errno or the FP exception flags; without them loops
+# calling sqrt, and on AVX2 the activations, do not vectorize.
 target_compile_options({name} PRIVATE -fno-exceptions -fno-rtti -fno-math-errno
+                       -fno-trapping-math
                        "-Wa,-I${{CMAKE_CURRENT_SOURCE_DIR}}")
 target_compile_definitions({name} PRIVATE
   "KILN_{name}_WEIGHTS_FILE=\"${{CMAKE_CURRENT_SOURCE_DIR}}/{name}.weights.bin\"")
