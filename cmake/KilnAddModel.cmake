@@ -13,6 +13,15 @@
 # macros: build with the architecture flags you deploy with (for example
 # target_compile_options(<target> PRIVATE -march=native)), or they use the
 # portable code for the baseline ISA.
+# The flags generated code is built with, everywhere (kiln compile's default
+# toolchain, kiln_add_model, the kernel bench and tests). The code never reads
+# errno or the FP exception flags: with errno semantics GCC keeps a branch to
+# the library sqrt inside loops (the optimizers' updates); with trapping math it
+# will not if-convert a select such as fast::exp's clamp without AVX-512's
+# masks, so on AVX2 sigmoid, silu, tanh and gelu stay scalar. Neither flag lets
+# the compiler change a value.
+set(KILN_MODEL_CODE_FLAGS -fno-math-errno -fno-trapping-math)
+
 function(kiln_add_model)
   cmake_parse_arguments(PARSE_ARGV 0 ARG "TRAIN" "TARGET;MODEL;NAME;BATCH;THREADS"
                         "INPUT_SHAPES;OUTPUTS;KILN_FLAGS")
@@ -63,12 +72,9 @@ function(kiln_add_model)
   add_library(${ARG_TARGET} STATIC "${dir}/${ARG_NAME}.cpp")
   target_include_directories(${ARG_TARGET} PUBLIC "$<BUILD_INTERFACE:${dir}>")
   target_compile_features(${ARG_TARGET} PUBLIC cxx_std_17)
-  # The model code needs neither, and never reads errno or the FP exception
-  # flags (without these, loops calling sqrt, and on AVX2 the activations,
-  # do not vectorize); the assembler finds the weights (.incbin) on its
-  # include path.
-  target_compile_options(${ARG_TARGET} PRIVATE -fno-exceptions -fno-rtti -fno-math-errno
-                         -fno-trapping-math
+  # The model code needs neither exceptions nor RTTI; the assembler finds the
+  # weights (.incbin) on its include path.
+  target_compile_options(${ARG_TARGET} PRIVATE -fno-exceptions -fno-rtti ${KILN_MODEL_CODE_FLAGS}
                          "-Wa,-I${dir}")
   # By absolute path: the assembler would take a same-named file in its
   # working folder first.

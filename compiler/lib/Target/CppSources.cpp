@@ -2,6 +2,8 @@
 
 #include "kiln/Dialect/Kiln/Transforms/Passes.h"
 
+#include "llvm/ADT/StringExtras.h"
+
 #include <fmt/format.h>
 
 namespace kiln {
@@ -589,10 +591,9 @@ add_library({name} STATIC {name}.cpp)
 target_include_directories({name} PUBLIC ${{CMAKE_CURRENT_SOURCE_DIR}})
 target_compile_features({name} PUBLIC cxx_std_17)
 # The assembler finds {name}.weights.bin through its include path. The
-# code never reads errno or the FP exception flags; without them loops
-# calling sqrt, and on AVX2 the activations, do not vectorize.
-target_compile_options({name} PRIVATE -fno-exceptions -fno-rtti -fno-math-errno
-                       -fno-trapping-math
+# code never reads errno or the FP exception flags; without saying so,
+# loops calling sqrt, and on AVX2 the activations, do not vectorize.
+target_compile_options({name} PRIVATE -fno-exceptions -fno-rtti {flags}
                        "-Wa,-I${{CMAKE_CURRENT_SOURCE_DIR}}")
 target_compile_definitions({name} PRIVATE
   "KILN_{name}_WEIGHTS_FILE=\"${{CMAKE_CURRENT_SOURCE_DIR}}/{name}.weights.bin\"")
@@ -606,6 +607,7 @@ add_executable({name}_run {name}_main.cpp)
 target_link_libraries({name}_run PRIVATE {name})
 {train})",
                      fmt::arg("name", model.name),
+                     fmt::arg("flags", llvm::join(modelCodeFlags(), " ")),
                      fmt::arg("train", model.training
                                            ? fmt::format("\n# The training executable (kiln "
                                                          "compile --train).\nadd_executable({0}_train "

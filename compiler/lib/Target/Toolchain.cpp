@@ -42,14 +42,16 @@ ToolchainOptions defaultToolchain() {
   ToolchainOptions options;
   const char *cxx = std::getenv("CXX");
   options.cxx = cxx && *cxx ? cxx : "c++";
-  // Generated code never reads errno or the FP exception flags. With errno
-  // semantics GCC keeps a branch to the library sqrt inside loops (the
-  // optimizers' updates); with trapping math it will not if-convert a select
-  // such as fast::exp's clamp without AVX-512's masks, so on AVX2 the
-  // activations (sigmoid, silu, tanh, gelu) stay scalar. Neither flag lets
-  // the compiler change a value.
-  options.cxxFlags = {"-O3", "-march=native", "-fno-math-errno", "-fno-trapping-math"};
+  options.cxxFlags = {"-O3", "-march=native"};
+  for (const std::string &flag : modelCodeFlags())
+    options.cxxFlags.push_back(flag);
   return options;
+}
+
+std::vector<std::string> modelCodeFlags() {
+  llvm::SmallVector<llvm::StringRef> parts;
+  llvm::StringRef(KILN_MODEL_CODE_FLAGS).split(parts, ' ', -1, false);
+  return {parts.begin(), parts.end()};
 }
 
 bool findCompiler(const ToolchainOptions &toolchain, std::string &error) {
@@ -71,7 +73,9 @@ ToolchainOptions toolchainFor(const std::string &targetTriple) {
     return defaultToolchain();
   ToolchainOptions options;
   options.cxx = targetTriple + "-g++";
-  options.cxxFlags = {"-O3", "-fno-math-errno", "-fno-trapping-math"};
+  options.cxxFlags = {"-O3"};
+  for (const std::string &flag : modelCodeFlags())
+    options.cxxFlags.push_back(flag);
   return options;
 }
 

@@ -119,7 +119,7 @@ int benchCommand(int argc, char **argv) {
   cl::opt<std::string> keep("o", cl::desc("keep the generated harness in DIR"),
                             cl::value_desc("DIR"), cl::cat(category));
   cl::opt<std::string> cxxFlags("cxx-flags",
-                                cl::desc("flags for the C++ compiler (default: -O3 -march=native -fno-math-errno -fno-trapping-math)"),
+                                cl::desc(cxxFlagsHelp()),
                                 cl::cat(category));
   bool profile = false;
   std::vector<char *> args;

@@ -335,7 +335,7 @@ int compileCommand(int argc, char **argv) {
       "input-shape", cl::desc("fix an input's open (None) axes, batch axis excluded"),
       cl::value_desc("NAME=D1x...xDk"), cl::cat(category));
   cl::opt<std::string> cxxFlags("cxx-flags",
-                                cl::desc("flags for the C++ compiler (default: -O3 -march=native -fno-math-errno -fno-trapping-math)"),
+                                cl::desc(cxxFlagsHelp()),
                                 cl::cat(category));
   cl::opt<bool> train("train",
                       cl::desc("also generate train_step and the NAME_train executable"),

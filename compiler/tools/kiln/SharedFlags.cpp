@@ -1,6 +1,7 @@
 #include "SharedFlags.h"
 
 #include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringRef.h"
 
 namespace cl = llvm::cl;
@@ -37,6 +38,12 @@ void applyCxxFlags(const cl::opt<std::string> &cxxFlags, ToolchainOptions &toolc
   llvm::SmallVector<llvm::StringRef> parts;
   llvm::StringRef(cxxFlags).split(parts, ' ', -1, false);
   toolchain.cxxFlags.assign(parts.begin(), parts.end());
+}
+
+llvm::StringRef cxxFlagsHelp() {
+  static const std::string help =
+      "flags for the C++ compiler (default: " + llvm::join(defaultToolchain().cxxFlags, " ") + ")";
+  return help;
 }
 
 } // namespace kiln::cli

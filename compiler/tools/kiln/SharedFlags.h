@@ -27,6 +27,9 @@ struct TrainingFlags {
 /// on spaces).
 void applyCxxFlags(const llvm::cl::opt<std::string> &cxxFlags, ToolchainOptions &toolchain);
 
+/// --cxx-flags' help, naming the default toolchain's flags.
+llvm::StringRef cxxFlagsHelp();
+
 } // namespace kiln::cli
 
 #endif

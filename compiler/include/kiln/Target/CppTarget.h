@@ -114,8 +114,12 @@ struct ToolchainOptions {
   std::vector<std::string> cxxFlags; // e.g. -O3 -march=native
 };
 
-/// Default: $CXX or c++, with -O3 -march=native.
+/// Default: $CXX or c++, with -O3 -march=native and modelCodeFlags().
 ToolchainOptions defaultToolchain();
+
+/// The flags generated code is always built with, whatever the target:
+/// KILN_MODEL_CODE_FLAGS of cmake/KilnAddModel.cmake, which says why.
+std::vector<std::string> modelCodeFlags();
 
 /// For a cross target triple such as aarch64-linux-gnu: TRIPLE-g++ -O3
 /// (the triple's baseline ISA, NEON on aarch64). An empty triple is the
