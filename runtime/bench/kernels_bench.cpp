@@ -341,6 +341,25 @@ BENCHMARK(BM_TrainDense)
     ->ArgNames({"in", "units", "in_place"})
     ->Args({784, 256, 0})->Args({784, 256, 1})->Args({256, 128, 0})->Args({256, 128, 1});
 
+/// A weight gradient dw += xᵀ · dy over `count` rows (Dense, the RNNs' dU
+/// and dW, and each tap's run in a conv's kernel gradient, whose runs are
+/// one output row: 32 rows of 16 channels by 16 or 32 filters in the
+/// training benchmark's CNN).
+void BM_OuterProduct(benchmark::State &state) {
+  const std::size_t count = state.range(0), channels = state.range(1), units = state.range(2);
+  const auto x = randomFloats(count * channels, 1), dy = randomFloats(count * units, 2);
+  Floats dw(channels * units, 0.0f);
+  for (auto _ : state) {
+    kiln::rt::outer_product_add_f32(x.data(), channels, dy.data(), count, channels, units,
+                                    dw.data());
+    benchmark::DoNotOptimize(dw.data());
+  }
+  reportFlops(state, 2.0 * count * channels * units);
+}
+BENCHMARK(BM_OuterProduct)
+    ->ArgNames({"count", "channels", "units"})
+    ->Args({32, 16, 16})->Args({32, 16, 32})->Args({32, 784, 256})->Args({640, 64, 256});
+
 /// One Adam step over n weights: bytes of its seven streams (w, g, m, v
 /// read; w, m, v written). 16k weights stay in cache, 200k do not.
 void BM_Adam(benchmark::State &state) {

@@ -204,6 +204,41 @@ void checkDense(std::size_t rows, std::size_t in, std::size_t units) {
   expectClose(packedDx, dx);
 }
 
+// dw += xᵀ · dy against a double-precision sum, for every register tile
+// shape and remainder: channels 1 to 19 (full tiles of 8, or 6 and 3 on
+// AVX2 and NEON, and every leftover), units of whole panels of 32 and 16
+// and a tail, x rows longer than the channels (a strided run), and both
+// accumulating and assigning.
+TEST(TrainingKernels, OuterProductMatchesReference) {
+  for (std::size_t count : {1u, 3u, 32u})
+    for (std::size_t channels = 1; channels <= 19; ++channels)
+      for (std::size_t units : {16u, 32u, 48u, 52u, 5u}) {
+        const std::size_t xStep = channels + 2;
+        std::vector<float> x = randomVector(count * xStep, 11), dy = randomVector(count * units, 12),
+                           start = randomVector(channels * units, 13);
+        std::vector<float> added = start, assigned(channels * units, NAN);
+        kiln::rt::outer_product_add_f32(x.data(), xStep, dy.data(), count, channels, units,
+                                        added.data());
+        std::vector<float> dense(count * channels); // the same rows, unstrided
+        for (std::size_t p = 0; p < count; ++p)
+          for (std::size_t c = 0; c < channels; ++c)
+            dense[p * channels + c] = x[p * xStep + c];
+        kiln::rt::dense_grad_kernel_f32(dense.data(), dy.data(), assigned.data(), count, channels,
+                                        units);
+        for (std::size_t c = 0; c < channels; ++c)
+          for (std::size_t u = 0; u < units; ++u) {
+            double sum = 0.0;
+            for (std::size_t p = 0; p < count; ++p)
+              sum += double(x[p * xStep + c]) * dy[p * units + u];
+            const std::size_t i = c * units + u;
+            ASSERT_NEAR(added[i], start[i] + sum, 1e-5 * (1.0 + count))
+                << "count " << count << " channels " << channels << " units " << units;
+            ASSERT_NEAR(assigned[i], sum, 1e-5 * (1.0 + count))
+                << "count " << count << " channels " << channels << " units " << units;
+          }
+      }
+}
+
 TEST(TrainingKernels, DenseGradients) {
   checkDense(3, 7, 20);
   // The kernel gradient's register tiles: 8 + 3 kernel rows, panels of 32

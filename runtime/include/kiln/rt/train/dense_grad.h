@@ -111,6 +111,16 @@ inline void dense_grad_input_f32(const float *dy, const float *w, float *dx, std
 }
 
 namespace detail {
+/// Row16 sums an outer-product tile keeps in registers beside its dy rows
+/// and the broadcast x: 16 of 32 zmm; 6 (12 ymm) of AVX2's 16 and NEON's
+/// 8 Row16 of q registers, where 8 x 2 tiles spilled (a third of peak).
+/// The scalar fallback keeps the AVX-512 shape.
+constexpr int kOuterSums = isa::kRegisterRows == 8 ? 6 : 16;
+/// Fewer independent sums than this leave the FMA units waiting on latency.
+constexpr int kOuterMinSums = isa::kRegisterRows == 8 ? 4 : 8;
+/// Rows of dw per tile for V panels of 16 columns.
+template <int V> constexpr int kOuterRows = kOuterSums / V < 8 ? kOuterSums / V : 8;
+
 /// dw[c, 16v + :16] += Σ_p x[p·xStep + c] · dy[p·units + 16v + :16] for CB
 /// rows c of dw and V panels of 16 columns, held in registers across the
 /// `count` rows p; U independent sums hide the FMA latency when CB·V is
@@ -118,7 +128,7 @@ namespace detail {
 template <int CB, int V>
 inline void outerProductTile(const float *x, std::size_t xStep, const float *dy,
                              std::size_t units, std::size_t count, float *dw, bool accumulate) {
-  constexpr int U = CB * V < 8 ? 2 : 1;
+  constexpr int U = CB * V < kOuterMinSums && 2 * CB * V <= kOuterSums ? 2 : 1;
   isa::Row16 acc[U][CB][V];
   for (int c = 0; c < CB; ++c)
     for (int v = 0; v < V; ++v) {
@@ -151,15 +161,17 @@ inline void outerProductTile(const float *x, std::size_t xStep, const float *dy,
     }
 }
 
-/// outerProductTile over all `channels` rows of dw, 8 at a time.
+/// outerProductTile over all `channels` rows of dw, kOuterRows<V> at a time.
 template <int V>
 inline void outerProductPanels(const float *x, std::size_t xStep, const float *dy,
                                std::size_t units, std::size_t count, float *dw,
                                std::size_t channels, bool accumulate) {
+  constexpr int CB = kOuterRows<V>;
   std::size_t c = 0;
-  for (; c + 8 <= channels; c += 8)
-    outerProductTile<8, V>(x + c, xStep, dy, units, count, dw + c * units, accumulate);
+  for (; c + CB <= channels; c += CB)
+    outerProductTile<CB, V>(x + c, xStep, dy, units, count, dw + c * units, accumulate);
   float *d = dw + c * units;
+  static_assert(CB <= 8, "the remainder cases below go up to 7 rows");
   switch (channels - c) {
   case 7: outerProductTile<7, V>(x + c, xStep, dy, units, count, d, accumulate); break;
   case 6: outerProductTile<6, V>(x + c, xStep, dy, units, count, d, accumulate); break;
@@ -229,8 +241,8 @@ inline void outerProduct(const float *x, std::size_t xStep, const float *dy, std
 
 /// dw += xᵀ · dy over `count` rows: dw[c, :] += Σ_p x[p·xStep + c] ·
 /// dy[p·units + :] for c < channels, dw being (channels x units). Register
-/// tiles of 8 rows of dw by 32 or 16 columns stay in registers across all
-/// rows p; the columns past the last panel of 16 run on the same tiles
+/// tiles of dw (8 rows by 32 or 16 columns on AVX-512, 3 by 32 or 6 by 16 on
+/// AVX2 and NEON) stay in registers across all rows p; the columns past the last panel of 16 run on the same tiles
 /// through zero-padded copies.
 inline void outer_product_add_f32(const float *x, std::size_t xStep, const float *dy,
                                   std::size_t count, std::size_t channels, std::size_t units,
