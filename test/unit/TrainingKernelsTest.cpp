@@ -207,10 +207,10 @@ void checkDense(std::size_t rows, std::size_t in, std::size_t units) {
 // dw += xᵀ · dy against a double-precision sum, for every register tile
 // shape and remainder: channels 1 to 19 (full tiles of 8, or 6 and 3 on
 // AVX2 and NEON, and every leftover), units of whole panels of 32 and 16
-// and a tail, x rows longer than the channels (a strided run), and both
-// accumulating and assigning.
+// and a tail, x rows longer than the channels (a strided run), runs of
+// several chunks of rows (300), and both accumulating and assigning.
 TEST(TrainingKernels, OuterProductMatchesReference) {
-  for (std::size_t count : {1u, 3u, 32u})
+  for (std::size_t count : {1u, 3u, 32u, 300u})
     for (std::size_t channels = 1; channels <= 19; ++channels)
       for (std::size_t units : {16u, 32u, 48u, 52u, 5u}) {
         const std::size_t xStep = channels + 2;

@@ -224,8 +224,9 @@ inline void outerProductTail(const float *x, std::size_t xStep, const float *dy,
 
 namespace detail {
 /// outer_product_add_f32, or with `accumulate` false its assignment.
-inline void outerProduct(const float *x, std::size_t xStep, const float *dy, std::size_t count,
-                         std::size_t channels, std::size_t units, float *dw, bool accumulate) {
+inline void outerProductRun(const float *x, std::size_t xStep, const float *dy,
+                            std::size_t count, std::size_t channels, std::size_t units, float *dw,
+                            bool accumulate) {
   const std::size_t fullPanels = units / 16;
   std::size_t panel = 0;
   for (; panel + 2 <= fullPanels; panel += 2)
@@ -236,6 +237,22 @@ inline void outerProduct(const float *x, std::size_t xStep, const float *dy, std
                           accumulate);
   if (fullPanels * 16 < units)
     outerProductTail(x, xStep, dy, count, channels, units, fullPanels * 16, dw, accumulate);
+}
+
+/// outerProductRun over chunks of rows: every tile of dw reads the chunk's
+/// strip of dy (up to 32 columns), which stays in L1 across the chunk's
+/// tiles only if the chunk is short. A long run (an RNN's dU over all N·T
+/// rows) otherwise streams each strip from L2 once per tile of rows.
+inline void outerProduct(const float *x, std::size_t xStep, const float *dy, std::size_t count,
+                         std::size_t channels, std::size_t units, float *dw, bool accumulate) {
+  constexpr std::size_t kChunkRows = 128; // 16 KB of a 32-column strip
+  std::size_t p = 0;
+  do {
+    const std::size_t rows = count - p < kChunkRows ? count - p : kChunkRows;
+    outerProductRun(x + p * xStep, xStep, dy + p * units, rows, channels, units, dw,
+                    accumulate || p > 0);
+    p += rows;
+  } while (p < count);
 }
 } // namespace detail
 
