@@ -1,3 +1,12 @@
+# The flags generated code is built with, everywhere (kiln compile's default
+# toolchain, kiln_add_model, the kernel bench and tests). The code never reads
+# errno or the FP exception flags: with errno semantics GCC keeps a branch to
+# the library sqrt inside loops (the optimizers' updates); with trapping math it
+# will not if-convert a select such as fast::exp's clamp without AVX-512's
+# masks, so on AVX2 sigmoid, silu, tanh and gelu stay scalar. Neither flag lets
+# the compiler change a value.
+set(KILN_MODEL_CODE_FLAGS -fno-math-errno -fno-trapping-math)
+
 # kiln_add_model(TARGET <target> MODEL <file.keras|file.h5>
 #                [NAME <identifier>] [BATCH <n>] [THREADS <n>]
 #                [INPUT_SHAPES NAME=D1x...xDk ...] [OUTPUTS LAYER ...]
@@ -13,15 +22,6 @@
 # macros: build with the architecture flags you deploy with (for example
 # target_compile_options(<target> PRIVATE -march=native)), or they use the
 # portable code for the baseline ISA.
-# The flags generated code is built with, everywhere (kiln compile's default
-# toolchain, kiln_add_model, the kernel bench and tests). The code never reads
-# errno or the FP exception flags: with errno semantics GCC keeps a branch to
-# the library sqrt inside loops (the optimizers' updates); with trapping math it
-# will not if-convert a select such as fast::exp's clamp without AVX-512's
-# masks, so on AVX2 sigmoid, silu, tanh and gelu stay scalar. Neither flag lets
-# the compiler change a value.
-set(KILN_MODEL_CODE_FLAGS -fno-math-errno -fno-trapping-math)
-
 function(kiln_add_model)
   cmake_parse_arguments(PARSE_ARGV 0 ARG "TRAIN" "TARGET;MODEL;NAME;BATCH;THREADS"
                         "INPUT_SHAPES;OUTPUTS;KILN_FLAGS")

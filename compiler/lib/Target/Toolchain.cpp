@@ -36,23 +36,23 @@ std::vector<std::string> splitCommand(const std::string &command) {
   llvm::StringRef(command).split(parts, ' ', -1, false);
   return std::vector<std::string>(parts.begin(), parts.end());
 }
+
+std::vector<std::string> withModelCodeFlags(std::vector<std::string> flags) {
+  const std::vector<std::string> always = modelCodeFlags();
+  flags.insert(flags.end(), always.begin(), always.end());
+  return flags;
+}
 } // namespace
 
 ToolchainOptions defaultToolchain() {
   ToolchainOptions options;
   const char *cxx = std::getenv("CXX");
   options.cxx = cxx && *cxx ? cxx : "c++";
-  options.cxxFlags = {"-O3", "-march=native"};
-  for (const std::string &flag : modelCodeFlags())
-    options.cxxFlags.push_back(flag);
+  options.cxxFlags = withModelCodeFlags({"-O3", "-march=native"});
   return options;
 }
 
-std::vector<std::string> modelCodeFlags() {
-  llvm::SmallVector<llvm::StringRef> parts;
-  llvm::StringRef(KILN_MODEL_CODE_FLAGS).split(parts, ' ', -1, false);
-  return {parts.begin(), parts.end()};
-}
+std::vector<std::string> modelCodeFlags() { return splitCommand(KILN_MODEL_CODE_FLAGS); }
 
 bool findCompiler(const ToolchainOptions &toolchain, std::string &error) {
   std::vector<std::string> command = splitCommand(toolchain.cxx);
@@ -73,9 +73,7 @@ ToolchainOptions toolchainFor(const std::string &targetTriple) {
     return defaultToolchain();
   ToolchainOptions options;
   options.cxx = targetTriple + "-g++";
-  options.cxxFlags = {"-O3"};
-  for (const std::string &flag : modelCodeFlags())
-    options.cxxFlags.push_back(flag);
+  options.cxxFlags = withModelCodeFlags({"-O3"});
   return options;
 }
 

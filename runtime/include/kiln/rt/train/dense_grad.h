@@ -167,11 +167,11 @@ inline void outerProductPanels(const float *x, std::size_t xStep, const float *d
                                std::size_t units, std::size_t count, float *dw,
                                std::size_t channels, bool accumulate) {
   constexpr int CB = kOuterRows<V>;
+  static_assert(CB <= 8, "the remainder cases below go up to 7 rows");
   std::size_t c = 0;
   for (; c + CB <= channels; c += CB)
     outerProductTile<CB, V>(x + c, xStep, dy, units, count, dw + c * units, accumulate);
   float *d = dw + c * units;
-  static_assert(CB <= 8, "the remainder cases below go up to 7 rows");
   switch (channels - c) {
   case 7: outerProductTile<7, V>(x + c, xStep, dy, units, count, d, accumulate); break;
   case 6: outerProductTile<6, V>(x + c, xStep, dy, units, count, d, accumulate); break;
@@ -259,8 +259,8 @@ inline void outerProduct(const float *x, std::size_t xStep, const float *dy, std
 /// dw += xᵀ · dy over `count` rows: dw[c, :] += Σ_p x[p·xStep + c] ·
 /// dy[p·units + :] for c < channels, dw being (channels x units). Register
 /// tiles of dw (8 rows by 32 or 16 columns on AVX-512, 3 by 32 or 6 by 16 on
-/// AVX2 and NEON) stay in registers across all rows p; the columns past the last panel of 16 run on the same tiles
-/// through zero-padded copies.
+/// AVX2 and NEON) stay in registers across all rows p; the columns past the
+/// last panel of 16 run on the same tiles through zero-padded copies.
 inline void outer_product_add_f32(const float *x, std::size_t xStep, const float *dy,
                                   std::size_t count, std::size_t channels, std::size_t units,
                                   float *dw) {
