@@ -4,8 +4,8 @@ records Keras's predictions on two random images as the reference.
 usage: python applications.py --list
        python applications.py --out DIR NAME
 writes DIR/NAME/{model.keras, inputs/<input>.npy, expected/<output>.npy,
-args.txt}; skips the work when DIR/NAME/stamp matches (model, Keras version,
-seed, these scripts), so the cache survives test runs.
+args.txt}; skips the work when DIR/NAME/stamp matches (model, seed, the pinned
+Keras, these scripts: reference_stamp.py), so the cache survives test runs.
 """
 import argparse
 import os
@@ -37,24 +37,20 @@ def main():
     if opts.list:
         print(";".join(APPLICATIONS))
         return 0
+    case = os.path.join(opts.out, opts.name)
+    # The cache key: model, seed, and the scripts that make the reference
+    # (this one and generate.py's weight randomization).
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path.insert(0, here)
+    import reference_stamp
+    stamp = reference_stamp.make(opts.name, SEED, [os.path.join(here, script)
+                                                   for script in ("applications.py", "generate.py")])
+    if reference_stamp.is_current(case, stamp):
+        return 0
     os.environ.setdefault("KERAS_BACKEND", "jax")
     import keras
     import numpy as np
 
-    case = os.path.join(opts.out, opts.name)
-    # The cache key: model, Keras version, seed, and the scripts that make
-    # the reference (this one and generate.py's weight randomization).
-    import hashlib
-    here = os.path.dirname(os.path.abspath(__file__))
-    scripts = hashlib.sha256()
-    for script in ("applications.py", "generate.py"):
-        with open(os.path.join(here, script), "rb") as f:
-            scripts.update(f.read())
-    stamp = (f"{opts.name} keras={keras.__version__} seed={SEED} "
-             f"scripts={scripts.hexdigest()[:16]}\n")
-    stamp_path = os.path.join(case, "stamp")
-    if os.path.exists(stamp_path) and open(stamp_path).read() == stamp:
-        return 0
     shutil.rmtree(case, ignore_errors=True)
     os.makedirs(os.path.join(case, "inputs"))
     os.makedirs(os.path.join(case, "expected"))
@@ -64,7 +60,6 @@ def main():
     model = getattr(keras.applications, opts.name)(
         weights=None, classifier_activation=None, input_shape=INPUT_SHAPES.get(opts.name))
     # Non-trivial BatchNormalization statistics, so inference uses them.
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     from generate import randomize_statistics, write_summary
     randomize_statistics(model, np.random.default_rng(SEED))
     rng = np.random.default_rng(SEED)
@@ -78,8 +73,7 @@ def main():
     write_summary(model, case)
     with open(os.path.join(case, "args.txt"), "w") as f:
         f.write("\n")
-    with open(stamp_path, "w") as f:
-        f.write(stamp)
+    reference_stamp.write(case, stamp)
     return 0
 
 

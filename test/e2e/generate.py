@@ -4,7 +4,8 @@ own predictions as the reference.
 usage:
   python generate.py --list            print the case names (no Keras import)
   python generate.py --out DIR [--shard K/N] [CASE]  write DIR/<case>/{model.keras, model.h5, args.txt,
-                                       inputs/<input>.npy, expected/<output>.npy}
+                                       inputs/<input>.npy, expected/<output>.npy, stamp}
+                                       skipping the cases whose stamp is current (reference_stamp.py)
 
 Every case is a small model with seeded random weights (biases too, so they
 are exercised). Inputs hold several samples, so the compiled batch is run in
@@ -18,7 +19,12 @@ import shutil
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import reference_stamp  # noqa: E402
 import sequence_cases  # noqa: E402
+
+# The files a case's references depend on (besides the pinned oracle).
+SOURCES = [os.path.join(os.path.dirname(os.path.abspath(__file__)), script)
+           for script in ("generate.py", "sequence_cases.py")]
 
 # Every Keras 3 activation that can be named by a string.
 ACTIVATIONS = [
@@ -650,19 +656,28 @@ def build_fixed(kind, kw):
 
 
 def generate(out, only=None, shard=(0, 1)):
-    os.environ.setdefault("KERAS_BACKEND", "jax")
-    import absl.logging
-    import keras
-
-    absl.logging.set_verbosity(absl.logging.ERROR)  # the legacy-format warning
-    import numpy as np
-
-    failures = []
-    for index, (name, (kind, kw, args, samples)) in enumerate(sorted(cases().items())):
+    # Seeds come from a case's index, so the stamp holds it: a new case
+    # before this one reseeds it.
+    todo = []
+    for index, (name, spec) in enumerate(sorted(cases().items())):
         if (only and name != only) or index % shard[1] != shard[0]:
             continue
+        stamp = reference_stamp.make(name, 1000 + index, SOURCES)
+        if not reference_stamp.is_current(os.path.join(out, name), stamp):
+            todo.append((index, name, spec, stamp))
+    if not todo:
+        return 0
+    os.environ.setdefault("KERAS_BACKEND", "jax")
+    import absl.logging
+    import keras  # noqa: F401
+
+    absl.logging.set_verbosity(absl.logging.ERROR)  # the legacy-format warning
+
+    failures = []
+    for index, name, (kind, kw, args, samples), stamp in todo:
         try:
             generate_case(out, index, name, kind, kw, args, samples)
+            reference_stamp.write(os.path.join(out, name), stamp)
         except Exception as error:  # report every broken case, keep the others
             failures.append(f"{name}: {type(error).__name__}: {error}")
     # A case that fails here fails its own test (its files are missing);

@@ -7,14 +7,19 @@ the same. Cases in VALIDATION_DATA get a validation folder of their own
 (NAME_train --validation-data). kiln's NAME_train must retrace all of it (run_case.sh, compare.py).
 
 usage: cases.py --list | --out DIR [CASE...]
+(a case whose DIR/CASE/stamp is current is skipped: reference_stamp.py)
 """
 import argparse
 import json
 import math
 import os
+import shutil
+import sys
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "e2e"))
+import reference_stamp  # noqa: E402
 import numpy as np  # noqa: E402
 import keras  # noqa: E402
 from keras import layers  # noqa: E402
@@ -334,9 +339,13 @@ def target_for(model, k, rng, n):
 
 
 def generate(name, out):
+    case = os.path.join(out, name)
+    stamp = reference_stamp.make(name, 7, [os.path.abspath(__file__)])
+    if reference_stamp.is_current(case, stamp):
+        return
+    shutil.rmtree(case, ignore_errors=True)  # no stale references
     keras.utils.set_random_seed(7)
     model = CASES[name]()
-    case = os.path.join(out, name)
     os.makedirs(os.path.join(case, "data"), exist_ok=True)
     os.makedirs(os.path.join(case, "keras", "weights"), exist_ok=True)
     model.save(os.path.join(case, "model.keras"))
@@ -415,6 +424,7 @@ def generate(name, out):
                 f.write(var.path.replace("/", ".") + "\n")
     with open(os.path.join(case, "args.txt"), "w") as f:
         f.write(f"--batch {BATCH}\n")
+    reference_stamp.write(case, stamp)
 
 
 def main():
