@@ -39,6 +39,10 @@ llvm::StringRef withoutProvenance(llvm::StringRef contents) {
   return contents;
 }
 
+/// Bumped whenever buildArtifact changes how it builds (which flags reach
+/// which file), so entries built the old way miss.
+constexpr int kBuildRecipe = 2;
+
 /// Identity of the compiler binary, so an upgraded compiler misses.
 std::string compilerIdentity(const ToolchainOptions &toolchain) {
   llvm::SmallVector<llvm::StringRef> words;
@@ -58,8 +62,9 @@ std::string compilerIdentity(const ToolchainOptions &toolchain) {
 std::string buildCacheKey(const SourceFiles &files, Artifact kind,
                           const ToolchainOptions &toolchain) {
   llvm::SHA256 hash;
-  hash.update("kind=" + std::to_string(int(kind)) + "\ncxx=" + compilerIdentity(toolchain) +
-              "\nflags=" + llvm::join(toolchain.cxxFlags, " ") + "\n");
+  hash.update("recipe=" + std::to_string(kBuildRecipe) + "\nkind=" + std::to_string(int(kind)) +
+              "\ncxx=" + compilerIdentity(toolchain) + "\nflags=" +
+              llvm::join(toolchain.cxxFlags, " ") + "\n");
   for (const auto &[path, contents] : files) {
     llvm::StringRef body = withoutProvenance(contents);
     hash.update(path + "\n" + std::to_string(body.size()) + "\n");
