@@ -3,7 +3,7 @@
 #        generated-code.sh train KILN TRAIN_CASES_DIR WORK_DIR
 # What generated code guarantees (two parts, so ctest runs them side by side):
 #   predict, on a few e2e models:
-#   - the model and its command-line main compile with -Wall -Wextra -Werror
+#   - the model, its command-line main and the harness compile with -Wall -Wextra -Werror
 #     under g++ and clang++, for AVX-512, AVX2 and the baseline ISA (and for
 #     aarch64 with the cross g++ when installed), the model with
 #     -fno-exceptions -fno-rtti;
@@ -37,6 +37,8 @@ for case in "${predict_cases[@]}"; do
     if ! "${cxx[@]}" "${strict[@]}" -fno-exceptions -fno-rtti "-Wa,-I$dir" -I "$dir" \
          -c "$dir/model.cpp" -o "$dir/model.o" 2> "$dir/warnings.txt" ||
        ! "${cxx[@]}" "${strict[@]}" -I "$dir" -c "$dir/model_main.cpp" -o "$dir/main.o" \
+         2>> "$dir/warnings.txt" ||
+       ! "${cxx[@]}" "${strict[@]}" -I "$dir" -c "$dir/kiln_harness.cpp" -o "$dir/harness.o" \
          2>> "$dir/warnings.txt"; then
       echo "FAIL: $case with $build -Wall -Wextra -Werror:"; head -20 "$dir/warnings.txt"
       status=1
@@ -77,7 +79,7 @@ for case in "${train_cases[@]}"; do
     > /dev/null
   for build in "g++ -march=native" "g++" "clang++ -march=native" "clang++"; do
     read -r -a cxx <<< "$build"
-    for source in model model_train; do
+    for source in model model_train kiln_train_harness; do
       extra=()
       [ "$source" = model ] && extra=(-fno-exceptions -fno-rtti "-Wa,-I$dir")
       if ! "${cxx[@]}" "${strict[@]}" "${extra[@]}" -I "$dir" -c "$dir/$source.cpp" \

@@ -5,6 +5,8 @@
 // sources, which names the model file and cannot reach the object.
 #include "kiln/Target/CppTarget.h"
 
+#include "CppSources.h"
+
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -41,7 +43,7 @@ llvm::StringRef withoutProvenance(llvm::StringRef contents) {
 
 /// Bumped whenever buildArtifact changes how it builds (which flags reach
 /// which file), so entries built the old way miss.
-constexpr int kBuildRecipe = 2;
+constexpr int kBuildRecipe = 3;
 
 /// Identity of the compiler binary, so an upgraded compiler misses.
 std::string compilerIdentity(const ToolchainOptions &toolchain) {
@@ -108,6 +110,43 @@ void storeInBuildCache(const std::string &cacheDir, const std::string &key,
     }
   if (llvm::sys::fs::rename(temp, cacheDir + "/" + key))
     llvm::sys::fs::remove_directories(temp); // another build published it first
+}
+
+std::string objectCacheKey(const std::vector<std::string> &compile,
+                           const std::string &modelInclude, const std::string &source,
+                           const ToolchainOptions &toolchain) {
+  llvm::SHA256 hash;
+  hash.update("object recipe=" + std::to_string(kBuildRecipe) +
+              "\ncxx=" + compilerIdentity(toolchain) + "\n");
+  for (const std::string &word : compile)
+    if (word != modelInclude)
+      hash.update(word + "\n");
+  hash.update(std::to_string(source.size()) + "\n" + source);
+  for (const auto &[path, contents] : runtimeHeaders()) {
+    hash.update(path + "\n" + std::to_string(contents.size()) + "\n");
+    hash.update(contents);
+  }
+  auto digest = hash.final();
+  return llvm::toHex(llvm::ArrayRef<uint8_t>(digest.data(), 16), /*LowerCase=*/true);
+}
+
+bool restoreObject(const std::string &cacheDir, const std::string &key,
+                   const std::string &object) {
+  std::string entry = cacheDir + "/objects/" + key + ".o";
+  if (!llvm::sys::fs::exists(entry))
+    return false;
+  llvm::sys::fs::remove(object);
+  return !llvm::sys::fs::copy_file(entry, object);
+}
+
+void storeObject(const std::string &cacheDir, const std::string &key, const std::string &object) {
+  std::string dir = cacheDir + "/objects";
+  llvm::SmallString<128> temp;
+  if (llvm::sys::fs::create_directories(dir) ||
+      llvm::sys::fs::createUniqueFile(dir + "/" + key + ".tmp-%%%%%%", temp))
+    return;
+  if (llvm::sys::fs::copy_file(object, temp) || llvm::sys::fs::rename(temp, dir + "/" + key + ".o"))
+    llvm::sys::fs::remove(temp);
 }
 
 } // namespace kiln

@@ -280,9 +280,12 @@ FailureOr<SourceFiles> generateCpp(ModuleOp module, const ModelInterface &model,
   files[model.name + ".cpp"] = implementationSource(model, modelPath, forward);
   files[model.name + ".weights.bin"] = std::move(blob);
   files[model.name + "_main.cpp"] = mainSource(model);
+  files[kHarnessFile] = harnessSource();
   files["CMakeLists.txt"] = cmakeSource(model);
-  if (model.training)
+  if (model.training) {
     files[model.name + "_train.cpp"] = trainMainSource(model);
+    files[kTrainHarnessFile] = trainHarnessSource();
+  }
   if (benchHarness)
     files[model.name + "_bench.cpp"] = benchSource(model);
   for (const auto &[path, contents] : runtimeHeaders())

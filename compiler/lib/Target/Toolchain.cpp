@@ -1,7 +1,10 @@
 #include "kiln/Target/CppTarget.h"
 
+#include "CppSources.h"
+
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
 
@@ -59,6 +62,30 @@ std::vector<std::string> harnessCompile(std::vector<std::string> compile) {
   }
   return compile;
 }
+
+/// Builds DIR/HARNESS.o (a harness has nothing of the model's: cacheable
+/// across models) with `compile`, through the object cache when there is one.
+bool harnessObject(const std::string &dir, const std::string &harness,
+                   std::vector<std::string> compile, const ToolchainOptions &toolchain,
+                   const std::string &cacheDir, std::string &object, std::string &error) {
+  std::string source = dir + "/" + harness;
+  object = source.substr(0, source.size() - 4) + ".o";
+  std::string key;
+  if (!cacheDir.empty()) {
+    auto text = llvm::MemoryBuffer::getFile(source);
+    if (text) {
+      key = objectCacheKey(compile, "-I" + dir, (*text)->getBuffer().str(), toolchain);
+      if (restoreObject(cacheDir, key, object))
+        return true;
+    }
+  }
+  compile.insert(compile.end(), {"-c", source, "-o", object});
+  if (!run(compile, error))
+    return false;
+  if (!key.empty())
+    storeObject(cacheDir, key, object);
+  return true;
+}
 } // namespace
 
 ToolchainOptions defaultToolchain() {
@@ -95,7 +122,8 @@ ToolchainOptions toolchainFor(const std::string &targetTriple) {
 }
 
 bool buildArtifact(const std::string &dir, const ModelInterface &model, Artifact kind,
-                   const ToolchainOptions &toolchain, std::string &error) {
+                   const ToolchainOptions &toolchain, std::string &error,
+                   const std::string &cacheDir) {
   std::string base = dir + "/" + model.name;
   std::vector<std::string> compile = splitCommand(toolchain.cxx);
   compile.insert(compile.end(), toolchain.cxxFlags.begin(), toolchain.cxxFlags.end());
@@ -121,20 +149,28 @@ bool buildArtifact(const std::string &dir, const ModelInterface &model, Artifact
     llvm::sys::fs::remove(archive);
     return run({"ar", "rcs", archive, base + ".o"}, error);
   }
-  std::vector<std::string> link = kind == Artifact::Benchmark ? compile : harnessCompile(compile);
-  if (kind == Artifact::Benchmark)
+  if (kind == Artifact::Benchmark) {
+    std::vector<std::string> link = compile;
     link.insert(link.end(), {base + "_bench.cpp", base + ".o", "-o", base + "_bench",
                              "-lbenchmark", "-lm"});
-  else
-    link.insert(link.end(), {base + "_main.cpp", base + ".o", "-o", base, "-lm"});
+    return run(link, error);
+  }
+  const std::vector<std::string> harness = harnessCompile(compile);
+  std::string harnessObj;
+  if (!harnessObject(dir, kHarnessFile, harness, toolchain, cacheDir, harnessObj, error))
+    return false;
+  std::vector<std::string> link = harness;
+  link.insert(link.end(), {base + "_main.cpp", base + ".o", harnessObj, "-o", base, "-lm"});
   if (!run(link, error))
     return false;
-  if (kind != Artifact::Executable || !model.training)
+  if (!model.training)
     return true;
   // A trained model's executable comes with its training executable.
-  std::vector<std::string> linkTrain = harnessCompile(compile);
+  if (!harnessObject(dir, kTrainHarnessFile, harness, toolchain, cacheDir, harnessObj, error))
+    return false;
+  std::vector<std::string> linkTrain = harness;
   linkTrain.insert(linkTrain.end(),
-                   {base + "_train.cpp", base + ".o", "-o", base + "_train", "-lm"});
+                   {base + "_train.cpp", base + ".o", harnessObj, "-o", base + "_train", "-lm"});
   return run(linkTrain, error);
 }
 

@@ -254,11 +254,12 @@ int compileModel(const CompileRequest &request, std::string *nameOut, ModelInter
                     : request.emit == Emit::Lib ? Artifact::Library
                     : request.emit == Emit::Bench ? Artifact::Benchmark
                                                   : Artifact::Executable;
-    // $KILN_BUILD_CACHE: identical generated code is built once.
+    // $KILN_BUILD_CACHE: identical generated code is built once, and the
+    // harnesses once for all models.
     std::string cache = llvm::sys::Process::GetEnv("KILN_BUILD_CACHE").value_or("");
     std::string key = cache.empty() ? "" : buildCacheKey(*files, kind, request.toolchain);
     if (cache.empty() || !restoreFromBuildCache(cache, key, request.outDir, *model, kind)) {
-      if (!buildArtifact(request.outDir, *model, kind, request.toolchain, error))
+      if (!buildArtifact(request.outDir, *model, kind, request.toolchain, error, cache))
         return reportError("building the generated code failed: " + error);
       if (!cache.empty())
         storeInBuildCache(cache, key, request.outDir, *model, kind);

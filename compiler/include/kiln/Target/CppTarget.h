@@ -95,10 +95,10 @@ mlir::FailureOr<ModelInterface> readModelInterface(mlir::ModuleOp module,
                                                    std::string &error);
 
 /// Lowers a planned module (it is modified) through EmitC and returns the
-/// folder's files: NAME.h, NAME.cpp, NAME.weights.bin, NAME_main.cpp,
-/// CMakeLists.txt and the runtime headers under kiln/rt/ (NAME_train.cpp for
-/// a training module, and NAME_bench.cpp,
-/// the kiln bench harness, when `benchHarness` is set).
+/// folder's files: NAME.h, NAME.cpp, NAME.weights.bin, NAME_main.cpp and
+/// kiln_harness.cpp, CMakeLists.txt and the runtime headers under kiln/rt/
+/// (NAME_train.cpp and kiln_train_harness.cpp for a training module, and
+/// NAME_bench.cpp, the kiln bench harness, when `benchHarness` is set).
 mlir::FailureOr<SourceFiles> generateCpp(mlir::ModuleOp module,
                                          const ModelInterface &model,
                                          const std::string &modelPath,
@@ -131,9 +131,12 @@ ToolchainOptions toolchainFor(const std::string &targetTriple);
 bool findCompiler(const ToolchainOptions &toolchain, std::string &error);
 
 /// Builds `kind` from the sources in `dir` with the system compiler
-/// (Benchmark: DIR/NAME_bench, linked with Google Benchmark).
+/// (Benchmark: DIR/NAME_bench, linked with Google Benchmark). With a
+/// `cacheDir` ($KILN_BUILD_CACHE) the harness objects, which do not depend
+/// on the model, are taken from it or stored in it.
 bool buildArtifact(const std::string &dir, const ModelInterface &model, Artifact kind,
-                   const ToolchainOptions &toolchain, std::string &error);
+                   const ToolchainOptions &toolchain, std::string &error,
+                   const std::string &cacheDir = "");
 
 /// $KILN_BUILD_CACHE: built artifacts stored by the hash of the generated
 /// files (weights included), the compiler binary and its flags.
@@ -145,6 +148,19 @@ bool restoreFromBuildCache(const std::string &cacheDir, const std::string &key,
 /// Stores what buildArtifact built in `dir` (best effort).
 void storeInBuildCache(const std::string &cacheDir, const std::string &key,
                        const std::string &dir, const ModelInterface &model, Artifact kind);
+
+/// One object built from a source that includes nothing of the model's (a
+/// harness): keyed by the compile command (`modelInclude`, the -I of the
+/// model's folder, left out), the compiler binary, the source and the
+/// runtime headers it may include.
+std::string objectCacheKey(const std::vector<std::string> &compile,
+                           const std::string &modelInclude, const std::string &source,
+                           const ToolchainOptions &toolchain);
+/// Copies the cached object to `object`; false when there is none.
+bool restoreObject(const std::string &cacheDir, const std::string &key,
+                   const std::string &object);
+/// Stores `object` under `key` (best effort, published whole by a rename).
+void storeObject(const std::string &cacheDir, const std::string &key, const std::string &object);
 
 } // namespace kiln
 

@@ -6,6 +6,7 @@
 #ifndef KILN_RT_HARNESS_H
 #define KILN_RT_HARNESS_H
 
+#include "kiln/rt/model_info.h"
 #include "kiln/rt/npy.h"
 
 #include <cstdint>
@@ -16,34 +17,6 @@
 
 namespace kiln {
 namespace rt {
-
-/// Element types of model inputs: float32, or integer ids.
-enum class DType { f32, i32, i64 };
-
-/// A model input or output: Keras name, per-sample shape (no batch axis) and
-/// element type.
-struct TensorInfo {
-  const char *name;
-  std::size_t rank;
-  const std::int64_t *shape;
-  std::size_t size; // elements per sample
-  DType dtype;
-};
-
-struct ModelInfo {
-  const char *model_name;
-  std::size_t batch;
-  const TensorInfo *inputs;
-  std::size_t num_inputs;
-  const TensorInfo *outputs;
-  std::size_t num_outputs;
-  void (*predict)(const void *const *inputs, float *const *outputs,
-                  std::size_t num_samples, void *arena);
-  std::size_t arena_bytes;
-  /// Whether predict() has a static arena of its own (kiln compile
-  /// --arena=static, the default) and accepts nullptr.
-  bool static_arena;
-};
 
 namespace detail {
 inline int fail(const ModelInfo &m, const std::string &msg) {

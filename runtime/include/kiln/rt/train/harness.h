@@ -5,6 +5,7 @@
 #define KILN_RT_TRAIN_HARNESS_H
 
 #include "kiln/rt/harness.h"
+#include "kiln/rt/train/train_info.h"
 #include "kiln/rt/train/dataset.h"
 
 #include <cstdio>
@@ -20,27 +21,6 @@
 
 namespace kiln {
 namespace rt {
-
-/// What the training harness needs beyond ModelInfo.
-struct TrainInfo {
-  const ModelInfo *model;
-  const TensorInfo *targets; // one per output: what its loss compares with
-  void (*train_step)(const void *const *inputs, const float *const *targets, float *logs,
-                     void *arena);
-  void (*evaluate)(const void *const *inputs, const float *const *targets, float *logs,
-                   void *arena);
-  std::size_t num_logs;         // each output's loss, the total, the metrics
-  const char *const *log_names; // Keras's names of those
-  std::size_t num_weights;
-  const char *const *weight_names;
-  const std::size_t *weight_ranks;
-  const std::int64_t *const *weight_shapes;
-  float *(*weight_data)(std::size_t w);
-  unsigned char *(*optimizer_state)();
-  std::size_t optimizer_state_bytes;
-  std::int64_t (*iterations)();
-  void (*set_iterations)(std::int64_t steps);
-};
 
 namespace detail {
 /// Renames `temp` over `path` (one step: readers see the old or the new file).
