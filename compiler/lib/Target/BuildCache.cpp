@@ -88,7 +88,7 @@ bool restoreFromBuildCache(const std::string &cacheDir, const std::string &key,
     llvm::sys::fs::remove(target);
     if (llvm::sys::fs::copy_file(entry + "/" + f, target))
       return false;
-    if (f == model.name || f == model.name + "_bench")
+    if (f == model.name || f == model.name + "_bench" || f == model.name + "_train")
       llvm::sys::fs::setPermissions(target, llvm::sys::fs::all_read | llvm::sys::fs::all_exe |
                                                 llvm::sys::fs::owner_write);
   }
