@@ -6,6 +6,7 @@ ctest run in the same build folder (the sanitizer group after the default
 suite) does not rebuild every reference. The stamp is written last: a case
 cut short has none and is rebuilt.
 """
+import functools
 import hashlib
 import os
 
@@ -13,12 +14,18 @@ _REQUIREMENTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pard
                              "requirements.txt")
 
 
-def make(name, seed, scripts):
+@functools.lru_cache(maxsize=None)
+def _sources_digest(scripts):
+    """Read once per process: a generator stamps every case with it."""
     digest = hashlib.sha256()
     for path in list(scripts) + [_REQUIREMENTS]:
         with open(path, "rb") as f:
             digest.update(f.read())
-    return f"{name} seed={seed} sources={digest.hexdigest()[:16]}\n"
+    return digest.hexdigest()[:16]
+
+
+def make(name, seed, scripts):
+    return f"{name} seed={seed} sources={_sources_digest(tuple(scripts))}\n"
 
 
 def is_current(case_dir, stamp):
