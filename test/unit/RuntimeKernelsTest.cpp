@@ -496,13 +496,15 @@ template <Act A> void checkDepthwise(const DepthwiseCase &k) {
 } // namespace
 
 TEST(Depthwise, MatchesTheGroupedReferenceKernel) {
-  // Multipliers 1 and 2 over 70 channels (four 16-channel vectors and a
-  // scalar tail), stride 2 with asymmetric padding, dilation.
+  // Multipliers 1 and 2 over 70 channels (channel vectors of 16, 8 or 4
+  // and a scalar tail), stride 2 with asymmetric padding, dilation.
   for (std::size_t mult : {1, 2})
     checkDepthwise<Act::relu6>({2, 7, 6, 70, mult, 3, 3, 2, 1, 1, 2, 1, 2, 4, 2});
-  // Rows wide enough for the 8-pixel register blocks, with edge pixels on
-  // both sides: 3x3 "same" at stride 1 and 2, 5x5 at stride 2 and 1, a 3x3
-  // dilated by 2, "valid" padding, and channels 16, 48 and 72 (a tail of 8).
+  // Rows wide enough for the register blocks (up to 16 pixels, 12 on AVX2,
+  // then 8, 4, 2 and 1), with edge pixels on both sides: 3x3 "same" at
+  // stride 1 and 2, 5x5 at stride 2 and 1, a 3x3 dilated by 2, "valid"
+  // padding, and channels 16, 20 (a tail past 16 or 8), 48 and 72.
+  checkDepthwise<Act::relu6>({1, 8, 29, 20, 1, 3, 3, 1, 1, 1, 1, 1, 1, 8, 29});
   checkDepthwise<Act::silu>({1, 13, 21, 48, 1, 3, 3, 1, 1, 1, 1, 1, 1, 13, 21});
   checkDepthwise<Act::relu>({2, 14, 23, 16, 1, 3, 3, 2, 2, 1, 1, 0, 0, 7, 12});
   checkDepthwise<Act::linear>({1, 17, 30, 72, 1, 5, 5, 2, 2, 1, 1, 1, 1, 9, 15});

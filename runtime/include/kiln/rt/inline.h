@@ -11,4 +11,26 @@
 #define KILN_RT_ALWAYS_INLINE inline
 #endif
 
+#include <cstddef>
+#include <type_traits>
+#include <utility>
+
+namespace kiln {
+namespace rt {
+namespace detail {
+template <class F, std::size_t... I>
+KILN_RT_ALWAYS_INLINE void unrolledImpl(F &&f, std::index_sequence<I...>) {
+  (f(std::integral_constant<std::size_t, I>{}), ...);
+}
+} // namespace detail
+
+/// f(integral_constant<0>), ..., f(integral_constant<N-1>), written out: a
+/// register tile's loops, unrolled whatever the compiler's peeling limits,
+/// so its accumulators stay in registers.
+template <std::size_t N, class F> KILN_RT_ALWAYS_INLINE void unrolled(F &&f) {
+  detail::unrolledImpl(f, std::make_index_sequence<N>{});
+}
+} // namespace rt
+} // namespace kiln
+
 #endif

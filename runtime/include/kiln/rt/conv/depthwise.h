@@ -3,20 +3,22 @@
 // kernel (KH, KW, C, multiplier) reads in memory: output channel o comes
 // from input channel o / multiplier.
 //
-// Channels are the vector axis. With multiplier 1, each 16-channel slice
-// of an output row is computed 8 (then 4) pixels at a time: per tap, one
-// weight vector feeds that many accumulators, which stay in registers over
-// all taps; for common kernel widths and strides, the input vectors a tap
-// row shares between those pixels are loaded once. Pixels whose window
-// crosses the left or right edge, the last channels past a multiple
-// of 16, and multipliers above 1 take a path that checks every tap. Every
-// output sums its taps in (ky, kx) order from zero, then adds bias and
-// residual and applies the activation, on every path.
+// Channels are the vector axis, one register (vec.h: 16, 8 or 4 floats)
+// at a time. With multiplier 1, each channel vector of an output row is
+// computed up to 16 pixels at a time (12 on AVX2): per tap, one weight
+// vector feeds that many accumulators, which stay in registers over all
+// taps; for common kernel widths and strides, each input vector a tap row
+// shares between those pixels is loaded once and feeds all of them.
+// Pixels whose window crosses the left or right edge, the last channels
+// past a multiple of the vector width, and multipliers above 1 take a path
+// that checks every tap. Every output sums its taps in (ky, kx) order from
+// zero, then adds bias and residual and applies the activation, on every
+// path.
 #ifndef KILN_RT_CONV_DEPTHWISE_H
 #define KILN_RT_CONV_DEPTHWISE_H
 
 #include "kiln/rt/eltwise/activation.h"
-#include "kiln/rt/gemm/isa.h"
+#include "kiln/rt/gemm/vec.h"
 #include "kiln/rt/parallel.h"
 
 #include <cstddef>
@@ -26,9 +28,9 @@ namespace rt {
 
 namespace detail {
 /// Geometry of one depthwise call, in the argument order of
-/// depthwise_conv2d_f32.
+/// depthwise_conv2d_f32, and the channels the vector paths cover.
 struct DepthwiseShape {
-  std::size_t h, wd, c, kh, kw, f, oh, ow, sh, sw, dh, dw, pt, pl, ldy;
+  std::size_t h, wd, c, kh, kw, f, oh, ow, sh, sw, dh, dw, pt, pl, ldy, vectorChannels;
 };
 
 /// Input row of tap row ky for output row oy, or -1 outside the input.
@@ -37,72 +39,78 @@ inline std::ptrdiff_t depthwiseInputRow(const DepthwiseShape &s, std::size_t oy,
   return iy < 0 || iy >= std::ptrdiff_t(s.h) ? -1 : iy;
 }
 
-/// Stores one pixel's 16 channels: sums + bias + residual, activated.
+/// Stores one pixel's channel vector: sums + bias + residual, activated.
 template <Act A>
-KILN_RT_ALWAYS_INLINE void depthwiseStore(isa::Row16 v, const float *bias, const float *residual,
+KILN_RT_ALWAYS_INLINE void depthwiseStore(vec::Vec v, const float *bias, const float *residual,
                                           float *y) {
   if (bias)
-    isa::add(v, isa::load(bias));
+    vec::add(v, vec::load(bias));
   if (residual)
-    isa::add(v, isa::load(residual));
+    vec::add(v, vec::load(residual));
   if (A == Act::relu)
-    isa::relu(v);
+    vec::relu(v);
   else if (A == Act::relu6)
-    isa::clamp(v, 0.0f, 6.0f);
-  isa::store(y, v);
+    vec::clamp(v, 0.0f, 6.0f);
+  vec::store(y, v);
   if (A != Act::linear && A != Act::relu && A != Act::relu6)
-    activation_f32<A>(y, y, 16);
+    activation_f32<A>(y, y, vec::kWidth);
 }
 
-/// kOutX pixels from ox, channels c0 .. c0+15, every tap inside the row
-/// horizontally (multiplier 1, so channel o reads channel o). With KW = 0
-/// the kernel's width, stride and dilation are read from s and every tap
-/// loads its kOutX inputs. With a KW-wide kernel at stride SW (dilation
-/// 1) the pixels' windows overlap, so each tap row's SW*(kOutX-1)+KW input
-/// vectors are loaded once and feed every pixel that reads them (for 3x3
-/// at stride 1, 10 loads where the other way makes 24). Same sums, in the
-/// same order.
+/// kOutX pixels from ox, every channel vector below s.vectorChannels, every
+/// tap inside the row horizontally (multiplier 1, so channel o reads
+/// channel o). With KW = 0 the kernel's width, stride and dilation are
+/// read from s and every tap loads its kOutX inputs. With a KW-wide kernel
+/// at stride SW (dilation 1) the pixels' windows overlap: each of a tap
+/// row's SW*(kOutX-1)+KW input vectors is loaded once and feeds every pixel
+/// that reads it (for 3x3 at stride 1 over 12 pixels, 14 loads where the
+/// other way makes 36), so only the sums, the row's KW weights and one
+/// input are live. Going through the inputs in order keeps each pixel's
+/// taps in kx order.
 template <Act A, std::size_t kOutX, std::size_t KW = 0, std::size_t SW = 0>
 inline void depthwiseBlock(const float *x, const float *w, const float *bias,
                            const float *residual, float *y, const DepthwiseShape &s,
-                           std::size_t b, std::size_t oy, std::size_t ox, std::size_t c0) {
-  isa::Row16 acc[kOutX];
-  for (isa::Row16 &a : acc)
-    a = isa::zero();
+                           std::size_t b, std::size_t oy, std::size_t ox) {
   // Known at compile time where KW and SW are given.
   const std::size_t kw = KW ? KW : s.kw, sw = SW ? SW : s.sw;
-  const std::size_t ix0 = ox * sw - s.pl;
-  for (std::size_t ky = 0; ky < s.kh; ++ky) {
-    const std::ptrdiff_t iy = depthwiseInputRow(s, oy, ky);
-    if (iy < 0)
-      continue;
-    const float *row = x + ((b * s.h + std::size_t(iy)) * s.wd + ix0) * s.c + c0;
-    const float *wk = w + ky * kw * s.f + c0;
-    if constexpr (KW == 0) {
-      const std::size_t pixelStep = sw * s.c;
-      for (std::size_t kx = 0; kx < s.kw; ++kx) {
-        const isa::Row16 wv = isa::load(wk + kx * s.f);
-        const float *xp = row + kx * s.dw * s.c;
-        for (std::size_t i = 0; i < kOutX; ++i)
-          isa::fmav(acc[i], isa::load(xp + i * pixelStep), wv);
-      }
-    } else {
-      constexpr std::size_t kIn = SW * (kOutX - 1) + KW;
-      isa::Row16 xv[kIn], wv[KW];
-      for (std::size_t j = 0; j < kIn; ++j)
-        xv[j] = isa::load(row + j * s.c);
-      for (std::size_t kx = 0; kx < KW; ++kx)
-        wv[kx] = isa::load(wk + kx * s.f);
-      for (std::size_t kx = 0; kx < KW; ++kx)
-        for (std::size_t i = 0; i < kOutX; ++i)
-          isa::fmav(acc[i], xv[SW * i + kx], wv[kx]);
-    }
-  }
+  const float *x0 = x + ((b * s.h) * s.wd + ox * sw - s.pl) * s.c;
   const std::size_t pixel = (b * s.oh + oy) * s.ow + ox;
-  for (std::size_t i = 0; i < kOutX; ++i)
-    depthwiseStore<A>(acc[i], bias ? bias + c0 : nullptr,
-                      residual ? residual + (pixel + i) * s.f + c0 : nullptr,
-                      y + (pixel + i) * s.ldy + c0);
+  for (std::size_t c0 = 0; c0 < s.vectorChannels; c0 += vec::kWidth) {
+    // Every loop over acc is unrolled, so the compiler keeps it in
+    // registers rather than on the stack.
+    vec::Vec acc[kOutX];
+    unrolled<kOutX>([&](auto i) { acc[i] = vec::zero(); });
+    for (std::size_t ky = 0; ky < s.kh; ++ky) {
+      const std::ptrdiff_t iy = depthwiseInputRow(s, oy, ky);
+      if (iy < 0)
+        continue;
+      const float *row = x0 + std::size_t(iy) * s.wd * s.c + c0;
+      const float *wk = w + ky * kw * s.f + c0;
+      if constexpr (KW == 0) {
+        const std::size_t pixelStep = sw * s.c;
+        for (std::size_t kx = 0; kx < s.kw; ++kx) {
+          const vec::Vec wv = vec::load(wk + kx * s.f);
+          const float *xp = row + kx * s.dw * s.c;
+          unrolled<kOutX>(
+              [&](auto i) { vec::fma(acc[i], vec::load(xp + i * pixelStep), wv); });
+        }
+      } else {
+        vec::Vec wv[KW];
+        unrolled<KW>([&](auto kx) { wv[kx] = vec::load(wk + kx * s.f); });
+        unrolled<SW *(kOutX - 1) + KW>([&](auto j) {
+          const vec::Vec xv = vec::load(row + j * s.c);
+          unrolled<kOutX>([&](auto i) {
+            if constexpr (j >= SW * i && j - SW * i < KW)
+              vec::fma(acc[i], xv, wv[j - SW * i]);
+          });
+        });
+      }
+    }
+    unrolled<kOutX>([&](auto i) {
+      depthwiseStore<A>(acc[i], bias ? bias + c0 : nullptr,
+                        residual ? residual + (pixel + i) * s.f + c0 : nullptr,
+                        y + (pixel + i) * s.ldy + c0);
+    });
+  }
 }
 
 /// Calls tap(xp, wp) for every tap of output pixel (b, oy, ox) that lies
@@ -126,18 +134,28 @@ KILN_RT_ALWAYS_INLINE void forEachCheckedTap(const float *x, const float *w,
   }
 }
 
-/// One pixel, channels c0 .. c0+15 (multiplier 1), taps checked.
+/// One pixel, every channel vector below s.vectorChannels (multiplier 1),
+/// taps checked once: each tap inside the input runs over all the vectors,
+/// summing in the output pixel itself (the same fused multiply-adds in the
+/// same order as a register sum), then the epilogue runs over it.
 template <Act A>
 inline void depthwisePixel(const float *x, const float *w, const float *bias,
                            const float *residual, float *y, const DepthwiseShape &s,
-                           std::size_t b, std::size_t oy, std::size_t ox, std::size_t c0) {
-  isa::Row16 acc = isa::zero();
-  forEachCheckedTap(x, w, s, b, oy, ox, [&](const float *xp, const float *wp) {
-    isa::fmav(acc, isa::load(xp + c0), isa::load(wp + c0));
-  });
+                           std::size_t b, std::size_t oy, std::size_t ox) {
   const std::size_t pixel = (b * s.oh + oy) * s.ow + ox;
-  depthwiseStore<A>(acc, bias ? bias + c0 : nullptr,
-                    residual ? residual + pixel * s.f + c0 : nullptr, y + pixel * s.ldy + c0);
+  float *yp = y + pixel * s.ldy;
+  for (std::size_t c0 = 0; c0 < s.vectorChannels; c0 += vec::kWidth)
+    vec::store(yp + c0, vec::zero());
+  forEachCheckedTap(x, w, s, b, oy, ox, [&](const float *xp, const float *wp) {
+    for (std::size_t c0 = 0; c0 < s.vectorChannels; c0 += vec::kWidth) {
+      vec::Vec acc = vec::load(yp + c0);
+      vec::fma(acc, vec::load(xp + c0), vec::load(wp + c0));
+      vec::store(yp + c0, acc);
+    }
+  });
+  for (std::size_t c0 = 0; c0 < s.vectorChannels; c0 += vec::kWidth)
+    depthwiseStore<A>(vec::load(yp + c0), bias ? bias + c0 : nullptr,
+                      residual ? residual + pixel * s.f + c0 : nullptr, yp + c0);
 }
 
 /// One pixel, output channels o0 .. o1 (any multiplier), scalar, taps checked.
@@ -168,36 +186,38 @@ struct DepthwiseRow {
   const float *x, *w, *bias, *residual;
   float *y;
   const DepthwiseShape *s;
-  std::size_t b, oy, vectorChannels;
+  std::size_t b, oy;
 };
 
-/// Pixels per depthwiseBlock<A, n, KW, SW> whose sums, input vectors and
-/// weights fit in the registers with two to spare (0: not even 4 do).
-template <std::size_t KW, std::size_t SW> constexpr std::size_t sharedBlockPixels() {
-  auto live = [](std::size_t n) { return n + SW * (n - 1) + KW + KW + 2; };
-  const std::size_t registers = std::size_t(isa::kRegisterRows);
-  return live(8) <= registers ? 8 : live(4) <= registers ? 4 : 0;
+/// Pixels per depthwiseBlock for a KW-wide kernel (0: the generic block):
+/// as many sums as the registers hold beside the tap row's weights (one
+/// for the generic block) and an input, up to 16. Each tap's fused
+/// multiply-adds are independent across the pixels, and 8 chains do not
+/// hide the FMA latency on AVX2; 12 measured 1.3x faster there.
+template <std::size_t KW> constexpr std::size_t blockPixels() {
+  const std::size_t fit = vec::kRegisters - (KW ? KW : 1) - 1;
+  return fit > 16 ? 16 : fit < 4 ? 4 : fit;
 }
 
-/// Interior pixels from ox towards hi in blocks (of 8 or as many as fit,
-/// then 4) over every 16-channel slice, sharing loads as depthwiseBlock
-/// does for a KW-wide kernel at stride SW where they fit in registers;
-/// returns the first pixel left.
+/// Interior pixels from ox towards hi in blocks (of blockPixels<KW>(),
+/// then 8, 4, 2 and 1) over every channel vector, for a KW-wide kernel at stride SW
+/// (0: read from the shape); returns the first pixel left.
 template <Act A, std::size_t KW = 0, std::size_t SW = 0>
 inline std::size_t depthwiseBlocks(const DepthwiseRow &r, std::size_t ox, std::size_t hi) {
-  constexpr std::size_t kWide = KW == 0 ? 8 : sharedBlockPixels<KW, SW>();
-  if constexpr (kWide == 0) {
-    return depthwiseBlocks<A>(r, ox, hi);
-  } else {
-    for (; ox + kWide <= hi; ox += kWide)
-      for (std::size_t c0 = 0; c0 < r.vectorChannels; c0 += 16)
-        depthwiseBlock<A, kWide, KW, SW>(r.x, r.w, r.bias, r.residual, r.y, *r.s, r.b, r.oy, ox,
-                                         c0);
+  constexpr std::size_t kWide = blockPixels<KW>();
+  for (; ox + kWide <= hi; ox += kWide)
+    depthwiseBlock<A, kWide, KW, SW>(r.x, r.w, r.bias, r.residual, r.y, *r.s, r.b, r.oy, ox);
+  if constexpr (kWide > 8)
+    for (; ox + 8 <= hi; ox += 8)
+      depthwiseBlock<A, 8, KW, SW>(r.x, r.w, r.bias, r.residual, r.y, *r.s, r.b, r.oy, ox);
+  if constexpr (kWide > 4)
     for (; ox + 4 <= hi; ox += 4)
-      for (std::size_t c0 = 0; c0 < r.vectorChannels; c0 += 16)
-        depthwiseBlock<A, 4, KW, SW>(r.x, r.w, r.bias, r.residual, r.y, *r.s, r.b, r.oy, ox, c0);
-    return ox;
-  }
+      depthwiseBlock<A, 4, KW, SW>(r.x, r.w, r.bias, r.residual, r.y, *r.s, r.b, r.oy, ox);
+  for (; ox + 2 <= hi; ox += 2)
+    depthwiseBlock<A, 2, KW, SW>(r.x, r.w, r.bias, r.residual, r.y, *r.s, r.b, r.oy, ox);
+  if (ox < hi)
+    depthwiseBlock<A, 1, KW, SW>(r.x, r.w, r.bias, r.residual, r.y, *r.s, r.b, r.oy, ox++);
+  return ox;
 }
 
 /// Output columns [lo, hi) whose every tap lies inside the input row.
@@ -222,11 +242,11 @@ inline void depthwise_conv2d_f32(const float *x, const float *w, const float *bi
                                  std::size_t ow, std::size_t sh, std::size_t sw, std::size_t dh,
                                  std::size_t dw, std::size_t pt, std::size_t pl,
                                  const float *residual = nullptr, std::size_t ldy = 0) {
-  const detail::DepthwiseShape s{h, wd, c, kh, kw, f, oh, ow, sh, sw, dh, dw, pt, pl,
-                                 ldy ? ldy : f};
-  // The vector path needs multiplier 1; it covers the channels up to the
-  // last multiple of 16.
-  const std::size_t vectorChannels = f == c ? f / 16 * 16 : 0;
+  // The vector paths need multiplier 1; they cover the channels up to the
+  // last multiple of the vector width.
+  const std::size_t vectorChannels = f == c ? f / vec::kWidth * vec::kWidth : 0;
+  const detail::DepthwiseShape s{h,  wd, c,  kh, kw, f,  oh,           ow,
+                                 sh, sw, dh, dw, pt, pl, ldy ? ldy : f, vectorChannels};
   std::size_t lo, hi;
   detail::depthwiseInterior(s, lo, hi);
   parallel_for(n * oh, [&](std::size_t row) {
@@ -234,15 +254,14 @@ inline void depthwise_conv2d_f32(const float *x, const float *w, const float *bi
     // Pixels outside, channels inside: a block's input window (a few
     // pixels of kh rows, all channels) stays in L1 across the channels.
     auto pixel = [&](std::size_t ox) {
-      for (std::size_t c0 = 0; c0 < vectorChannels; c0 += 16)
-        detail::depthwisePixel<A>(x, w, bias, residual, y, s, b, oy, ox, c0);
+      detail::depthwisePixel<A>(x, w, bias, residual, y, s, b, oy, ox);
     };
     std::size_t ox = 0;
     for (; ox < lo; ++ox)
       pixel(ox);
     // The interior in blocks of pixels; MobileNet's and EfficientNet's
     // kernels share input loads between a block's pixels.
-    const detail::DepthwiseRow r{x, w, bias, residual, y, &s, b, oy, vectorChannels};
+    const detail::DepthwiseRow r{x, w, bias, residual, y, &s, b, oy};
     if (dw == 1 && kw == 3 && sw == 1)
       ox = detail::depthwiseBlocks<A, 3, 1>(r, ox, hi);
     else if (dw == 1 && kw == 3 && sw == 2)
