@@ -15,24 +15,43 @@
 
 namespace kiln {
 namespace {
-std::vector<std::string> artifactFiles(const ModelInterface &model, Artifact kind) {
-  std::vector<std::string> files{model.name + ".o"};
+/// One file buildArtifact writes for an artifact kind.
+struct ArtifactFile {
+  std::string name;
+  bool executable;
+};
+
+std::vector<ArtifactFile> artifactFiles(const ModelInterface &model, Artifact kind) {
+  std::vector<ArtifactFile> files{{model.name + ".o", false}};
   switch (kind) {
   case Artifact::Object:
     break;
   case Artifact::Library:
-    files.push_back("lib" + model.name + ".a");
+    files.push_back({"lib" + model.name + ".a", false});
     break;
   case Artifact::Executable:
-    files.push_back(model.name);
+    files.push_back({model.name, true});
     if (model.training)
-      files.push_back(model.name + "_train");
+      files.push_back({model.name + "_train", true});
     break;
   case Artifact::Benchmark:
-    files.push_back(model.name + "_bench");
+    files.push_back({model.name + "_bench", true});
     break;
   }
   return files;
+}
+
+/// Hashes one named file: its name and size first, so no two lists of
+/// files hash alike by moving bytes from one file to the next.
+void hashFile(llvm::SHA256 &hash, llvm::StringRef path, llvm::StringRef contents) {
+  hash.update((path + "\n" + std::to_string(contents.size()) + "\n").str());
+  hash.update(contents);
+}
+
+/// The first 128 bits of the digest, in hex: the entry's name.
+std::string keyOf(llvm::SHA256 &hash) {
+  auto digest = hash.final();
+  return llvm::toHex(llvm::ArrayRef<uint8_t>(digest.data(), 16), /*LowerCase=*/true);
 }
 
 llvm::StringRef withoutProvenance(llvm::StringRef contents) {
@@ -67,28 +86,25 @@ std::string buildCacheKey(const SourceFiles &files, Artifact kind,
   hash.update("recipe=" + std::to_string(kBuildRecipe) + "\nkind=" + std::to_string(int(kind)) +
               "\ncxx=" + compilerIdentity(toolchain) + "\nflags=" +
               llvm::join(toolchain.cxxFlags, " ") + "\n");
-  for (const auto &[path, contents] : files) {
-    llvm::StringRef body = withoutProvenance(contents);
-    hash.update(path + "\n" + std::to_string(body.size()) + "\n");
-    hash.update(body);
-  }
-  auto digest = hash.final();
-  return llvm::toHex(llvm::ArrayRef<uint8_t>(digest.data(), 16), /*LowerCase=*/true);
+  for (const auto &[path, contents] : files)
+    hashFile(hash, path, withoutProvenance(contents));
+  return keyOf(hash);
 }
 
 bool restoreFromBuildCache(const std::string &cacheDir, const std::string &key,
                            const std::string &dir, const ModelInterface &model, Artifact kind) {
   std::string entry = cacheDir + "/" + key;
-  std::vector<std::string> files = artifactFiles(model, kind);
-  for (const std::string &f : files)
-    if (!llvm::sys::fs::exists(entry + "/" + f))
+  std::vector<ArtifactFile> files = artifactFiles(model, kind);
+  for (const ArtifactFile &f : files)
+    if (!llvm::sys::fs::exists(entry + "/" + f.name))
       return false;
-  for (const std::string &f : files) {
-    std::string target = dir + "/" + f;
+  for (const ArtifactFile &f : files) {
+    std::string target = dir + "/" + f.name;
     llvm::sys::fs::remove(target);
-    if (llvm::sys::fs::copy_file(entry + "/" + f, target))
+    if (llvm::sys::fs::copy_file(entry + "/" + f.name, target))
       return false;
-    if (f == model.name || f == model.name + "_bench" || f == model.name + "_train")
+    // copy_file makes the file with the default permissions.
+    if (f.executable)
       llvm::sys::fs::setPermissions(target, llvm::sys::fs::all_read | llvm::sys::fs::all_exe |
                                                 llvm::sys::fs::owner_write);
   }
@@ -103,8 +119,8 @@ void storeInBuildCache(const std::string &cacheDir, const std::string &key,
   if (llvm::sys::fs::create_directories(cacheDir) ||
       llvm::sys::fs::createUniqueDirectory(cacheDir + "/" + key + ".tmp", temp))
     return;
-  for (const std::string &f : artifactFiles(model, kind))
-    if (llvm::sys::fs::copy_file(dir + "/" + f, temp + "/" + f)) {
+  for (const ArtifactFile &f : artifactFiles(model, kind))
+    if (llvm::sys::fs::copy_file(dir + "/" + f.name, temp + "/" + f.name)) {
       llvm::sys::fs::remove_directories(temp);
       return;
     }
@@ -121,13 +137,10 @@ std::string objectCacheKey(const std::vector<std::string> &compile,
   for (const std::string &word : compile)
     if (word != modelInclude)
       hash.update(word + "\n");
-  hash.update(std::to_string(source.size()) + "\n" + source);
-  for (const auto &[path, contents] : runtimeHeaders()) {
-    hash.update(path + "\n" + std::to_string(contents.size()) + "\n");
-    hash.update(contents);
-  }
-  auto digest = hash.final();
-  return llvm::toHex(llvm::ArrayRef<uint8_t>(digest.data(), 16), /*LowerCase=*/true);
+  hashFile(hash, "source", source);
+  for (const auto &[path, contents] : runtimeHeaders())
+    hashFile(hash, path, contents);
+  return keyOf(hash);
 }
 
 bool restoreObject(const std::string &cacheDir, const std::string &key,
