@@ -203,6 +203,7 @@ void BM_Winograd(benchmark::State &state) {
   const ConvShape s{std::size_t(state.range(0)), std::size_t(state.range(0)),
                     std::size_t(state.range(1)), 3, std::size_t(state.range(2)), 1, true};
   const std::size_t tileBlock = state.range(3);
+  kiln::rt::ThreadScope threads(state.range(4));
   const auto x = randomFloats(s.h * s.w * s.c, 1), w = randomFloats(9 * s.c * s.f, 2),
              bias = randomFloats(s.f, 3);
   Floats u(kiln::rt::winograd_f43_kernel_floats(s.c, s.f)), y(s.h * s.w * s.f),
@@ -216,13 +217,15 @@ void BM_Winograd(benchmark::State &state) {
   }
   reportFlops(state, s.flops());
 }
-// (size, channels in, channels out, tile block): BM_Conv's 3x3 shapes at
-// the block -kiln-select-winograd picks (scratch about the transformed
-// kernel's size, at least 0.5 MiB), then the 56x56 layer at other blocks.
-BENCHMARK(BM_Winograd)->Args({56, 64, 64, 24})->Args({28, 128, 128, 49})
-    ->Args({14, 256, 256, 16})->Args({7, 512, 512, 4})->Args({32, 16, 16, 64})
-    ->Args({56, 64, 64, 12})->Args({56, 64, 64, 48})->Args({56, 64, 64, 96})
-    ->Args({56, 64, 64, 196});
+// (size, channels in, channels out, tile block, threads): BM_Conv's 3x3
+// shapes at the block -kiln-select-winograd picks (scratch about the
+// transformed kernel's size, at least 0.5 MiB), then the 56x56 layer at
+// other blocks, and on 2 threads.
+BENCHMARK(BM_Winograd)->ArgNames({"hw", "c", "f", "block", "threads"})
+    ->Args({56, 64, 64, 24, 1})->Args({28, 128, 128, 49, 1})
+    ->Args({14, 256, 256, 16, 1})->Args({7, 512, 512, 4, 1})->Args({32, 16, 16, 64, 1})
+    ->Args({56, 64, 64, 12, 1})->Args({56, 64, 64, 48, 1})->Args({56, 64, 64, 96, 1})
+    ->Args({56, 64, 64, 196, 1})->Args({56, 64, 64, 24, 2})->UseRealTime();
 
 /// A 3x3 depthwise convolution, "same" padding, at stride 1 or 2, with
 /// the activation of MobileNetV2 (relu6) or EfficientNet (silu).

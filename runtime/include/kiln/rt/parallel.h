@@ -3,11 +3,15 @@
 // itself never creates a thread or allocates. A model compiled with
 // `--threads N` opens a ThreadScope(N) in predict; kernels split their work
 // with parallel_for, whose items must not depend on which thread runs them
-// (that is what keeps results bit-identical for any N).
+// (that is what keeps results bit-identical for any N). An idle worker
+// spins a little before it sleeps: a kernel such as Winograd opens
+// thousands of short parallel regions per call, and waking a sleeping
+// thread costs more than most of them take.
 #ifndef KILN_RT_PARALLEL_H
 #define KILN_RT_PARALLEL_H
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -40,6 +44,15 @@ private:
 
 namespace detail {
 
+/// Tells the core this is a spin-wait (x86 pause, Arm yield).
+inline void spinPause() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield" ::: "memory");
+#endif
+}
+
 class ThreadPool {
 public:
   static constexpr std::size_t kMaxWorkers = 63;
@@ -64,10 +77,14 @@ public:
       task_ = task;
       context_ = context;
       items_ = items;
+      // Items are taken a few at a time: one shared counter bumped per
+      // item costs a cache-line transfer each, more than a small item.
+      chunk_ = items / (8 * (helpers + 1)) > 1 ? items / (8 * (helpers + 1)) : 1;
       helpers_ = helpers;
       next_.store(0, std::memory_order_relaxed);
       pending_.store(helpers, std::memory_order_relaxed);
-      ++generation_;
+      generation_.store(generation_.load(std::memory_order_relaxed) + 1,
+                        std::memory_order_release);
     }
     wake_.notify_all();
     {
@@ -92,19 +109,37 @@ private:
   ThreadPool() = default;
 
   void work() {
-    for (std::size_t i; (i = next_.fetch_add(1, std::memory_order_relaxed)) < items_;)
-      task_(context_, i);
+    for (std::size_t i; (i = next_.fetch_add(chunk_, std::memory_order_relaxed)) < items_;)
+      for (const std::size_t end = i + chunk_ < items_ ? i + chunk_ : items_; i < end; ++i)
+        task_(context_, i);
+  }
+
+  /// Waits up to kSpin for a region after `seen` without sleeping.
+  bool spinFor(std::uint64_t seen) const {
+    constexpr auto kSpin = std::chrono::microseconds(200);
+    const auto until = std::chrono::steady_clock::now() + kSpin;
+    do {
+      for (int i = 0; i < 64; ++i) {
+        if (generation_.load(std::memory_order_acquire) != seen)
+          return true;
+        spinPause();
+      }
+    } while (std::chrono::steady_clock::now() < until);
+    return false;
   }
 
   void serve(std::size_t id) {
     std::uint64_t seen = 0;
     for (;;) {
+      spinFor(seen);
       {
         std::unique_lock<std::mutex> lock(mutex_);
-        wake_.wait(lock, [&] { return stopping_ || generation_ != seen; });
+        wake_.wait(lock, [&] {
+          return stopping_ || generation_.load(std::memory_order_relaxed) != seen;
+        });
         if (stopping_)
           return;
-        seen = generation_;
+        seen = generation_.load(std::memory_order_relaxed);
         if (id >= helpers_)
           continue;
       }
@@ -116,8 +151,9 @@ private:
   std::mutex callerMutex_, mutex_;
   std::condition_variable wake_;
   std::thread workers_[kMaxWorkers];
-  std::size_t started_ = 0, helpers_ = 0, items_ = 0;
-  std::uint64_t generation_ = 0;
+  std::size_t started_ = 0, helpers_ = 0, items_ = 0, chunk_ = 1;
+  // Written under mutex_; read without it by spinning workers.
+  std::atomic<std::uint64_t> generation_{0};
   bool stopping_ = false;
   Task task_ = nullptr;
   const void *context_ = nullptr;

@@ -213,63 +213,73 @@ inline void conv2d_winograd_f43_f32(const float *x, const float *u, const float 
     ldy = f;
   const detail::WinogradTiles tiles{(oh + 3) / 4, (ow + 3) / 4};
   const std::size_t total = n * tiles.tilesH * tiles.tilesW;
-  const std::size_t cGroups = (c + kPanel - 1) / kPanel, fGroups = (f + kPanel - 1) / kPanel;
   float *v = scratch, *mm = scratch + kWinogradPoints * tileBlock * c;
   for (std::size_t t0 = 0; t0 < total; t0 += tileBlock) {
     const std::size_t tb = total - t0 < tileBlock ? total - t0 : tileBlock;
-    // V[ξ][t][c] = (Bᵀ d B)_ξ for the 6x6 input block of each tile.
-    parallel_for(tb * cGroups, [&](std::size_t item) {
-      const std::size_t t = item / cGroups, c0 = item % cGroups * kPanel;
-      const std::size_t width = c - c0 < kPanel ? c - c0 : kPanel;
-      std::size_t b, oy, ox;
-      tiles.locate(t0 + t, b, oy, ox);
-      isa::Row16 d[36], r[36];
-      for (std::size_t i = 0; i < 6; ++i) {
-        const std::ptrdiff_t iy = std::ptrdiff_t(oy + i) - std::ptrdiff_t(pt);
-        for (std::size_t j = 0; j < 6; ++j) {
-          const std::ptrdiff_t ix = std::ptrdiff_t(ox + j) - std::ptrdiff_t(pl);
-          const bool inside =
-              iy >= 0 && iy < std::ptrdiff_t(h) && ix >= 0 && ix < std::ptrdiff_t(wd);
-          d[i * 6 + j] =
-              inside ? detail::loadChannels(
-                           x + ((b * h + std::size_t(iy)) * wd + std::size_t(ix)) * c + c0, width)
-                     : isa::zero();
+    // The block's tiles in one chunk per thread, each a whole number of
+    // GEMM row blocks (so every product is summed as on one thread): a
+    // chunk's tiles go through the input transform, the 36 GEMMs over
+    // their rows of V and the output transform on one thread, which keeps
+    // its rows of V and M in its own cache and opens one parallel region
+    // per block rather than 38.
+    const std::size_t kRows = detail::kRows, rowBlocks = (tb + kRows - 1) / kRows;
+    const std::size_t perChunk = (rowBlocks + thread_count() - 1) / thread_count() * kRows;
+    parallel_for((tb + perChunk - 1) / perChunk, [&](std::size_t chunk) {
+      const std::size_t ta = chunk * perChunk, tz = ta + perChunk < tb ? ta + perChunk : tb;
+      // V[ξ][t][c] = (Bᵀ d B)_ξ for the 6x6 input block of each tile.
+      for (std::size_t t = ta; t < tz; ++t)
+        for (std::size_t c0 = 0; c0 < c; c0 += kPanel) {
+          const std::size_t width = c - c0 < kPanel ? c - c0 : kPanel;
+          std::size_t b, oy, ox;
+          tiles.locate(t0 + t, b, oy, ox);
+          isa::Row16 d[36], r[36];
+          for (std::size_t i = 0; i < 6; ++i) {
+            const std::ptrdiff_t iy = std::ptrdiff_t(oy + i) - std::ptrdiff_t(pt);
+            for (std::size_t j = 0; j < 6; ++j) {
+              const std::ptrdiff_t ix = std::ptrdiff_t(ox + j) - std::ptrdiff_t(pl);
+              const bool inside =
+                  iy >= 0 && iy < std::ptrdiff_t(h) && ix >= 0 && ix < std::ptrdiff_t(wd);
+              d[i * 6 + j] =
+                  inside ? detail::loadChannels(
+                               x + ((b * h + std::size_t(iy)) * wd + std::size_t(ix)) * c + c0, width)
+                         : isa::zero();
+            }
+          }
+          for (std::size_t j = 0; j < 6; ++j) // columns: r = Bᵀ d
+            detail::winogradInputColumn(d + j, 6, r + j, 6);
+          for (std::size_t i = 0; i < 6; ++i) // rows: d = r B
+            detail::winogradInputColumn(r + i * 6, 1, d + i * 6, 1);
+          for (std::size_t p = 0; p < kWinogradPoints; ++p)
+            detail::storeChannels(v + (p * tileBlock + t) * c + c0, d[p], width);
         }
-      }
-      for (std::size_t j = 0; j < 6; ++j) // columns: r = Bᵀ d
-        detail::winogradInputColumn(d + j, 6, r + j, 6);
-      for (std::size_t i = 0; i < 6; ++i) // rows: d = r B
-        detail::winogradInputColumn(r + i * 6, 1, d + i * 6, 1);
+      // M_ξ = V_ξ · U_ξ over the chunk's rows, one GEMM per point.
       for (std::size_t p = 0; p < kWinogradPoints; ++p)
-        detail::storeChannels(v + (p * tileBlock + t) * c + c0, d[p], width);
-    });
-    // M_ξ = V_ξ · U_ξ, one GEMM per point.
-    for (std::size_t p = 0; p < kWinogradPoints; ++p)
-      detail::gemm_packed<Act::linear>(detail::RowGather{v + p * tileBlock * c, c, c}, tb, c,
-                                       u + p * packed_floats(c, f),
-                                       detail::Epilogue{nullptr, nullptr,
-                                                        mm + p * tileBlock * f, f, f});
-    // y = Aᵀ M A, then bias, residual and the activation, pixel by pixel.
-    parallel_for(tb * fGroups, [&](std::size_t item) {
-      const std::size_t t = item / fGroups, f0 = item % fGroups * kPanel;
-      const std::size_t width = f - f0 < kPanel ? f - f0 : kPanel;
-      std::size_t b, oy, ox;
-      tiles.locate(t0 + t, b, oy, ox);
-      isa::Row16 m[36], r[24], o[16];
-      for (std::size_t p = 0; p < kWinogradPoints; ++p)
-        m[p] = detail::loadChannels(mm + (p * tileBlock + t) * f + f0, width);
-      for (std::size_t j = 0; j < 6; ++j) // columns: r (4x6) = Aᵀ m
-        detail::winogradOutputColumn(m + j, 6, r + j, 6);
-      for (std::size_t i = 0; i < 4; ++i) // rows: o (4x4) = r A
-        detail::winogradOutputColumn(r + i * 6, 1, o + i * 4, 1);
-      alignas(64) float row[kPanel];
-      for (std::size_t i = 0; i < 4 && oy + i < oh; ++i)
-        for (std::size_t j = 0; j < 4 && ox + j < ow; ++j) {
-          const std::size_t pixel = (b * oh + oy + i) * ow + ox + j;
-          isa::store(row, o[i * 4 + j]);
-          epilogue_row<A>(row, bias ? bias + f0 : nullptr,
-                          residual ? residual + pixel * f + f0 : nullptr, y + pixel * ldy + f0,
-                          width);
+        detail::gemm_packed<Act::linear>(
+            detail::RowGather{v + (p * tileBlock + ta) * c, c, c}, tz - ta, c,
+            u + p * packed_floats(c, f),
+            detail::Epilogue{nullptr, nullptr, mm + (p * tileBlock + ta) * f, f, f});
+      // y = Aᵀ M A, then bias, residual and the activation, pixel by pixel.
+      for (std::size_t t = ta; t < tz; ++t)
+        for (std::size_t f0 = 0; f0 < f; f0 += kPanel) {
+          const std::size_t width = f - f0 < kPanel ? f - f0 : kPanel;
+          std::size_t b, oy, ox;
+          tiles.locate(t0 + t, b, oy, ox);
+          isa::Row16 m[36], r[24], o[16];
+          for (std::size_t p = 0; p < kWinogradPoints; ++p)
+            m[p] = detail::loadChannels(mm + (p * tileBlock + t) * f + f0, width);
+          for (std::size_t j = 0; j < 6; ++j) // columns: r (4x6) = Aᵀ m
+            detail::winogradOutputColumn(m + j, 6, r + j, 6);
+          for (std::size_t i = 0; i < 4; ++i) // rows: o (4x4) = r A
+            detail::winogradOutputColumn(r + i * 6, 1, o + i * 4, 1);
+          alignas(64) float row[kPanel];
+          for (std::size_t i = 0; i < 4 && oy + i < oh; ++i)
+            for (std::size_t j = 0; j < 4 && ox + j < ow; ++j) {
+              const std::size_t pixel = (b * oh + oy + i) * ow + ox + j;
+              isa::store(row, o[i * 4 + j]);
+              epilogue_row<A>(row, bias ? bias + f0 : nullptr,
+                              residual ? residual + pixel * f + f0 : nullptr, y + pixel * ldy + f0,
+                              width);
+            }
         }
     });
   }
