@@ -79,7 +79,8 @@ public:
       items_ = items;
       // Items are taken a few at a time: one shared counter bumped per
       // item costs a cache-line transfer each, more than a small item.
-      chunk_ = items / (8 * (helpers + 1)) > 1 ? items / (8 * (helpers + 1)) : 1;
+      const std::size_t chunk = items / (8 * (helpers + 1));
+      chunk_ = chunk > 1 ? chunk : 1;
       helpers_ = helpers;
       next_.store(0, std::memory_order_relaxed);
       pending_.store(helpers, std::memory_order_relaxed);
@@ -114,18 +115,18 @@ private:
         task_(context_, i);
   }
 
-  /// Waits up to kSpin for a region after `seen` without sleeping.
-  bool spinFor(std::uint64_t seen) const {
+  /// Spins up to kSpin, or until a region after `seen` opens; the caller
+  /// then takes the lock either way, to read the region's fields.
+  void spinFor(std::uint64_t seen) const {
     constexpr auto kSpin = std::chrono::microseconds(200);
     const auto until = std::chrono::steady_clock::now() + kSpin;
     do {
       for (int i = 0; i < 64; ++i) {
         if (generation_.load(std::memory_order_acquire) != seen)
-          return true;
+          return;
         spinPause();
       }
     } while (std::chrono::steady_clock::now() < until);
-    return false;
   }
 
   void serve(std::size_t id) {
