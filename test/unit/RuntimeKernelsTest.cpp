@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -523,7 +525,7 @@ TEST(FastMath, MaximumErrorsOverTheFloatRange) {
       const double want = std::exp(double(x));
       expRel = std::fmax(expRel, std::fabs(kiln::rt::fast::exp(x) - want) / want);
     }
-    sigmoidAbs = std::fmax(sigmoidAbs, std::fabs(kiln::rt::fast::sigmoid(x) - sigmoidRef(x)));
+    sigmoidAbs = std::fmax(sigmoidAbs, std::fabs(kiln::rt::vecmath::sigmoid(x) - sigmoidRef(x)));
     tanhAbs = std::fmax(tanhAbs, std::fabs(kiln::rt::fast::tanh(x) - std::tanh(double(x))));
     erfAbs = std::fmax(erfAbs, std::fabs(kiln::rt::fast::erf(x) - std::erf(double(x))));
   }
@@ -538,6 +540,38 @@ TEST(FastMath, MaximumErrorsOverTheFloatRange) {
   EXPECT_EQ(kiln::rt::fast::tanh(1e-30f), 1e-30f);
   std::printf("fast::exp %.2f ulp, sigmoid %.2g, tanh %.2g, erf %.2g (max abs)\n",
               expRel / 5.96e-8, sigmoidAbs, tanhAbs, erfAbs);
+}
+
+TEST(FastMath, LaneFormsGiveTheScalarFormsBitsAndSiluIsAccurate) {
+  // activation_f32 runs whole registers and finishes a row with floats, so
+  // where a row splits (thread counts) must not change any element's bits.
+  std::vector<float> x;
+  for (double xd = -100.0; xd <= 100.0; xd += 1e-3)
+    x.push_back(float(xd));
+  for (float special : {std::numeric_limits<float>::quiet_NaN(),
+                        std::numeric_limits<float>::infinity(), -0.0f, 1e-30f, -1e-30f})
+    x.push_back(special);
+  std::vector<float> silu(x.size()), sigmoid(x.size());
+  kiln::rt::activation_f32<Act::silu>(x.data(), silu.data(), x.size());
+  kiln::rt::activation_f32<Act::sigmoid>(x.data(), sigmoid.data(), x.size());
+  double siluRel = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    const float one[1] = {x[i]};
+    float s[1], g[1];
+    kiln::rt::activation_f32<Act::silu>(one, s, 1); // the scalar tail's path
+    kiln::rt::activation_f32<Act::sigmoid>(one, g, 1);
+    ASSERT_EQ(0, std::memcmp(s, &silu[i], sizeof(float))) << "silu(" << x[i] << ")";
+    ASSERT_EQ(0, std::memcmp(g, &sigmoid[i], sizeof(float))) << "sigmoid(" << x[i] << ")";
+    if (x[i] >= -80.0f && x[i] <= 100.0f && x[i] != 0.0f) {
+      const double want = double(x[i]) * sigmoidRef(x[i]);
+      siluRel = std::fmax(siluRel, std::fabs(silu[i] - want) / std::fabs(want));
+    }
+  }
+  EXPECT_TRUE(std::isnan(silu[x.size() - 5]) && std::isnan(sigmoid[x.size() - 5]));
+  EXPECT_EQ(silu[x.size() - 4], std::numeric_limits<float>::infinity());
+  EXPECT_EQ(sigmoid[x.size() - 4], 1.0f);
+  EXPECT_LE(siluRel, 4e-7);
+  std::printf("silu %.2g (max relative)\n", siluRel);
 }
 
 namespace {

@@ -47,12 +47,14 @@ KILN_RT_ALWAYS_INLINE void depthwiseStore(vec::Vec v, const float *bias, const f
     vec::add(v, vec::load(bias));
   if (residual)
     vec::add(v, vec::load(residual));
-  if (A == Act::relu)
+  if constexpr (A == Act::relu)
     vec::relu(v);
-  else if (A == Act::relu6)
+  else if constexpr (A == Act::relu6)
     vec::clamp(v, 0.0f, 6.0f);
+  else if constexpr (kHasLaneForm<A>)
+    v = activateLanes<A>(v);
   vec::store(y, v);
-  if (A != Act::linear && A != Act::relu && A != Act::relu6)
+  if constexpr (A != Act::linear && A != Act::relu && A != Act::relu6 && !kHasLaneForm<A>)
     activation_f32<A>(y, y, vec::kWidth);
 }
 

@@ -1,11 +1,13 @@
 // Elementwise activations with Keras 3 semantics (JAX backend formulas).
-// sigmoid, tanh and gelu use the branch-free fastmath.h forms, so loops over
-// them vectorize; the rest use <cmath> where accuracy near 0 needs it
-// (expm1, log1p).
+// tanh and gelu use the branch-free fastmath.h forms, so loops over them
+// vectorize; sigmoid and silu have vecmath.h's lane forms, which the
+// activation loops run on whole registers; the rest use <cmath> where
+// accuracy near 0 needs it (expm1, log1p).
 #ifndef KILN_RT_ELTWISE_ACTIVATION_H
 #define KILN_RT_ELTWISE_ACTIVATION_H
 
 #include "kiln/rt/eltwise/fastmath.h"
+#include "kiln/rt/eltwise/vecmath.h"
 
 #include <cmath>
 #include <cstddef>
@@ -28,7 +30,7 @@ KILN_RT_ALWAYS_INLINE float softplus(float x) {
   // log(1 + e^x) without overflow for large x or underflow for small x.
   return x > 0.0f ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x));
 }
-KILN_RT_ALWAYS_INLINE float sigmoid(float x) { return fast::sigmoid(x); }
+KILN_RT_ALWAYS_INLINE float sigmoid(float x) { return vecmath::sigmoid(x); }
 KILN_RT_ALWAYS_INLINE float clamp(float x, float lo, float hi) {
   return x < lo ? lo : (x > hi ? hi : x);
 }
@@ -49,7 +51,7 @@ template <Act A> KILN_RT_ALWAYS_INLINE float activate(float x) {
   else if constexpr (A == Act::gelu_tanh) {
     constexpr float kC = 0.7978845608028654f; // sqrt(2/pi)
     return 0.5f * x * (1.0f + fast::tanh(kC * (x + 0.044715f * x * x * x)));
-  } else if constexpr (A == Act::silu) return x * sigmoid(x);
+  } else if constexpr (A == Act::silu) return vecmath::silu(x);
   else if constexpr (A == Act::hard_sigmoid) return clamp(x + 3.0f, 0.0f, 6.0f) / 6.0f;
   else if constexpr (A == Act::hard_silu) return x * (clamp(x + 3.0f, 0.0f, 6.0f) / 6.0f);
   else if constexpr (A == Act::sigmoid) return sigmoid(x);
@@ -79,10 +81,24 @@ template <Act A> KILN_RT_ALWAYS_INLINE float activate(float x) {
   else if constexpr (A == Act::rsqrt) return 1.0f / std::sqrt(x);
 }
 
+/// Whether act has a lane form in vecmath.h, and that form.
+template <Act A> constexpr bool kHasLaneForm = A == Act::sigmoid || A == Act::silu;
+template <Act A, class V> KILN_RT_ALWAYS_INLINE V activateLanes(V x) {
+  static_assert(kHasLaneForm<A>, "no lane form");
+  if constexpr (A == Act::sigmoid)
+    return vecmath::sigmoid(x);
+  else
+    return vecmath::silu(x);
+}
+
 /// y[i] = act(x[i]) for n elements; x and y may alias exactly.
 template <Act A>
 inline void activation_f32(const float *x, float *y, std::size_t n) {
-  for (std::size_t i = 0; i < n; ++i)
+  std::size_t i = 0;
+  if constexpr (kHasLaneForm<A>)
+    for (; i + vec::kWidth <= n; i += vec::kWidth)
+      vec::store(y + i, activateLanes<A>(vec::load(x + i)));
+  for (; i < n; ++i)
     y[i] = activate<A>(x[i]);
 }
 
@@ -92,7 +108,17 @@ inline void activation_f32(const float *x, float *y, std::size_t n) {
 template <Act A>
 inline void epilogue_row(const float *acc, const float *bias, const float *residual, float *y,
                          std::size_t n) {
-  for (std::size_t j = 0; j < n; ++j) {
+  std::size_t j = 0;
+  if constexpr (kHasLaneForm<A>)
+    for (; j + vec::kWidth <= n; j += vec::kWidth) {
+      vec::Vec v = vec::load(acc + j);
+      if (bias)
+        vec::add(v, vec::load(bias + j));
+      if (residual)
+        vec::add(v, vec::load(residual + j));
+      vec::store(y + j, activateLanes<A>(v));
+    }
+  for (; j < n; ++j) {
     float v = acc[j];
     if (bias)
       v += bias[j];

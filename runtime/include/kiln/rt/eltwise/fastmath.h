@@ -1,8 +1,8 @@
-// exp, sigmoid, tanh and erf without library calls or branches, so a loop
-// over them vectorizes (the compiler turns the selects into blends). Their
-// maximum errors over the float range are measured by the unit tests
-// (FastMath.*) against double precision:
-//   exp: 2 ulp relative on [-87, 88]; sigmoid, tanh: 2e-7 absolute;
+// exp, tanh and erf without library calls or branches, so a loop over
+// them vectorizes (the compiler turns the selects into blends); sigmoid
+// and silu are in vecmath.h. Their maximum errors over the float range are
+// measured by the unit tests (FastMath.*) against double precision:
+//   exp: 2 ulp relative on [-87, 88]; tanh: 2e-7 absolute;
 //   erf: 5e-7 absolute (gelu inherits it times |x| / 2).
 #ifndef KILN_RT_ELTWISE_FASTMATH_H
 #define KILN_RT_ELTWISE_FASTMATH_H
@@ -50,9 +50,6 @@ KILN_RT_ALWAYS_INLINE float exp(float x) {
   const float scaled = p * bitsToFloat((ni + 127) << 23);
   return x < lo ? 0.0f : scaled;
 }
-
-/// 1 / (1 + e^-x).
-KILN_RT_ALWAYS_INLINE float sigmoid(float x) { return 1.0f / (1.0f + fast::exp(-x)); }
 
 /// tanh: an odd Taylor polynomial near 0 (where 1 - 2 / (e^2x + 1) would
 /// cancel), that formula elsewhere; |x| >= 9 is +-1 in float.

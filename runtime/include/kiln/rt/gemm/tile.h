@@ -81,7 +81,8 @@ KILN_RT_ALWAYS_INLINE void tile_store(const Epilogue &e, std::size_t row0, std::
   const std::size_t width = e.n - col < kPanel ? e.n - col : kPanel;
   if (width == kPanel) {
     // A full panel stays in registers; activations other than linear,
-    // relu and relu6 go through memory, one float at a time.
+    // relu and relu6 go through memory (as whole registers where the
+    // activation has a lane form).
     if (!first)
       isa::add(v, isa::load(yp));
     if (last && e.bias)
@@ -99,8 +100,7 @@ KILN_RT_ALWAYS_INLINE void tile_store(const Epilogue &e, std::size_t row0, std::
     } else {
       float t[kPanel];
       isa::store(t, v);
-      for (std::size_t j = 0; j < kPanel; ++j)
-        yp[j] = activate<A>(t[j]);
+      activation_f32<A>(t, yp, kPanel);
     }
     return;
   }

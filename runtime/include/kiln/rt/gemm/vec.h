@@ -2,7 +2,14 @@
 // (AVX-512), a ymm of 8 (AVX2+FMA), a q register of 4 (NEON), or one float.
 // For kernels whose natural unit is a register rather than a 16-float
 // panel row (depthwise convolution tiles pixels by channel vectors, and
-// on AVX2 a Row16 takes two registers, so half as many pixels fit).
+// on AVX2 a Row16 takes two registers, so half as many pixels fit), and
+// for vecmath.h's lane-parallel exp and sigmoid. Those use, besides
+// arithmetic: splat (every lane a), fmadd (a * b + c, fused), maxOr and
+// minOr (max and min, b when either is NaN: what the x86 instructions do
+// with the operands in this order), and pow2(t, shifter): 2^n in every
+// lane whose t is n + shifter, shifter being 1.5 * 2^23 (so n sits in
+// t's low mantissa bits) and n in [-126, 127]. The scalar target's
+// float forms of those are in vecmath.h, which needs them on every target.
 #ifndef KILN_RT_GEMM_VEC_H
 #define KILN_RT_GEMM_VEC_H
 
@@ -24,6 +31,14 @@ KILN_RT_ALWAYS_INLINE void clamp(Vec &v, float lo, float hi) {
   v = isa::min16(isa::max16(v, _mm512_set1_ps(lo)), _mm512_set1_ps(hi));
 }
 KILN_RT_ALWAYS_INLINE void relu(Vec &v) { v = isa::max16(v, _mm512_setzero_ps()); }
+KILN_RT_ALWAYS_INLINE Vec splat(float a) { return _mm512_set1_ps(a); }
+KILN_RT_ALWAYS_INLINE Vec fmadd(Vec a, Vec b, Vec c) { return _mm512_fmadd_ps(a, b, c); }
+KILN_RT_ALWAYS_INLINE Vec maxOr(Vec a, Vec b) { return isa::max16(a, b); }
+KILN_RT_ALWAYS_INLINE Vec minOr(Vec a, Vec b) { return isa::min16(a, b); }
+KILN_RT_ALWAYS_INLINE Vec pow2(Vec t, float shifter) {
+  const __m512i n = _mm512_sub_epi32(_mm512_castps_si512(t), _mm512_castps_si512(splat(shifter)));
+  return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(n, _mm512_set1_epi32(127)), 23));
+}
 
 #elif KILN_RT_ISA_AVX2
 using Vec = __m256;
@@ -37,6 +52,14 @@ KILN_RT_ALWAYS_INLINE void clamp(Vec &v, float lo, float hi) {
   v = _mm256_min_ps(_mm256_max_ps(v, _mm256_set1_ps(lo)), _mm256_set1_ps(hi));
 }
 KILN_RT_ALWAYS_INLINE void relu(Vec &v) { v = _mm256_max_ps(v, _mm256_setzero_ps()); }
+KILN_RT_ALWAYS_INLINE Vec splat(float a) { return _mm256_set1_ps(a); }
+KILN_RT_ALWAYS_INLINE Vec fmadd(Vec a, Vec b, Vec c) { return _mm256_fmadd_ps(a, b, c); }
+KILN_RT_ALWAYS_INLINE Vec maxOr(Vec a, Vec b) { return _mm256_max_ps(a, b); }
+KILN_RT_ALWAYS_INLINE Vec minOr(Vec a, Vec b) { return _mm256_min_ps(a, b); }
+KILN_RT_ALWAYS_INLINE Vec pow2(Vec t, float shifter) {
+  const __m256i n = _mm256_sub_epi32(_mm256_castps_si256(t), _mm256_castps_si256(splat(shifter)));
+  return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n, _mm256_set1_epi32(127)), 23));
+}
 
 #elif KILN_RT_ISA_NEON
 using Vec = float32x4_t;
@@ -50,6 +73,15 @@ KILN_RT_ALWAYS_INLINE void clamp(Vec &v, float lo, float hi) {
   v = vminq_f32(vmaxq_f32(v, vdupq_n_f32(lo)), vdupq_n_f32(hi));
 }
 KILN_RT_ALWAYS_INLINE void relu(Vec &v) { v = vmaxq_f32(v, vdupq_n_f32(0.0f)); }
+KILN_RT_ALWAYS_INLINE Vec splat(float a) { return vdupq_n_f32(a); }
+KILN_RT_ALWAYS_INLINE Vec fmadd(Vec a, Vec b, Vec c) { return vfmaq_f32(c, a, b); }
+// NEON's max and min return NaN when either operand is NaN: b, here.
+KILN_RT_ALWAYS_INLINE Vec maxOr(Vec a, Vec b) { return vmaxq_f32(a, b); }
+KILN_RT_ALWAYS_INLINE Vec minOr(Vec a, Vec b) { return vminq_f32(a, b); }
+KILN_RT_ALWAYS_INLINE Vec pow2(Vec t, float shifter) {
+  const int32x4_t n = vsubq_s32(vreinterpretq_s32_f32(t), vreinterpretq_s32_f32(splat(shifter)));
+  return vreinterpretq_f32_s32(vshlq_n_s32(vaddq_s32(n, vdupq_n_s32(127)), 23));
+}
 
 #else
 using Vec = float;
