@@ -193,7 +193,9 @@ BENCHMARK(BM_Conv)->Args({56, 64, 3, 64})->Args({28, 128, 3, 128})->Args({14, 25
     ->Args({7, 512, 3, 512})->Args({56, 64, 1, 256})->Args({7, 2048, 1, 512})
     // the training benchmark CNN's 16-channel convolution (one panel) and
     // its 3-channel stem (kernel rows read as runs of kw·c floats)
-    ->Args({32, 16, 3, 16})->Args({32, 3, 3, 16});
+    ->Args({32, 16, 3, 16})->Args({32, 3, 3, 16})
+    // MobileNetV2's block_1_expand: a 1x1 whose depth (16) is one panel row
+    ->Args({112, 16, 1, 96});
 
 /// A 3x3 stride-1 "same" convolution as Winograd F(4x4, 3x3), batch 1,
 /// over blocks of `tileBlock` 4x4 output tiles. GFLOP/s counts the direct
@@ -261,6 +263,21 @@ void BM_MaxPool(benchmark::State &state) {
   state.SetBytesProcessed(int64_t(state.iterations()) * int64_t((x.size() + y.size()) * 4));
 }
 BENCHMARK(BM_MaxPool)->Args({112, 64})->Args({28, 256});
+
+/// GlobalAveragePooling2D as kiln lowers it: a mean over w, then over h.
+void BM_GlobalAveragePool(benchmark::State &state) {
+  const std::size_t hw = state.range(0), c = state.range(1);
+  const auto x = randomFloats(hw * hw * c, 1);
+  Floats rows(hw * c), y(c);
+  for (auto _ : state) {
+    kiln::rt::reduce_f32<kiln::rt::Reduce::mean>(x.data(), rows.data(), hw, hw, c);
+    kiln::rt::reduce_f32<kiln::rt::Reduce::mean>(rows.data(), y.data(), 1, hw, c);
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.SetBytesProcessed(int64_t(state.iterations()) * int64_t(x.size() * 4));
+}
+// EfficientNetB0's first squeeze-excite and MobileNetV2's last pooling.
+BENCHMARK(BM_GlobalAveragePool)->Args({112, 32})->Args({7, 1280});
 
 template <Act A> void BM_Activation(benchmark::State &state) {
   const std::size_t n = state.range(0);

@@ -67,6 +67,48 @@ TEST(Dense, MatchesReferenceOnOddSizes) {
   }
 }
 
+TEST(Reduce, MatchesRowOrderBitForBitOverEveryColumnSplit) {
+  // Inner widths that take every register block (8, 4, 2, 1 vectors) and
+  // a scalar tail, and the 1-wide reduction over a contiguous axis; NaNs
+  // in one column. The reference combines rows in order, as the
+  // row-at-a-time kernel did (and is checked against double precision).
+  using kiln::rt::Reduce;
+  for (auto [outer, n, inner] : {std::tuple<std::size_t, std::size_t, std::size_t>{2, 7, 245},
+                                 {1, 49, 1280}, {3, 5, 1}, {1, 1, 37}, {2, 12544, 3}}) {
+    auto x = randomVector(outer * n * inner, 91, 2.0f);
+    if (inner > 3)
+      x[(n / 2) * inner + 3] = std::numeric_limits<float>::quiet_NaN();
+    auto check = [&](auto kind) {
+      constexpr Reduce R = decltype(kind)::value;
+      std::vector<float> got(outer * inner), want(outer * inner);
+      kiln::rt::reduce_f32<R>(x.data(), got.data(), outer, n, inner);
+      for (std::size_t o = 0; o < outer; ++o)
+        for (std::size_t i = 0; i < inner; ++i) {
+          float acc = x[o * n * inner + i];
+          double sum = acc;
+          for (std::size_t k = 1; k < n; ++k) {
+            const float v = x[(o * n + k) * inner + i];
+            sum += v;
+            if (R == Reduce::sum || R == Reduce::mean) acc += v;
+            else if (R == Reduce::max) acc = v > acc ? v : acc;
+            else acc = v < acc ? v : acc;
+          }
+          if (R == Reduce::mean)
+            acc /= float(n);
+          want[o * inner + i] = acc;
+          if ((R == Reduce::sum || R == Reduce::mean) && !std::isnan(acc))
+            EXPECT_NEAR(acc, R == Reduce::sum ? sum : sum / n, 1e-4 * (1 + std::fabs(sum)));
+        }
+      ASSERT_EQ(0, std::memcmp(got.data(), want.data(), got.size() * sizeof(float)))
+          << "outer " << outer << " n " << n << " inner " << inner;
+    };
+    check(std::integral_constant<Reduce, Reduce::sum>{});
+    check(std::integral_constant<Reduce, Reduce::mean>{});
+    check(std::integral_constant<Reduce, Reduce::max>{});
+    check(std::integral_constant<Reduce, Reduce::min>{});
+  }
+}
+
 TEST(Activation, MatchesFormulasIncludingExtremes) {
   std::vector<float> x = randomVector(200, 4, 3.0f);
   for (float extreme : {-80.0f, -30.0f, -1.0f, -0.5f, 0.0f, 0.5f, 1.0f, 30.0f, 80.0f})
