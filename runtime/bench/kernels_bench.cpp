@@ -264,6 +264,22 @@ void BM_MaxPool(benchmark::State &state) {
 }
 BENCHMARK(BM_MaxPool)->Args({112, 64})->Args({28, 256});
 
+/// Attention's batched products (batch x heads entries): the scores
+/// (m x k by k x n = 16x32 by 32x16) and the context (16x16 by 16x32) of
+/// the transformer classifier at batch 32 with 2 heads.
+void BM_Matmul(benchmark::State &state) {
+  const std::size_t batch = state.range(0), m = state.range(1), k = state.range(2),
+                    n = state.range(3);
+  const auto a = randomFloats(batch * m * k, 1), b = randomFloats(batch * k * n, 2);
+  Floats y(batch * m * n);
+  for (auto _ : state) {
+    kiln::rt::matmul_f32(a.data(), b.data(), y.data(), batch, m, k, n, k * n);
+    benchmark::DoNotOptimize(y.data());
+  }
+  reportFlops(state, 2.0 * batch * m * k * n);
+}
+BENCHMARK(BM_Matmul)->Args({64, 16, 32, 16})->Args({64, 16, 16, 32})->Args({8, 128, 64, 128});
+
 /// GlobalAveragePooling2D as kiln lowers it: a mean over w, then over h.
 void BM_GlobalAveragePool(benchmark::State &state) {
   const std::size_t hw = state.range(0), c = state.range(1);

@@ -67,6 +67,45 @@ TEST(Dense, MatchesReferenceOnOddSizes) {
   }
 }
 
+TEST(Matmul, MatchesDoublePrecisionAndEachRowIsTheSameAlone) {
+  // Attention's shapes (16x32 by 32x16, 16x16 by 16x32), widths with a
+  // scalar column tail, row counts with remainders, one shared B.
+  struct Case {
+    std::size_t batch, m, k, n;
+    bool shared;
+  };
+  for (Case c : {Case{3, 16, 32, 16, false}, {2, 16, 16, 32, false}, {1, 13, 7, 37, false},
+                 {4, 9, 5, 3, true}, {1, 1, 1, 1, false}, {2, 20, 64, 40, false},
+                 {2, 3, 0, 5, false}}) {
+    auto a = randomVector(c.batch * c.m * c.k, 101),
+         b = randomVector((c.shared ? 1 : c.batch) * c.k * c.n, 102);
+    const std::size_t stride = c.shared ? 0 : c.k * c.n;
+    std::vector<float> y(c.batch * c.m * c.n, -1.0f);
+    kiln::rt::matmul_f32(a.data(), b.data(), y.data(), c.batch, c.m, c.k, c.n, stride);
+    std::vector<double> want(y.size());
+    for (std::size_t p = 0; p < c.batch; ++p)
+      for (std::size_t i = 0; i < c.m; ++i)
+        for (std::size_t j = 0; j < c.n; ++j) {
+          double acc = 0;
+          for (std::size_t q = 0; q < c.k; ++q)
+            acc += double(a[(p * c.m + i) * c.k + q]) * b[p * stride + q * c.n + j];
+          want[(p * c.m + i) * c.n + j] = acc;
+        }
+    expectClose(y, want);
+    // A row gets the same bits whatever tile it falls in: alone, as a
+    // one-row product (a batch-1 sample against its batch).
+    const std::size_t last = c.batch * c.m - 1, p = last / c.m;
+    std::vector<float> alone(c.n);
+    kiln::rt::matmul_f32(a.data() + last * c.k, b.data() + p * stride, alone.data(), 1, 1, c.k,
+                         c.n, 0);
+    EXPECT_EQ(0, std::memcmp(alone.data(), y.data() + last * c.n, c.n * sizeof(float)));
+    kiln::rt::ThreadScope scope(3);
+    std::vector<float> threaded(y.size());
+    kiln::rt::matmul_f32(a.data(), b.data(), threaded.data(), c.batch, c.m, c.k, c.n, stride);
+    EXPECT_EQ(threaded, y);
+  }
+}
+
 TEST(Reduce, MatchesRowOrderBitForBitOverEveryColumnSplit) {
   // Inner widths that take every register block (8, 4, 2, 1 vectors) and
   // a scalar tail, and the 1-wide reduction over a contiguous axis; NaNs
