@@ -280,6 +280,19 @@ void BM_Matmul(benchmark::State &state) {
 }
 BENCHMARK(BM_Matmul)->Args({64, 16, 32, 16})->Args({64, 16, 16, 32})->Args({8, 128, 64, 128});
 
+/// The transformer classifier's LayerNormalization at batch 32: 512 rows of 32.
+void BM_LayerNorm(benchmark::State &state) {
+  const std::size_t rows = state.range(0), n = state.range(1);
+  const auto x = randomFloats(rows * n, 1), gamma = randomFloats(n, 2), beta = randomFloats(n, 3);
+  Floats y(rows * n);
+  for (auto _ : state) {
+    kiln::rt::layer_norm_f32(x.data(), gamma.data(), beta.data(), y.data(), rows, n, 1e-6f, false);
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.SetItemsProcessed(int64_t(state.iterations()) * int64_t(rows * n));
+}
+BENCHMARK(BM_LayerNorm)->Args({512, 32})->Args({128, 768});
+
 /// GlobalAveragePooling2D as kiln lowers it: a mean over w, then over h.
 void BM_GlobalAveragePool(benchmark::State &state) {
   const std::size_t hw = state.range(0), c = state.range(1);

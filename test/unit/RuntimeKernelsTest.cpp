@@ -106,6 +106,36 @@ TEST(Matmul, MatchesDoublePrecisionAndEachRowIsTheSameAlone) {
   }
 }
 
+TEST(LayerNorm, MatchesDoublePrecisionOverRowWidths) {
+  // Widths below, at and past a vector (lane sums plus a tail), centered
+  // and rms, with an offset so the mean matters.
+  for (std::size_t n : {1, 7, 16, 32, 45, 100})
+    for (bool rms : {false, true}) {
+      const std::size_t rows = 5;
+      auto x = randomVector(rows * n, 111, 2.0f), gamma = randomVector(n, 112),
+           beta = randomVector(n, 113);
+      for (float &v : x)
+        v += 3.0f;
+      std::vector<float> y(rows * n);
+      kiln::rt::layer_norm_f32(x.data(), gamma.data(), beta.data(), y.data(), rows, n, 1e-3f,
+                               rms);
+      std::vector<double> want(rows * n);
+      for (std::size_t r = 0; r < rows; ++r) {
+        double mean = 0, var = 0;
+        for (std::size_t i = 0; i < n; ++i)
+          mean += x[r * n + i];
+        mean /= n;
+        for (std::size_t i = 0; i < n; ++i)
+          var += (x[r * n + i] - mean) * (x[r * n + i] - mean);
+        var /= n;
+        for (std::size_t i = 0; i < n; ++i)
+          want[r * n + i] = (x[r * n + i] - (rms ? 0.0 : mean)) / std::sqrt(var + 1e-3) *
+                                gamma[i] + (rms ? 0.0 : beta[i]);
+      }
+      expectClose(y, want, 2e-5);
+    }
+}
+
 TEST(Reduce, MatchesRowOrderBitForBitOverEveryColumnSplit) {
   // Inner widths that take every register block (8, 4, 2, 1 vectors) and
   // a scalar tail, and the 1-wide reduction over a contiguous axis; NaNs
