@@ -75,9 +75,10 @@ KILN_RT_ALWAYS_INLINE void clamp(Vec &v, float lo, float hi) {
 KILN_RT_ALWAYS_INLINE void relu(Vec &v) { v = vmaxq_f32(v, vdupq_n_f32(0.0f)); }
 KILN_RT_ALWAYS_INLINE Vec splat(float a) { return vdupq_n_f32(a); }
 KILN_RT_ALWAYS_INLINE Vec fmadd(Vec a, Vec b, Vec c) { return vfmaq_f32(c, a, b); }
-// NEON's max and min return NaN when either operand is NaN: b, here.
-KILN_RT_ALWAYS_INLINE Vec maxOr(Vec a, Vec b) { return vmaxq_f32(a, b); }
-KILN_RT_ALWAYS_INLINE Vec minOr(Vec a, Vec b) { return vminq_f32(a, b); }
+// NEON's fmax and fmin return NaN when either operand is NaN, not b:
+// compare and select instead.
+KILN_RT_ALWAYS_INLINE Vec maxOr(Vec a, Vec b) { return vbslq_f32(vcgtq_f32(a, b), a, b); }
+KILN_RT_ALWAYS_INLINE Vec minOr(Vec a, Vec b) { return vbslq_f32(vcltq_f32(a, b), a, b); }
 KILN_RT_ALWAYS_INLINE Vec pow2(Vec t, float shifter) {
   const int32x4_t n = vsubq_s32(vreinterpretq_s32_f32(t), vreinterpretq_s32_f32(splat(shifter)));
   return vreinterpretq_f32_s32(vshlq_n_s32(vaddq_s32(n, vdupq_n_s32(127)), 23));
