@@ -36,11 +36,11 @@ namespace detail {
 template <class F>
 KILN_RT_ALWAYS_INLINE float lane_sum(const float *x, std::size_t n, const F &f) {
   constexpr std::size_t W = vec::kWidth;
-  std::size_t i = 0;
+  const std::size_t whole = n / W * W;
   float total = 0.0f;
-  if (n >= W) {
+  if (whole > 0) {
     vec::Vec acc = f(vec::load(x));
-    for (i = W; i + W <= n; i += W)
+    for (std::size_t i = W; i < whole; i += W)
       vec::add(acc, f(vec::load(x + i)));
     alignas(64) float lanes[W];
     vec::store(lanes, acc);
@@ -49,7 +49,7 @@ KILN_RT_ALWAYS_INLINE float lane_sum(const float *x, std::size_t n, const F &f) 
         lanes[l] += lanes[l + half];
     total = lanes[0];
   }
-  for (; i < n; ++i)
+  for (std::size_t i = whole; i < n; ++i)
     total += f(x[i]);
   return total;
 }

@@ -37,7 +37,9 @@ KILN_RT_ALWAYS_INLINE Vec maxOr(Vec a, Vec b) { return isa::max16(a, b); }
 KILN_RT_ALWAYS_INLINE Vec minOr(Vec a, Vec b) { return isa::min16(a, b); }
 KILN_RT_ALWAYS_INLINE Vec pow2(Vec t, float shifter) {
   const __m512i n = _mm512_sub_epi32(_mm512_castps_si512(t), _mm512_castps_si512(splat(shifter)));
-  return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(n, _mm512_set1_epi32(127)), 23));
+  // maskz: GCC 12's unmasked shift starts from an undefined vector (see isa::max16).
+  return _mm512_castsi512_ps(
+      _mm512_maskz_slli_epi32(0xFFFF, _mm512_add_epi32(n, _mm512_set1_epi32(127)), 23));
 }
 
 #elif KILN_RT_ISA_AVX2
