@@ -142,8 +142,12 @@ TEST(Reduce, MatchesRowOrderBitForBitOverEveryColumnSplit) {
   // in one column. The reference combines rows in order, as the
   // row-at-a-time kernel did (and is checked against double precision).
   using kiln::rt::Reduce;
-  for (auto [outer, n, inner] : {std::tuple<std::size_t, std::size_t, std::size_t>{2, 7, 245},
-                                 {1, 49, 1280}, {3, 5, 1}, {1, 1, 37}, {2, 12544, 3}}) {
+  struct Case {
+    std::size_t outer, n, inner;
+  };
+  for (Case c : {Case{2, 7, 245}, {1, 49, 1280}, {3, 5, 1}, {1, 1, 37}, {2, 12544, 3}}) {
+    // Named copies: a lambda may not capture structured bindings (C++17).
+    const std::size_t outer = c.outer, n = c.n, inner = c.inner;
     auto x = randomVector(outer * n * inner, 91, 2.0f);
     if (inner > 3)
       x[(n / 2) * inner + 3] = std::numeric_limits<float>::quiet_NaN();
