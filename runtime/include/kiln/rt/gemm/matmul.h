@@ -70,6 +70,11 @@ inline void matmul_f32(const float *a, const float *b, float *y, std::size_t bat
                        std::size_t m, std::size_t k, std::size_t n,
                        std::size_t b_batch_stride) {
   constexpr std::size_t R = detail::kMatmulRows;
+  if (k == 0) { // empty sums (and a and b may be null)
+    for (std::size_t i = 0; i < batch * m * n; ++i)
+      y[i] = 0.0f;
+    return;
+  }
   parallel_for(batch, [&](std::size_t p) {
     const float *ap = a + p * m * k;
     const float *bp = b + p * b_batch_stride;
