@@ -409,6 +409,22 @@ BENCHMARK(BM_OuterProduct)
     ->ArgNames({"count", "channels", "units"})
     ->Args({32, 16, 16})->Args({32, 16, 32})->Args({32, 784, 256})->Args({640, 64, 256});
 
+/// Max pooling's gradient, 2x2 windows at stride 2 over an h x h x c
+/// image: bytes of its three streams (x and dy read, dx written). 32x32x16
+/// is the training benchmark CNN's pool, per image.
+void BM_MaxPoolGrad(benchmark::State &state) {
+  const std::size_t h = state.range(0), c = state.range(1), o = h / 2;
+  const auto x = randomFloats(h * h * c, 1), dy = randomFloats(o * o * c, 2);
+  Floats dx(h * h * c);
+  for (auto _ : state) {
+    kiln::rt::pool2d_grad_f32<kiln::rt::Pool::max>(dy.data(), x.data(), dx.data(), 1, h, h, c,
+                                                   2, 2, o, o, 2, 2, 0, 0);
+    benchmark::DoNotOptimize(dx.data());
+  }
+  state.SetBytesProcessed(int64_t(state.iterations()) * int64_t((2 * x.size() + dy.size()) * 4));
+}
+BENCHMARK(BM_MaxPoolGrad)->Args({32, 16})->Args({112, 64});
+
 /// One Adam step over n weights: bytes of its seven streams (w, g, m, v
 /// read; w, m, v written). 16k weights stay in cache, 200k do not.
 void BM_Adam(benchmark::State &state) {

@@ -426,6 +426,81 @@ TEST(TrainingKernels, PoolingGradients) {
   check(std::integral_constant<kiln::rt::Pool, kiln::rt::Pool::avg>());
 }
 
+/// Pooling backward by definition, one window and channel at a time:
+/// max's dy goes to the window's first largest input.
+template <kiln::rt::Pool P>
+std::vector<float> poolGradReference(const std::vector<float> &dy, const std::vector<float> &x,
+                                     std::size_t n, std::size_t h, std::size_t w, std::size_t c,
+                                     std::size_t kh, std::size_t kw, std::size_t oh,
+                                     std::size_t ow, std::size_t sh, std::size_t sw,
+                                     std::size_t pt, std::size_t pl) {
+  std::vector<float> dx(x.size(), 0.0f);
+  for (std::size_t b = 0; b < n; ++b)
+    for (std::size_t y = 0; y < oh; ++y)
+      for (std::size_t xo = 0; xo < ow; ++xo)
+        for (std::size_t ch = 0; ch < c; ++ch) {
+          std::vector<std::size_t> inside;
+          for (std::size_t i = 0; i < kh; ++i)
+            for (std::size_t j = 0; j < kw; ++j) {
+              const long r = long(y * sh + i) - long(pt), q = long(xo * sw + j) - long(pl);
+              if (r >= 0 && r < long(h) && q >= 0 && q < long(w))
+                inside.push_back(((b * h + std::size_t(r)) * w + std::size_t(q)) * c + ch);
+            }
+          if (inside.empty())
+            continue;
+          const float g = dy[((b * oh + y) * ow + xo) * c + ch];
+          if (P == kiln::rt::Pool::max) {
+            std::size_t best = inside[0];
+            for (std::size_t at : inside)
+              if (x[at] > x[best])
+                best = at;
+            dx[best] += g;
+          } else {
+            for (std::size_t at : inside)
+              dx[at] += g / float(inside.size());
+          }
+        }
+  return dx;
+}
+
+// Windows that overlap, that leave inputs uncovered (stride above the
+// window), more channels than one chunk of 64, and ties that the first
+// largest input must win (values from a set of 5), also among NaNs, which
+// never win unless first in their window.
+TEST(TrainingKernels, PoolingGradientsMatchTheDefinition) {
+  struct Geometry {
+    std::size_t n, h, w, c, kh, kw, sh, sw, pt, pl;
+  };
+  const Geometry cases[] = {{2, 8, 8, 16, 2, 2, 2, 2, 0, 0}, {1, 7, 9, 70, 2, 2, 3, 3, 0, 0},
+                            {1, 6, 6, 5, 3, 3, 2, 2, 1, 1}, {1, 5, 7, 130, 3, 2, 2, 2, 0, 1},
+                            {1, 9, 9, 17, 3, 3, 1, 1, 1, 1}, {1, 4, 4, 3, 1, 1, 2, 2, 0, 0},
+                            {1, 5, 5, 4, 2, 2, 2, 2, 1, 1}};
+  for (const Geometry &t : cases)
+    for (int values : {0, 1, 2}) { // random, ties, ties and NaNs
+      const std::size_t oh = (t.h + 2 * t.pt - t.kh) / t.sh + 1;
+      const std::size_t ow = (t.w + 2 * t.pl - t.kw) / t.sw + 1;
+      std::vector<float> x = randomVector(t.n * t.h * t.w * t.c, 31);
+      for (std::size_t i = 0; values > 0 && i < x.size(); ++i)
+        x[i] = values == 2 && i % 7 == 3 ? std::nanf("") : std::round(x[i] * 1.5f);
+      const std::vector<float> dy = randomVector(t.n * oh * ow * t.c, 32);
+      auto check = [&](auto pool) {
+        constexpr kiln::rt::Pool P = decltype(pool)::value;
+        std::vector<float> dx(x.size(), 7.0f); // every element must be written
+        kiln::rt::pool2d_grad_f32<P>(dy.data(), x.data(), dx.data(), t.n, t.h, t.w, t.c, t.kh,
+                                     t.kw, oh, ow, t.sh, t.sw, t.pt, t.pl);
+        const std::vector<float> want = poolGradReference<P>(
+            dy, x, t.n, t.h, t.w, t.c, t.kh, t.kw, oh, ow, t.sh, t.sw, t.pt, t.pl);
+        for (std::size_t i = 0; i < x.size(); ++i)
+          ASSERT_NEAR(dx[i], want[i], 1e-6f)
+              << "element " << i << ", " << t.h << "x" << t.w << "x" << t.c << " window "
+              << t.kh << "x" << t.kw << " stride " << t.sh << ", values " << values
+              << (P == kiln::rt::Pool::max ? ", max" : ", avg");
+      };
+      check(std::integral_constant<kiln::rt::Pool, kiln::rt::Pool::max>());
+      check(std::integral_constant<kiln::rt::Pool, kiln::rt::Pool::avg>());
+    }
+}
+
 void checkBatchNorm(std::size_t rows, std::size_t c) {
   std::vector<float> x = randomVector(rows * c, 17, -2.0f, 2.0f), gamma = randomVector(c, 18),
                      beta = randomVector(c, 19), w = randomVector(rows * c, 20);

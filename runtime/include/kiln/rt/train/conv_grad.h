@@ -4,10 +4,12 @@
 #define KILN_RT_TRAIN_CONV_GRAD_H
 
 #include "kiln/rt/gemm/packed.h"
+#include "kiln/rt/gemm/vec.h"
 #include "kiln/rt/pool/pool2d.h"
 #include "kiln/rt/train/dense_grad.h"
 
 #include <cstddef>
+#include <cstdint>
 
 namespace kiln {
 namespace rt {
@@ -181,21 +183,50 @@ inline void conv2d_grad_kernel_f32(const float *x, const float *dy, float *dk,
       }
 }
 
+namespace detail {
+
+/// Whether input index `i` lies in one of the `o` windows of size `k`,
+/// stride `s`, that start `p` before index 0 (for windows no wider than
+/// their stride, where only window (i + p) / s can hold i).
+inline bool inDisjointWindow(std::size_t i, std::size_t p, std::size_t s, std::size_t k,
+                             std::size_t o) {
+  const std::size_t t = i + p, window = t / s;
+  return window < o && t - window * s < k;
+}
+
+} // namespace detail
+
 /// Pooling backward: max sends dy to the first largest input of its window
 /// (padding never wins), average spreads dy over the window's real inputs.
-/// Channels go in chunks, so the window scans run along contiguous channels.
+/// Windows no wider than their stride never share an input, so their
+/// writes replace instead of add, and only inputs outside every window are
+/// zeroed beforehand.
 template <Pool P>
 inline void pool2d_grad_f32(const float *dy, const float *x, float *dx, std::size_t n,
                             std::size_t h, std::size_t w, std::size_t c, std::size_t kh,
                             std::size_t kw, std::size_t oh, std::size_t ow, std::size_t sh,
                             std::size_t sw, std::size_t pt, std::size_t pl) {
-  constexpr std::size_t kChunk = 64;
-  for (std::size_t i = 0; i < n * h * w * c; ++i)
-    dx[i] = 0.0f;
+  constexpr std::size_t W = vec::kWidth;
+  const bool disjoint = sh >= kh && sw >= kw;
+  for (std::size_t b = 0; b < n; ++b)
+    for (std::size_t i = 0; i < h; ++i) {
+      const bool rowCovered = disjoint && detail::inDisjointWindow(i, pt, sh, kh, oh);
+      for (std::size_t j = 0; j < w; ++j)
+        if (!rowCovered || !detail::inDisjointWindow(j, pl, sw, kw, ow)) {
+          float *p = dx + ((b * h + i) * w + j) * c;
+          for (std::size_t k = 0; k < c; ++k)
+            p[k] = 0.0f;
+        }
+    }
+  auto put = [disjoint](float *d, vec::Vec v) {
+    if (!disjoint)
+      vec::add(v, vec::load(d));
+    vec::store(d, v);
+  };
   for (std::size_t b = 0; b < n; ++b)
     for (std::size_t y = 0; y < oh; ++y)
       for (std::size_t xo = 0; xo < ow; ++xo) {
-        const float *dyp = dy + ((b * oh + y) * ow + xo) * c;
+        const float *g = dy + ((b * oh + y) * ow + xo) * c;
         long h0 = long(y * sh) - long(pt), w0 = long(xo * sw) - long(pl);
         long h1 = h0 + long(kh), w1 = w0 + long(kw);
         h0 = h0 < 0 ? 0 : h0;
@@ -204,40 +235,66 @@ inline void pool2d_grad_f32(const float *dy, const float *x, float *dx, std::siz
         w1 = w1 > long(w) ? long(w) : w1;
         if (h0 >= h1 || w0 >= w1)
           continue;
+        // Offset of the window's pixel (i, jw) in x and dx.
         const std::size_t image = b * h * w;
-        for (std::size_t c0 = 0; c0 < c; c0 += kChunk) {
-          const std::size_t width = c - c0 < kChunk ? c - c0 : kChunk;
-          if constexpr (P == Pool::max) {
-            // The window's first position seeds the running maximum; a
-            // later one wins only when strictly larger.
-            float top[kChunk];
-            std::size_t best[kChunk];
-            const std::size_t first = image + std::size_t(h0) * w + std::size_t(w0);
-            for (std::size_t j = 0; j < width; ++j) {
-              top[j] = x[first * c + c0 + j];
-              best[j] = first;
-            }
+        auto at = [&](long i, long jw) {
+          return (image + std::size_t(i) * w + std::size_t(jw)) * c;
+        };
+        std::size_t j = 0;
+        if constexpr (P == Pool::max) {
+          // Per register of channels: the maximum (a later position wins
+          // only when strictly larger, as maxOr does), then dy to the first
+          // position holding it. A NaN seeds a maximum that nothing
+          // equals: then the first position, where it stands, takes dy.
+          for (; j + W <= c; j += W) {
+            vec::Vec top = vec::load(x + at(h0, w0) + j);
+            for (long i = h0; i < h1; ++i)
+              for (long jw = w0; jw < w1; ++jw)
+                top = vec::maxOr(vec::load(x + at(i, jw) + j), top);
+            // `left`: the dy not yet taken by an earlier position.
+            const vec::Vec none = vec::zero(), all = vec::load(g + j);
+            const vec::Vec firstTakes = vec::selectEq(top, top, none, all);
+            const vec::Vec afterFirst = vec::selectEq(top, top, all, none);
+            vec::Vec left = all;
             for (long i = h0; i < h1; ++i)
               for (long jw = w0; jw < w1; ++jw) {
-                const std::size_t pos = image + std::size_t(i) * w + std::size_t(jw);
-                const float *xp = x + pos * c + c0;
-                for (std::size_t j = 0; j < width; ++j) {
-                  const bool larger = xp[j] > top[j];
-                  top[j] = larger ? xp[j] : top[j];
-                  best[j] = larger ? pos : best[j];
-                }
-              }
-            for (std::size_t j = 0; j < width; ++j)
-              dx[best[j] * c + c0 + j] += dyp[c0 + j];
-          } else {
-            const float scale = 1.0f / float((h1 - h0) * (w1 - w0));
-            for (long i = h0; i < h1; ++i)
-              for (long jw = w0; jw < w1; ++jw) {
-                float *dxp = dx + (image + std::size_t(i) * w + std::size_t(jw)) * c + c0;
-                for (std::size_t j = 0; j < width; ++j)
-                  dxp[j] += dyp[c0 + j] * scale;
+                const bool first = i == h0 && jw == w0;
+                const vec::Vec xv = vec::load(x + at(i, jw) + j);
+                put(dx + at(i, jw) + j, vec::selectEq(xv, top, left, first ? firstTakes : none));
+                left = vec::selectEq(xv, top, none, first ? afterFirst : left);
               }
           }
+          for (; j < c; ++j) {
+            float top = x[at(h0, w0) + j];
+            std::size_t best = at(h0, w0);
+            for (long i = h0; i < h1; ++i)
+              for (long jw = w0; jw < w1; ++jw)
+                if (x[at(i, jw) + j] > top) {
+                  top = x[at(i, jw) + j];
+                  best = at(i, jw);
+                }
+            for (long i = h0; i < h1; ++i)
+              for (long jw = w0; jw < w1; ++jw) {
+                const float mine = at(i, jw) == best ? g[j] : 0.0f;
+                float &d = dx[at(i, jw) + j];
+                d = disjoint ? mine : d + mine;
+              }
+          }
+        } else {
+          const float inverse = 1.0f / float((h1 - h0) * (w1 - w0));
+          const vec::Vec scale = vec::splat(inverse);
+          for (; j + W <= c; j += W) {
+            const vec::Vec share = vec::load(g + j) * scale;
+            for (long i = h0; i < h1; ++i)
+              for (long jw = w0; jw < w1; ++jw)
+                put(dx + at(i, jw) + j, share);
+          }
+          for (; j < c; ++j)
+            for (long i = h0; i < h1; ++i)
+              for (long jw = w0; jw < w1; ++jw) {
+                float &d = dx[at(i, jw) + j];
+                d = disjoint ? g[j] * inverse : d + g[j] * inverse;
+              }
         }
       }
 }
