@@ -409,6 +409,26 @@ BENCHMARK(BM_OuterProduct)
     ->ArgNames({"count", "channels", "units"})
     ->Args({32, 16, 16})->Args({32, 16, 32})->Args({32, 784, 256})->Args({640, 64, 256});
 
+/// A 3x3 "same" convolution's kernel gradient over a batch: the training
+/// benchmark CNN's stem (3 channels), its 16-channel convolution, and its
+/// 16x16x16 -> 32 one, at batch 32.
+void BM_ConvGradKernel(benchmark::State &state) {
+  const std::size_t n = state.range(0), h = state.range(1), c = state.range(2),
+                    f = state.range(3);
+  const kiln::rt::ConvGeometry g{n, h, h, c, 3, 3, f, h, h, 1, 1, 1, 1, 1, 1, 1};
+  const auto x = randomFloats(n * h * h * c, 1), dy = randomFloats(n * h * h * f, 2);
+  Floats dk(9 * c * f);
+  for (auto _ : state) {
+    kiln::rt::conv2d_grad_kernel_f32(x.data(), dy.data(), dk.data(), g);
+    benchmark::DoNotOptimize(dk.data());
+  }
+  reportFlops(state, 2.0 * n * h * h * 9 * c * f);
+}
+BENCHMARK(BM_ConvGradKernel)
+    ->ArgNames({"n", "hw", "c", "f"})
+    ->Args({32, 32, 3, 16})->Args({32, 32, 16, 16})->Args({32, 16, 16, 32})
+    ->Unit(benchmark::kMicrosecond);
+
 /// Max pooling's gradient, 2x2 windows at stride 2 over an h x h x c
 /// image: bytes of its three streams (x and dy read, dx written). 32x32x16
 /// is the training benchmark CNN's pool, per image.

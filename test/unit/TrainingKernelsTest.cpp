@@ -380,6 +380,10 @@ TEST(TrainingKernels, ConvolutionGradients) {
       {1, 9, 9, 3, 3, 3, 8, 5, 5, 2, 2, 1, 1, 1, 1, 1},
       // An image narrower than the kernel.
       {1, 4, 2, 2, 3, 3, 16, 4, 2, 1, 1, 1, 1, 1, 1, 1},
+      // dk's runs of KW·C channels: a 5x5 "same" (two cut columns per side,
+      // 20 filters: a panel and a tail), and a "valid" 2x3 (no cuts).
+      {1, 8, 9, 2, 5, 5, 20, 8, 9, 1, 1, 1, 1, 2, 2, 1},
+      {1, 7, 8, 5, 2, 3, 16, 6, 6, 1, 1, 1, 1, 0, 0, 1},
   };
   for (const kiln::rt::ConvGeometry &g : geometries) {
     const std::size_t inSize = g.n * g.h * g.w * g.c, outSize = g.n * g.oh * g.ow * g.f;

@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 namespace kiln {
 namespace rt {
@@ -108,12 +109,27 @@ inline void conv2d_grad_input_f32(const float *dy, const float *k, float *dx,
 }
 
 namespace detail {
-/// dk of a one-group convolution: for each output row and tap, the
-/// output positions whose tap lies inside the input form one run with a
-/// fixed input stride, and dk[tap] (C x F) accumulates x-runᵀ · dy-run.
+/// dk of a one-group convolution: dk[tap] (C x F) accumulates x-runᵀ ·
+/// dy-run over runs of output positions, for each output row and kh:
+/// - one tap at a time, the positions whose tap lies inside the input
+///   form one run with a fixed input stride;
+/// - with few channels (a 3-channel stem, fewer than an outer-product
+///   tile's 8 rows) and no dilation along w, per output position the KW·C
+///   inputs of kernel row kh are contiguous and match dk[kh]'s KW·C rows:
+///   one run of KW·C channels per chunk of output columns, whose inputs
+///   are copied beside zeros where the taps reach the padding. C channels
+///   one tap at a time would leave the register tiles mostly empty.
+/// Either way every run goes through one call of outer_product_add_f32,
+/// so that its register tiles are inlined here once: twice, they used up
+/// GCC's inlining budget for a model's file and slowed other kernels.
 inline void conv2d_grad_kernel_rows(const float *x, const float *dy, float *dk,
                                     const ConvGeometry &g) {
-  const std::size_t f = g.f;
+  constexpr std::size_t kColumns = 64, kFloats = 4096;
+  const std::size_t f = g.f, c = g.c, span = g.kw * c, xStep = g.sw * c;
+  const bool byRow =
+      c < 8 && g.kw > 1 && g.dw == 1 && (kColumns * g.sw + g.kw) * c <= kFloats;
+  const std::size_t runs = byRow ? (g.ow + kColumns - 1) / kColumns : g.kw;
+  alignas(64) float segment[kFloats];
   for (std::size_t n = 0; n < g.n; ++n)
     for (std::size_t oh = 0; oh < g.oh; ++oh) {
       const float *dyRow = dy + (n * g.oh + oh) * g.ow * f;
@@ -121,25 +137,46 @@ inline void conv2d_grad_kernel_rows(const float *x, const float *dy, float *dk,
         std::size_t ih;
         if (!ConvGeometry::tap(oh, kh, g.sh, g.dh, g.pt, g.h, ih))
           continue;
-        for (std::size_t kw = 0; kw < g.kw; ++kw) {
-          // Output columns ow with 0 <= ow·sw + kw·dw - pl < w.
-          const long shift = long(kw * g.dw) - long(g.pl);
-          std::size_t o0 = 0;
-          if (shift < 0)
-            o0 = std::size_t((-shift + long(g.sw) - 1) / long(g.sw));
-          const long last = long(g.w) - 1 - shift;
-          if (last < 0)
-            continue;
-          std::size_t o1 = std::size_t(last) / g.sw + 1;
-          o1 = o1 < g.ow ? o1 : g.ow;
-          if (o0 >= o1)
-            continue;
-          const std::size_t count = o1 - o0;
-          const float *xRun =
-              x + ((n * g.h + ih) * g.w + std::size_t(long(o0 * g.sw) + shift)) * g.c;
-          const std::size_t xStep = g.sw * g.c;
-          outer_product_add_f32(xRun, xStep, dyRow + o0 * f, count, g.c, f,
-                                dk + (kh * g.kw + kw) * g.c * f);
+        const float *xRow = x + (n * g.h + ih) * g.w * c;
+        for (std::size_t r = 0; r < runs; ++r) {
+          // Run r: `count` output columns from o0, reading x from xRun.
+          std::size_t o0, count, channels;
+          const float *xRun;
+          float *dkRun;
+          if (byRow) {
+            o0 = r * kColumns;
+            count = g.ow - o0 < kColumns ? g.ow - o0 : kColumns;
+            // Input columns [first, first + width), of which [lo, hi)
+            // are inside the input: read in place when that is all.
+            const long first = long(o0 * g.sw) - long(g.pl);
+            const long width = long((count - 1) * g.sw + g.kw);
+            const long lo = first < 0 ? -first : 0;
+            const long hi = first + width > long(g.w) ? long(g.w) - first : width;
+            xRun = xRow + first * long(c);
+            if (lo > 0 || hi < width) {
+              for (long q = 0; q < width * long(c); ++q)
+                segment[q] = 0.0f;
+              if (lo < hi)
+                std::memcpy(segment + lo * long(c), xRow + (first + lo) * long(c),
+                            std::size_t(hi - lo) * c * sizeof(float));
+              xRun = segment;
+            }
+            channels = span;
+            dkRun = dk + kh * span * f;
+          } else {
+            // Output columns [o0, o1) with 0 <= o·sw + kw·dw - pl < w.
+            const long shift = long(r * g.dw) - long(g.pl), last = long(g.w) - 1 - shift;
+            o0 = shift < 0 ? std::size_t((-shift + long(g.sw) - 1) / long(g.sw)) : 0;
+            std::size_t o1 = last < 0 ? 0 : std::size_t(last) / g.sw + 1;
+            o1 = o1 < g.ow ? o1 : g.ow;
+            if (o0 >= o1)
+              continue;
+            count = o1 - o0;
+            xRun = xRow + std::size_t(long(o0 * g.sw) + shift) * c;
+            channels = c;
+            dkRun = dk + (kh * g.kw + r) * c * f;
+          }
+          outer_product_add_f32(xRun, xStep, dyRow + o0 * f, count, channels, f, dkRun);
         }
       }
     }
