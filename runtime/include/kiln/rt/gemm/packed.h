@@ -147,9 +147,12 @@ struct Im2colGather {
       return false;
     blk.taps = byRow ? kh : taps;
     blk.width = byRow ? kw * c : c;
-    // The first row's pixel coordinates, then one step along ow per row.
+    // The block's rows in runs along one output row (b, oy): per kernel
+    // row ky, whether it is inside the input and where it starts hold for
+    // the whole run, and the run's pixels step sw columns apart.
     std::size_t b = row0 / (oh * ow), oy = row0 / ow % oh, ox = row0 % ow;
-    for (std::size_t r = 0; r < rows; ++r) {
+    for (std::size_t r = 0; r < rows;) {
+      const std::size_t run = rows - r < ow - ox ? rows - r : ow - ox;
       const float *image = x + b * h * wd * c;
       const std::ptrdiff_t y0 = std::ptrdiff_t(oy * sh) - std::ptrdiff_t(pt);
       const std::ptrdiff_t x0 = std::ptrdiff_t(ox * sw) - std::ptrdiff_t(pl);
@@ -157,18 +160,25 @@ struct Im2colGather {
         const std::ptrdiff_t iy = y0 + std::ptrdiff_t(ky * dh);
         const bool rowInside = iy >= 0 && iy < std::ptrdiff_t(h);
         const float *line = image + (rowInside ? std::size_t(iy) * wd * c : 0);
-        if (byRow)
-          blk.row[ky][r] = rowInside ? runOfRow(line, x0, blk.edges + (r * kh + ky) * kw * c)
-                                     : kZeros;
-        else
-          for (std::size_t kx = 0; kx < kw; ++kx) {
-            const std::ptrdiff_t ix = x0 + std::ptrdiff_t(kx * dw);
-            blk.row[ky * kw + kx][r] = rowInside && ix >= 0 && ix < std::ptrdiff_t(wd)
-                                           ? line + std::size_t(ix) * c
-                                           : kZeros;
+        for (std::size_t q = 0; q < run; ++q) {
+          const std::ptrdiff_t xq = x0 + std::ptrdiff_t(q * sw);
+          if (byRow) {
+            blk.row[ky][r + q] =
+                rowInside ? runOfRow(line, xq, blk.edges + ((r + q) * kh + ky) * kw * c)
+                          : kZeros;
+            continue;
           }
+          for (std::size_t kx = 0; kx < kw; ++kx) {
+            const std::ptrdiff_t ix = xq + std::ptrdiff_t(kx * dw);
+            blk.row[ky * kw + kx][r + q] = rowInside && ix >= 0 && ix < std::ptrdiff_t(wd)
+                                               ? line + std::size_t(ix) * c
+                                               : kZeros;
+          }
+        }
       }
-      if (++ox == ow) {
+      r += run;
+      ox += run;
+      if (ox == ow) {
         ox = 0;
         if (++oy == oh) {
           oy = 0;
