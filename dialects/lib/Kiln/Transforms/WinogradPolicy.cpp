@@ -31,7 +31,7 @@ int64_t winogradTileBlock(llvm::ArrayRef<int64_t> kernel, llvm::ArrayRef<int64_t
   // Blocks whose scratch is about the kernel's size (within [0.5, 8] MiB):
   // small kernels are cheap to stream again, large ones are not.
   const int64_t budget = std::clamp<int64_t>(kernelBytes, kMiB / 2, 8 * kMiB);
-  const int64_t perTile = 4 * winogradScratchFloats(1, c, f);
+  const int64_t perTile = 4 * 36 * (c + f); // without the points' alignment
   int64_t block = budget / perTile / 12 * 12; // whole register tiles of rows
   block = std::max<int64_t>(block, 12);
   return std::min(block, tiles);

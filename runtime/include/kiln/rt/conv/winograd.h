@@ -29,11 +29,23 @@ constexpr std::size_t winograd_f43_kernel_floats(std::size_t c, std::size_t f) {
   return kWinogradPoints * packed_floats(c, f);
 }
 
+/// Floats from one point's rows to the next in scratch, for `floats` of
+/// rows: rounded up to an odd number of 64-byte lines, so that the 36 rows
+/// a tile's transforms store and load (one per point) fall in 36
+/// different cache sets. A multiple of 4 KiB apart (64 tiles of 16
+/// channels), they shared one set and the transforms ran 7 % slower
+/// (runtime/bench BM_Winograd at 32x32x16).
+constexpr std::size_t winograd_point_stride(std::size_t floats) {
+  return ((floats + 15) / 16 | 1) * 16;
+}
+
 /// Floats of scratch a call over blocks of `tileBlock` tiles needs: the
-/// transformed input (36 x tileBlock x c) and the products (36 x tileBlock x f).
+/// transformed input (36 points of tileBlock x c) and the products (36
+/// points of tileBlock x f), at winograd_point_stride apart.
 constexpr std::size_t winograd_f43_scratch_floats(std::size_t tileBlock, std::size_t c,
                                                   std::size_t f) {
-  return kWinogradPoints * tileBlock * (c + f);
+  return kWinogradPoints *
+         (winograd_point_stride(tileBlock * c) + winograd_point_stride(tileBlock * f));
 }
 
 /// U_ξ = G g Gᵀ for every input/output channel pair of a HWIO (3, 3, c, f)
@@ -213,7 +225,9 @@ inline void conv2d_winograd_f43_f32(const float *x, const float *u, const float 
     ldy = f;
   const detail::WinogradTiles tiles{(oh + 3) / 4, (ow + 3) / 4};
   const std::size_t total = n * tiles.tilesH * tiles.tilesW;
-  float *v = scratch, *mm = scratch + kWinogradPoints * tileBlock * c;
+  const std::size_t vStride = winograd_point_stride(tileBlock * c),
+                    mStride = winograd_point_stride(tileBlock * f);
+  float *v = scratch, *mm = scratch + kWinogradPoints * vStride;
   for (std::size_t t0 = 0; t0 < total; t0 += tileBlock) {
     const std::size_t tb = total - t0 < tileBlock ? total - t0 : tileBlock;
     // The block's tiles in one chunk per thread, each a whole number of
@@ -250,14 +264,14 @@ inline void conv2d_winograd_f43_f32(const float *x, const float *u, const float 
           for (std::size_t i = 0; i < 6; ++i) // rows: d = r B
             detail::winogradInputColumn(r + i * 6, 1, d + i * 6, 1);
           for (std::size_t p = 0; p < kWinogradPoints; ++p)
-            detail::storeChannels(v + (p * tileBlock + t) * c + c0, d[p], width);
+            detail::storeChannels(v + p * vStride + t * c + c0, d[p], width);
         }
       // M_ξ = V_ξ · U_ξ over the chunk's rows, one GEMM per point.
       for (std::size_t p = 0; p < kWinogradPoints; ++p)
         detail::gemm_packed<Act::linear>(
-            detail::RowGather{v + (p * tileBlock + ta) * c, c, c}, tz - ta, c,
+            detail::RowGather{v + p * vStride + ta * c, c, c}, tz - ta, c,
             u + p * packed_floats(c, f),
-            detail::Epilogue{nullptr, nullptr, mm + (p * tileBlock + ta) * f, f, f});
+            detail::Epilogue{nullptr, nullptr, mm + p * mStride + ta * f, f, f});
       // y = Aᵀ M A, then bias, residual and the activation, pixel by pixel.
       for (std::size_t t = ta; t < tz; ++t)
         for (std::size_t f0 = 0; f0 < f; f0 += kPanel) {
@@ -266,7 +280,7 @@ inline void conv2d_winograd_f43_f32(const float *x, const float *u, const float 
           tiles.locate(t0 + t, b, oy, ox);
           isa::Row16 m[36], r[24], o[16];
           for (std::size_t p = 0; p < kWinogradPoints; ++p)
-            m[p] = detail::loadChannels(mm + (p * tileBlock + t) * f + f0, width);
+            m[p] = detail::loadChannels(mm + p * mStride + t * f + f0, width);
           for (std::size_t j = 0; j < 6; ++j) // columns: r (4x6) = Aᵀ m
             detail::winogradOutputColumn(m + j, 6, r + j, 6);
           for (std::size_t i = 0; i < 4; ++i) // rows: o (4x4) = r A

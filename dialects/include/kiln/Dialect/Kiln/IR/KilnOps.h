@@ -38,8 +38,13 @@ inline constexpr int64_t panelFloats(int64_t k, int64_t n) {
 inline constexpr int64_t winogradKernelFloats(int64_t c, int64_t f) {
   return 36 * panelFloats(c, f);
 }
+/// Each point's rows start an odd number of 64-byte lines after the last
+/// (kiln::rt::winograd_point_stride).
+inline constexpr int64_t winogradPointStride(int64_t floats) {
+  return ((floats + 15) / 16 | 1) * 16;
+}
 inline constexpr int64_t winogradScratchFloats(int64_t tileBlock, int64_t c, int64_t f) {
-  return 36 * tileBlock * (c + f);
+  return 36 * (winogradPointStride(tileBlock * c) + winogradPointStride(tileBlock * f));
 }
 /// Both, for a kernel transformed on every call (winograd_f43_hwio_scratch_floats).
 inline constexpr int64_t winogradAtRunTimeScratchFloats(int64_t tileBlock, int64_t c, int64_t f) {
