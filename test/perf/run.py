@@ -151,8 +151,9 @@ def write_results(rows, peers):
             for r in sorted(rows, key=lambda r: (order.get(r["model"], 99), r["batch"]))
             if r["peer"] == "kiln"}
     lines = ["# kiln vs peers: median latency of one batch, single thread", "",
-             "Produced by `test/perf/.venv/bin/python test/perf/run.py` (one run; every "
-             f"process pinned to core {CORE}). Cells: peer ms, then kiln ÷ peer "
+             "Produced by `test/perf/.venv/bin/python test/perf/run.py` (a model's rows "
+             "come from one run, the last that timed it, `--models` keeping the other "
+             f"rows; every process pinned to core {CORE}). Cells: peer ms, then kiln ÷ peer "
              "(below 1: kiln is faster).", "",
              "| model | batch | kiln ms | " + " | ".join(peers) + " |",
              "|---|---|---|" + "---|" * len(peers)]

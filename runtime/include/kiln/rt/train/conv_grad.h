@@ -152,7 +152,6 @@ inline void conv2d_grad_kernel_rows(const float *x, const float *dy, float *dk,
             const long width = long((count - 1) * g.sw + g.kw);
             const long lo = first < 0 ? -first : 0;
             const long hi = first + width > long(g.w) ? long(g.w) - first : width;
-            xRun = xRow + first * long(c);
             if (lo > 0 || hi < width) {
               for (long q = 0; q < width * long(c); ++q)
                 segment[q] = 0.0f;
@@ -160,6 +159,8 @@ inline void conv2d_grad_kernel_rows(const float *x, const float *dy, float *dk,
                 std::memcpy(segment + lo * long(c), xRow + (first + lo) * long(c),
                             std::size_t(hi - lo) * c * sizeof(float));
               xRun = segment;
+            } else {
+              xRun = xRow + first * long(c);
             }
             channels = span;
             dkRun = dk + kh * span * f;
