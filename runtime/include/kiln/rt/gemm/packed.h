@@ -103,6 +103,22 @@ struct RowGather {
   std::size_t k;
 };
 
+/// Columns [x0, x0 + count) of an input row `line` of `width` columns of
+/// c floats: in place when they all lie inside the row, else assembled in
+/// `room` (count·c floats) with zeros for the columns outside it.
+inline const float *inputColumns(const float *line, std::size_t width, std::size_t c,
+                                 std::ptrdiff_t x0, std::size_t count, float *room) {
+  const std::ptrdiff_t n = std::ptrdiff_t(count), w = std::ptrdiff_t(width);
+  const std::ptrdiff_t lo = x0 < 0 ? -x0 : 0, hi = x0 + n > w ? w - x0 : n;
+  if (lo == 0 && hi == n)
+    return line + std::size_t(x0) * c;
+  std::memset(room, 0, count * c * sizeof(float));
+  if (lo < hi)
+    std::memcpy(room + std::size_t(lo) * c, line + std::size_t(x0 + lo) * c,
+                std::size_t(hi - lo) * c * sizeof(float));
+  return room;
+}
+
 /// A's row for output pixel (b, oy, ox) is its receptive field, tap by tap
 /// (ky, kx) and channel by channel, with zeros where it leaves the input.
 struct Im2colGather {
@@ -188,19 +204,9 @@ struct Im2colGather {
     }
     return true;
   }
-  /// The kw·c floats input row `line` holds from column x0 on: in place
-  /// when inside the row, else assembled in `room` with zeros for padding.
+  /// The kw·c floats input row `line` holds from column x0 on.
   const float *runOfRow(const float *line, std::ptrdiff_t x0, float *room) const {
-    if (x0 >= 0 && x0 + std::ptrdiff_t(kw) <= std::ptrdiff_t(wd))
-      return line + std::size_t(x0) * c;
-    for (std::size_t kx = 0; kx < kw; ++kx) {
-      const std::ptrdiff_t ix = x0 + std::ptrdiff_t(kx);
-      if (ix >= 0 && ix < std::ptrdiff_t(wd))
-        std::memcpy(room + kx * c, line + std::size_t(ix) * c, c * sizeof(float));
-      else
-        std::memset(room + kx * c, 0, c * sizeof(float));
-    }
-    return room;
+    return inputColumns(line, wd, c, x0, kw, room);
   }
   std::size_t taps;
 };

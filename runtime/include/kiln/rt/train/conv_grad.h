@@ -10,7 +10,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 
 namespace kiln {
 namespace rt {
@@ -146,22 +145,9 @@ inline void conv2d_grad_kernel_rows(const float *x, const float *dy, float *dk,
           if (byRow) {
             o0 = r * kColumns;
             count = g.ow - o0 < kColumns ? g.ow - o0 : kColumns;
-            // Input columns [first, first + width), of which [lo, hi)
-            // are inside the input: read in place when that is all.
-            const long first = long(o0 * g.sw) - long(g.pl);
-            const long width = long((count - 1) * g.sw + g.kw);
-            const long lo = first < 0 ? -first : 0;
-            const long hi = first + width > long(g.w) ? long(g.w) - first : width;
-            if (lo > 0 || hi < width) {
-              for (long q = 0; q < width * long(c); ++q)
-                segment[q] = 0.0f;
-              if (lo < hi)
-                std::memcpy(segment + lo * long(c), xRow + (first + lo) * long(c),
-                            std::size_t(hi - lo) * c * sizeof(float));
-              xRun = segment;
-            } else {
-              xRun = xRow + first * long(c);
-            }
+            // The input columns this chunk's windows read.
+            xRun = inputColumns(xRow, g.w, c, std::ptrdiff_t(o0 * g.sw) - std::ptrdiff_t(g.pl),
+                                (count - 1) * g.sw + g.kw, segment);
             channels = span;
             dkRun = dk + kh * span * f;
           } else {
